@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The trace identity that ingress-nginx's `X-Request-ID` stands for.
+ *
+ * - `traceId`: 32 lowercase hex digits.
+ * - `spanId`: 16 lowercase hex digits, the id of the ingress span that handed the request to the
+ *   app (the final upstream attempt's CLIENT span, see {@link ingressSpanIds}).
+ */
+export interface RequestIdContext {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** The normalised request id the ids were derived from. */
+  readonly requestId: string;
+  /** True when the trace id is the request id itself (32 hex digits or a UUID), false when hashed. */
+  readonly direct: boolean;
+}
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+const MAX_REQUEST_ID_LENGTH = 256;
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function nonZeroSpanId(hex16: string): string {
+  return hex16 === ZERO_SPAN ? '0000000000000001' : hex16;
+}
+
+/**
+ * Derives a trace context from an `X-Request-ID` (ingress-nginx's `$req_id`), so that the ingress
+ * spans built from the access log and the app spans built from the request meet in one trace.
+ *
+ * The derivation (stable, documented in the tracer README so other languages can repeat it):
+ * 1. Normalise: trim and lowercase. An id of 32 hex digits, or a UUID whose dashes are removed to
+ *    32 hex digits, is used as the trace id as it is (`direct`). Any other non-empty id of at most
+ *    256 characters gives the trace id `sha256("crosstrace/trace/" + id)[0..32]`.
+ * 2. The span id is `sha256("crosstrace/ingress/" + id)[0..16]`: the id of the last upstream
+ *    attempt's CLIENT span that the bridge emits, which is the app server span's parent.
+ * An all-zero result (invalid in W3C) is replaced by `…01`.
+ *
+ * Returns `undefined` for an empty, over-long or non-string id; never throws.
+ *
+ * @param requestId - the `X-Request-ID` header value
+ * @example
+ * const ctx = contextFromRequestId('0b8bc3a2e0a4f1a6a2e9d4c51f7b3e21');
+ * // ctx.traceId === '0b8bc3a2e0a4f1a6a2e9d4c51f7b3e21'
+ */
+export function contextFromRequestId(requestId: unknown): RequestIdContext | undefined {
+  if (typeof requestId !== 'string') return undefined;
+  const id = requestId.trim().toLowerCase();
+  if (id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH) return undefined;
+  let traceId: string;
+  let direct = false;
+  if (HEX32.test(id)) {
+    traceId = id;
+    direct = true;
+  } else if (UUID.test(id)) {
+    traceId = id.replaceAll('-', '');
+    direct = true;
+  } else {
+    traceId = sha256Hex(`crosstrace/trace/${id}`).slice(0, 32);
+  }
+  if (traceId === ZERO_TRACE) {
+    traceId = sha256Hex(`crosstrace/trace/${id}`).slice(0, 32);
+    direct = false;
+  }
+  const spanId = nonZeroSpanId(sha256Hex(`crosstrace/ingress/${id}`).slice(0, 16));
+  return { traceId, spanId, requestId: id, direct };
+}
+
+/** The span ids the nginx bridge gives the spans of one logged request. */
+export interface IngressSpanIds {
+  readonly traceId: string;
+  /** The ingress SERVER span. */
+  readonly serverSpanId: string;
+  /** One CLIENT span id per upstream attempt, in log order; the last equals `contextFromRequestId(id).spanId`. */
+  readonly attemptSpanIds: readonly string[];
+}
+
+/**
+ * The ids of the ingress SERVER span and of each upstream attempt span of one request, derived from
+ * its request id. The last attempt's id is {@link contextFromRequestId}'s `spanId`, so an app that
+ * only saw `X-Request-ID` is the child of the attempt that produced the response. Earlier attempts
+ * get `sha256("crosstrace/attempt/" + i + "/" + id)[0..16]`, the server span
+ * `sha256("crosstrace/server/" + id)[0..16]`.
+ *
+ * @param requestId - the logged `$req_id` / `$request_id`
+ * @param attempts - how many upstream attempts the log line lists (0 when none)
+ */
+export function ingressSpanIds(requestId: unknown, attempts: number): IngressSpanIds | undefined {
+  const ctx = contextFromRequestId(requestId);
+  if (ctx === undefined) return undefined;
+  const id = ctx.requestId;
+  const count = Number.isInteger(attempts) && attempts > 0 ? attempts : 0;
+  const attemptSpanIds: string[] = [];
+  for (let i = 0; i < count - 1; i++) {
+    attemptSpanIds.push(nonZeroSpanId(sha256Hex(`crosstrace/attempt/${i}/${id}`).slice(0, 16)));
+  }
+  if (count > 0) attemptSpanIds.push(ctx.spanId);
+  const serverSpanId = nonZeroSpanId(sha256Hex(`crosstrace/server/${id}`).slice(0, 16));
+  return { traceId: ctx.traceId, serverSpanId, attemptSpanIds };
+}

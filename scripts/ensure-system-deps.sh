@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suites start for real (nginx, PostgreSQL, Chromium) when
+# they are missing and we are root; otherwise says what is missing. Safe to run repeatedly.
+set -euo pipefail
+need=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+missing_msg() { echo "crosstrace: missing system packages: ${need[*]} (apt-get install -y ${need[*]})" >&2; }
+if [ "${#need[@]}" -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then missing_msg; exit 1; fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian starts services on install; the tests start their own instances on loopback.
+if command -v service >/dev/null 2>&1; then service nginx stop >/dev/null 2>&1 || true; fi
+echo "crosstrace: installed ${need[*]}"

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Runs every workspace package's tests one after the other, echoes their output, and ends with
+// one plain summary line ("Tests: N passed, N failed") that CI reads. Exits 1 on any failure.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const roots = ['packages', 'examples'];
+const only = process.argv.slice(2);
+const dirs = roots
+  .flatMap((r) => (existsSync(r) ? readdirSync(r).map((d) => join(r, d)) : []))
+  .filter((d) => existsSync(join(d, 'package.json')))
+  .filter((d) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).scripts?.test)
+  .filter((d) => only.length === 0 || only.some((o) => d.includes(o)));
+
+function hasTests(dir) {
+  const walk = (d) =>
+    existsSync(d) &&
+    readdirSync(d, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? e.name !== 'fixtures' && walk(join(d, e.name)) : e.name.endsWith('.test.ts'),
+    );
+  return walk(join(dir, 'test'));
+}
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function run(dir) {
+  return new Promise((resolve) => {
+    const child = spawn('pnpm', ['test'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let text = '';
+    const take = (stream, out) =>
+      stream.on('data', (b) => {
+        text += b.toString();
+        out.write(b);
+      });
+    take(child.stdout, process.stdout);
+    take(child.stderr, process.stderr);
+    child.on('close', (code) => resolve({ code: code ?? 1, text }));
+  });
+}
+
+for (const dir of dirs) {
+  process.stdout.write(`\n=== ${dir}\n`);
+  if (!hasTests(dir)) {
+    process.stdout.write('no tests yet\n');
+    continue;
+  }
+  const { code, text } = await run(dir);
+  // tap's closing line: "# { total: 25, pass: 23, fail: 2, skip: 0 }"
+  const m = [...text.matchAll(/#\s*\{\s*total:\s*(\d+),\s*pass:\s*(\d+)(?:,\s*fail:\s*(\d+))?/g)].at(-1);
+  const pass = m ? Number(m[2]) : 0;
+  const fail = m ? Number(m[3] ?? 0) : 0;
+  passed += pass;
+  failed += fail;
+  if (code !== 0 || !m) {
+    failures.push(`${dir} (exit ${code}${m ? '' : ', no tap summary'})`);
+    if (fail === 0) failed += 1;
+  }
+}
+
+process.stdout.write('\n');
+if (failures.length > 0) process.stdout.write(`Failed packages: ${failures.join(', ')}\n`);
+process.stdout.write(`Tests: ${passed} passed, ${failed} failed\n`);
+process.exit(failures.length > 0 ? 1 : 0);
