@@ -1,0 +1,396 @@
+import {
+  type Span as ApiSpan,
+  type Attributes,
+  type AttributeValue,
+  type Exception,
+  type HrTime,
+  type Link,
+  type SpanContext as OtelSpanContext,
+  SpanKind,
+  type SpanStatus,
+  SpanStatusCode,
+  type TimeInput,
+} from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { Span as OtSpan, type Tracer as OtTracer } from 'opentracing';
+import { REF_TYPE_ATTRIBUTE, RefType } from '../api/constants.js';
+import { LAYER_ATTRIBUTE, Layer } from '../api/layer.js';
+import { reportOnce } from '../diagnostics.js';
+import { ErrorCode } from '../errors.js';
+import type { CrosstraceSpanContext } from './span-context.js';
+import { millisToHrTime, nowMillis, toMillis } from './time.js';
+
+/** What a span needs from the tracer that made it. */
+export interface SpanOwner {
+  readonly resource: Resource;
+  readonly processor: SpanProcessor;
+  readonly ot: OtTracer;
+}
+
+/** One OpenTracing reference kept on a span: its type and the referenced context. */
+export interface SpanReference {
+  readonly type: RefType;
+  readonly context: OtelSpanContext;
+}
+
+/**
+ * Marks the common case "one ChildOf reference, to the parent": the reference and its link are
+ * built from `parentSpanContext` when read, so the hot path allocates nothing for them.
+ */
+export const CHILD_OF_PARENT: readonly SpanReference[] = Object.freeze([]);
+
+/** The attribute bag of a span: a plain data object that starts with the layer. */
+class SpanAttributes {
+  [key: string]: AttributeValue | undefined;
+  constructor() {
+    this[LAYER_ATTRIBUTE] = Layer.App;
+  }
+}
+
+const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NO_EVENTS: TimedEvent[] = [];
+const KINDS: Record<string, SpanKind> = {
+  server: SpanKind.SERVER,
+  client: SpanKind.CLIENT,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER,
+  internal: SpanKind.INTERNAL,
+};
+
+function isPrimitive(value: unknown): value is string | number | boolean {
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean';
+}
+
+/**
+ * An OpenTracing tag / log value as an OTel attribute value: primitives and arrays of primitives
+ * as they are; anything else (objects, bigint, Date, …) as a string (JSON when possible, so cyclic
+ * or exotic values can never break an export); `undefined` for nothing/functions/symbols.
+ */
+export function toAttributeValue(value: unknown): AttributeValue | undefined {
+  if (isPrimitive(value)) return value;
+  if (value === undefined || value === null || typeof value === 'function' || typeof value === 'symbol') {
+    return undefined;
+  }
+  if (Array.isArray(value) && value.every((v) => v === null || v === undefined || isPrimitive(v))) {
+    return value as AttributeValue;
+  }
+  if (typeof value === 'bigint' || value instanceof Date) return String(value);
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? String(value) : json;
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * One span, three faces: an OpenTracing `Span`, an `@opentelemetry/api` `Span`, and an
+ * `@opentelemetry/sdk-trace-base` `ReadableSpan` once finished, so any OTel `SpanExporter` can
+ * export it. Tags and attributes live in one plain object; times are epoch milliseconds and become
+ * `HrTime` only when an exporter reads them; links are built from the references on read.
+ * Every method is total: bad input is ignored (one diagnostic), nothing is thrown.
+ */
+export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
+  name: string;
+  kind: SpanKind;
+  readonly parentSpanContext: OtelSpanContext | undefined;
+  readonly attributes: Attributes;
+  readonly instrumentationScope: InstrumentationScope;
+  status: SpanStatus = UNSET_STATUS;
+  ended = false;
+  /** Epoch milliseconds. */
+  startMillis: number;
+  /** Epoch milliseconds; equals startMillis until ended. */
+  endMillis: number;
+  private readonly _ctx: CrosstraceSpanContext;
+  private readonly _owner: SpanOwner;
+  private readonly _recording: boolean;
+  private readonly _refs: readonly SpanReference[] | undefined;
+  private _events: TimedEvent[] | undefined = undefined;
+  private _links: Link[] | undefined = undefined;
+
+  constructor(
+    owner: SpanOwner,
+    scope: InstrumentationScope,
+    name: string,
+    ctx: CrosstraceSpanContext,
+    parent: OtelSpanContext | undefined,
+    kind: SpanKind,
+    startMillis: number,
+    refs: readonly SpanReference[] | undefined,
+    recording: boolean,
+  ) {
+    super();
+    this._owner = owner;
+    this.instrumentationScope = scope;
+    this.name = name;
+    this._ctx = ctx;
+    this.parentSpanContext = parent;
+    this.kind = kind;
+    this.startMillis = startMillis;
+    this.endMillis = startMillis;
+    this._refs = refs;
+    this._recording = recording;
+    // Built by a constructor, so V8's slack tracking sizes these objects for the tags usually set
+    // later: they stay in-object, no separate property store per span.
+    this.attributes = new SpanAttributes();
+  }
+
+  // ------------------------------------------------------------------ ReadableSpan
+  // No limits are applied, so nothing is dropped (prototype getters: no per-span slots).
+  get droppedAttributesCount(): number {
+    return 0;
+  }
+
+  get droppedEventsCount(): number {
+    return 0;
+  }
+
+  get droppedLinksCount(): number {
+    return 0;
+  }
+
+  get startTime(): HrTime {
+    return millisToHrTime(this.startMillis);
+  }
+
+  get endTime(): HrTime {
+    return millisToHrTime(this.endMillis);
+  }
+
+  get duration(): HrTime {
+    const d = Math.max(0, this.endMillis - this.startMillis);
+    const seconds = Math.floor(d / 1e3);
+    return [seconds, Math.round((d - seconds * 1e3) * 1e6)];
+  }
+
+  get resource(): Resource {
+    return this._owner.resource;
+  }
+
+  get events(): TimedEvent[] {
+    return this._events ?? NO_EVENTS;
+  }
+
+  /** Every OpenTracing reference (each with `opentracing.ref_type`), then links added through OTel. */
+  get links(): Link[] {
+    const refs = this.references;
+    const extra = this._links;
+    if (refs.length === 0) return extra ?? [];
+    const out: Link[] = [];
+    for (const ref of refs)
+      out.push({ context: ref.context, attributes: { [REF_TYPE_ATTRIBUTE]: ref.type } });
+    if (extra !== undefined) for (const l of extra) out.push(l);
+    return out;
+  }
+
+  /** The OpenTracing references of this span, in the order given. */
+  get references(): readonly SpanReference[] {
+    const refs = this._refs;
+    if (refs === CHILD_OF_PARENT) {
+      const parent = this.parentSpanContext;
+      return parent === undefined ? [] : [{ type: RefType.ChildOf, context: parent }];
+    }
+    return refs ?? [];
+  }
+
+  // ------------------------------------------------------------------ OpenTracing
+  override context(): CrosstraceSpanContext {
+    return this._ctx;
+  }
+
+  override tracer(): OtTracer {
+    return this._owner.ot;
+  }
+
+  override setOperationName(name: string): this {
+    if (typeof name === 'string') this.name = name;
+    return this;
+  }
+
+  override setBaggageItem(key: string, value: string): this {
+    if (typeof key !== 'string' || key === '') {
+      reportOnce(ErrorCode.InvalidArgument, 'setBaggageItem: key must be a non-empty string', 'baggage');
+      return this;
+    }
+    this._ctx.baggage = { ...this._ctx.baggage, [key]: String(value) };
+    return this;
+  }
+
+  override getBaggageItem(key: string): string | undefined {
+    return this._ctx.baggage?.[key];
+  }
+
+  override setTag(key: string, value: unknown): this {
+    if (!this._recording || this.ended) return this;
+    const type = typeof value;
+    if (type === 'string' || type === 'number' || type === 'boolean') {
+      if (typeof key === 'string') {
+        if (key === 'error' || key === 'span.kind') this.special(key, value);
+        this.attributes[key] = value as AttributeValue;
+        return this;
+      }
+    }
+    const converted = typeof key === 'string' ? toAttributeValue(value) : undefined;
+    if (converted === undefined) {
+      reportOnce(ErrorCode.InvalidArgument, 'setTag: key must be a string and value defined', 'setTag');
+      return this;
+    }
+    this.attributes[key] = converted;
+    return this;
+  }
+
+  override addTags(map: { [key: string]: unknown }): this {
+    if (map === null || typeof map !== 'object') return this;
+    for (const key of Object.keys(map)) this.setTag(key, map[key]);
+    return this;
+  }
+
+  override log(fields: { [key: string]: unknown }, timestamp?: number): this {
+    if (!this._recording || this.ended) return this;
+    if (fields === null || typeof fields !== 'object') {
+      reportOnce(ErrorCode.InvalidArgument, 'log: fields must be an object', 'log');
+      return this;
+    }
+    const attributes: Attributes = {};
+    for (const key of Object.keys(fields)) {
+      const v = fields[key];
+      const a = toAttributeValue(v);
+      if (a !== undefined) attributes[key] = a;
+    }
+    const name = typeof fields.event === 'string' ? fields.event : 'log';
+    this.pushEvent(name, attributes, toMillis(timestamp) ?? nowMillis());
+    return this;
+  }
+
+  override logEvent(eventName: string, payload: unknown): void {
+    this.log({ event: eventName, payload });
+  }
+
+  override finish(finishTime?: number): void {
+    this.end(finishTime);
+  }
+
+  // ------------------------------------------------------------------ OpenTelemetry api Span
+  spanContext(): CrosstraceSpanContext {
+    return this._ctx;
+  }
+
+  setAttribute(key: string, value: AttributeValue): this {
+    return this.setTag(key, value);
+  }
+
+  setAttributes(attributes: Attributes): this {
+    return this.addTags(attributes);
+  }
+
+  addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput): this {
+    if (!this._recording || this.ended) return this;
+    const attributes: Attributes = {};
+    let time = startTime;
+    if (
+      typeof attributesOrStartTime === 'number' ||
+      attributesOrStartTime instanceof Date ||
+      Array.isArray(attributesOrStartTime)
+    ) {
+      time = attributesOrStartTime;
+    } else if (attributesOrStartTime !== undefined && attributesOrStartTime !== null) {
+      for (const key of Object.keys(attributesOrStartTime)) {
+        const a = toAttributeValue((attributesOrStartTime as Record<string, unknown>)[key]);
+        if (a !== undefined) attributes[key] = a;
+      }
+    }
+    this.pushEvent(String(name), attributes, toMillis(time) ?? nowMillis());
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (!this._recording || this.ended) return this;
+    if (link === null || typeof link !== 'object' || link.context === undefined) {
+      reportOnce(ErrorCode.InvalidArgument, 'addLink: link needs a context', 'addLink');
+      return this;
+    }
+    if (this._links === undefined) this._links = [link];
+    else this._links.push(link);
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    if (Array.isArray(links)) for (const l of links) this.addLink(l);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    if (!this._recording || this.ended || status === null || typeof status !== 'object') return this;
+    // as in the OTel spec: OK is final, UNSET never overrides
+    if (this.status.code === SpanStatusCode.OK) return this;
+    if (status.code !== SpanStatusCode.OK && status.code !== SpanStatusCode.ERROR) return this;
+    this.status =
+      status.code === SpanStatusCode.ERROR && typeof status.message === 'string'
+        ? { code: SpanStatusCode.ERROR, message: status.message }
+        : { code: status.code };
+    return this;
+  }
+
+  updateName(name: string): this {
+    return this.setOperationName(name);
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) {
+      reportOnce(ErrorCode.InvalidArgument, 'a span was ended twice; the second end() is ignored', 'end');
+      return;
+    }
+    this.ended = true;
+    let end = endTime === undefined ? nowMillis() : toMillis(endTime);
+    if (end === undefined) {
+      reportOnce(ErrorCode.InvalidArgument, 'finish/end: bad time, using now', 'endTime');
+      end = nowMillis();
+    }
+    this.endMillis = Math.max(end, this.startMillis);
+    if (!this._recording) return;
+    try {
+      this._owner.processor.onEnd(this);
+    } catch (err) {
+      reportOnce(ErrorCode.InternalError, 'span processor onEnd threw', 'onEnd', err);
+    }
+  }
+
+  isRecording(): boolean {
+    return this._recording && !this.ended;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    if (!this._recording || this.ended) return;
+    const attributes: Attributes = {};
+    if (typeof exception === 'string') {
+      attributes['exception.message'] = exception;
+    } else if (exception !== null && typeof exception === 'object') {
+      const e = exception as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
+      const type = e.code !== undefined ? String(e.code) : e.name;
+      if (typeof type === 'string') attributes['exception.type'] = type;
+      if (typeof e.message === 'string') attributes['exception.message'] = e.message;
+      if (typeof e.stack === 'string') attributes['exception.stacktrace'] = e.stack;
+    }
+    this.pushEvent('exception', attributes, toMillis(time) ?? nowMillis());
+  }
+
+  // ------------------------------------------------------------------ internals
+  private pushEvent(name: string, attributes: Attributes, millis: number): void {
+    const event: TimedEvent = { name, attributes, time: millisToHrTime(millis), droppedAttributesCount: 0 };
+    if (this._events === undefined) this._events = [event];
+    else this._events.push(event);
+  }
+
+  private special(key: string, value: unknown): void {
+    if (key === 'error') {
+      if (value === true || value === 'true') this.status = { code: SpanStatusCode.ERROR };
+    } else if (typeof value === 'string') {
+      const kind = KINDS[value.toLowerCase()];
+      if (kind !== undefined) this.kind = kind;
+    }
+  }
+}
