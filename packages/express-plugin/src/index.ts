@@ -1,1 +1,15 @@
-export const placeholder = true;
+export type { TrustProxy } from './client-address.js';
+export type { ClientOptions } from './client-span.js';
+export { CrosstraceExpressError, ErrorCode } from './errors.js';
+export type { RequestListener } from './listener.js';
+export { traceListener } from './listener.js';
+export type { ErrorMiddleware, Middleware } from './middleware.js';
+export { crosstrace, crosstraceErrors, getRequestSpan } from './middleware.js';
+export type { CrosstraceOptions, SpanNameInfo, UrlParts } from './options.js';
+export { DEFAULT_IGNORE_PATHS, DEFAULT_REDACTED_QUERY_PARAMS } from './options.js';
+export { ATTR_ABORTED } from './semconv.js';
+export type { TracedFetchOptions } from './traced-fetch.js';
+export { createTracedFetch, tracedFetch } from './traced-fetch.js';
+export type { RequestFunction, TracedRequestOptions } from './traced-request.js';
+export { createTracedRequest, tracedRequest } from './traced-request.js';
+export type { TracerSource } from './tracer-source.js';

@@ -1,0 +1,76 @@
+// One benchmark subject in its own process: `bare`, `crosstrace` or `otel`. The OTel
+// instrumentations patch modules as they are required, so express (and http) are required only
+// after they are registered. Prints `PORT <n>` when listening and, on SIGTERM, `SPANS <n>`: how
+// many spans reached the exporter, so the runner can check the traced variants really traced.
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+
+type ExportResult = { code: number };
+/** Drops spans: the benchmark measures instrumentation on the request path, not export. */
+let exported = 0;
+const discardExporter = {
+  export(spans: unknown[], done: (r: ExportResult) => void): void {
+    exported += spans.length;
+    done({ code: 0 });
+  },
+  shutdown: (): Promise<void> => Promise.resolve(),
+  forceFlush: (): Promise<void> => Promise.resolve(),
+};
+
+const variant = process.argv[2];
+const require = createRequire(import.meta.url);
+let flush: () => Promise<void> = () => Promise.resolve();
+let middleware: ((req: unknown, res: unknown, next: () => void) => void) | undefined;
+
+if (variant === 'otel') {
+  const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
+  const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+  const { ExpressInstrumentation } = await import('@opentelemetry/instrumentation-express');
+  const provider = new NodeTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(discardExporter as never)],
+  });
+  provider.register();
+  flush = () => provider.forceFlush();
+  registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [new HttpInstrumentation(), new ExpressInstrumentation()],
+  });
+} else if (variant === 'crosstrace') {
+  const { createTracer } = await import('@crosstrace/tracer');
+  const { crosstrace } = await import('../src/index.js');
+  const tracer = createTracer({
+    serviceName: 'bench',
+    exporter: discardExporter as never,
+    sampler: 'always_on',
+  });
+  middleware = crosstrace({ tracer }) as typeof middleware;
+  flush = () => tracer.forceFlush();
+} else if (variant !== 'bare') {
+  throw new Error(`unknown variant ${variant}`);
+}
+
+const express = require('express') as typeof import('express');
+const app = express();
+// CPU time this process has used, read before and after a load run: CPU per request is steadier
+// than requests/s on a shared machine. Registered before the middleware: not traced.
+app.get('/__cpu', (_req, res) => {
+  const { user, system } = process.cpuUsage();
+  res.json({ micros: user + system });
+});
+if (middleware) app.use(middleware as never);
+app.get('/customer/:id', (req, res) => {
+  res.json({ id: req.params.id, name: 'Rachel', location: '115,277' });
+});
+const server = app.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`PORT ${(server.address() as AddressInfo).port}\n`);
+});
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  server.close(() => {
+    void flush().then(() => {
+      process.stdout.write(`SPANS ${exported}\n`, () => process.exit(0));
+    });
+  });
+});

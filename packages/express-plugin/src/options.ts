@@ -1,0 +1,208 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Attributes } from '@opentelemetry/api';
+import { compileTrustedProxies, type TrustProxy } from './client-address.js';
+import { CrosstraceExpressError, ErrorCode } from './errors.js';
+import { type ResolvedTracer, resolveTracer, type TracerSource } from './tracer-source.js';
+
+/** The parts of a request URL that end up in span attributes. */
+export interface UrlParts {
+  /** The path, without the query. */
+  path: string;
+  /** The query string without the leading `?`, or undefined when there is none. */
+  query: string | undefined;
+}
+
+/** What {@link CrosstraceOptions.spanName} receives. */
+export interface SpanNameInfo {
+  /** The semconv method (`GET`, … or `_OTHER`). */
+  method: string;
+  /** The matched route template (`/customer/:id`), or undefined when no route matched. */
+  route: string | undefined;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/** Options of {@link crosstrace}; every one is optional. */
+export interface CrosstraceOptions {
+  /** The tracer: a `createTracer()` result or an OpenTelemetry TracerProvider. Default: the global one. */
+  tracer?: TracerSource;
+  /** Paths (exact strings, or RegExps tested against the path) that get no span. Default: `/healthz`, `/readyz`, `/metrics`. */
+  ignorePaths?: readonly (string | RegExp)[];
+  /** Return true to skip tracing a request. */
+  ignore?: (req: IncomingMessage) => boolean;
+  /** Request headers recorded as `http.request.header.<name>` (case-insensitive). `x-request-id` always is. */
+  captureRequestHeaders?: readonly string[];
+  /** Response headers recorded as `http.response.header.<name>`. */
+  captureResponseHeaders?: readonly string[];
+  /** Query parameters whose values are replaced by `REDACTED` in `url.query`. Default: OTel's list plus common secrets. */
+  redactQueryParams?: readonly string[];
+  /** Rewrites the path and query before they become attributes (runs after `redactQueryParams`). */
+  redactUrl?: (url: UrlParts) => UrlParts;
+  /** Proxies trusted to set `X-Forwarded-For`: IPs, CIDR ranges, `loopback`, `private`, or a predicate. Default: none. */
+  trustedProxies?: TrustProxy;
+  /** Names the server span; default `METHOD route`, or `METHOD` when no route matched. */
+  spanName?: (info: SpanNameInfo) => string;
+  /** Extra attributes when the span starts. */
+  requestAttributes?: (req: IncomingMessage) => Attributes | undefined;
+  /** Extra attributes when the span ends. */
+  responseAttributes?: (req: IncomingMessage, res: ServerResponse) => Attributes | undefined;
+  /** The header carrying the ingress request id. Default `x-request-id`. */
+  requestIdHeader?: string;
+  /** Join the ingress trace derived from the request id when a request has no trace context. Default true. */
+  joinRequestId?: boolean;
+  /** Express 5: record errors from the router's `express.router.request` diagnostics channel. Default true. */
+  captureRouterErrors?: boolean;
+}
+
+/** The validated, frozen configuration. */
+export interface Config {
+  readonly resolved: ResolvedTracer;
+  readonly ignoreExact: ReadonlySet<string>;
+  readonly ignorePatterns: readonly RegExp[];
+  readonly ignore: ((req: IncomingMessage) => boolean) | undefined;
+  readonly requestHeaders: readonly string[];
+  readonly responseHeaders: readonly string[];
+  readonly redactQueryParams: ReadonlySet<string>;
+  readonly redactUrl: ((url: UrlParts) => UrlParts) | undefined;
+  readonly isTrustedProxy: ((address: string) => boolean) | undefined;
+  readonly spanName: ((info: SpanNameInfo) => string) | undefined;
+  readonly requestAttributes: ((req: IncomingMessage) => Attributes | undefined) | undefined;
+  readonly responseAttributes:
+    | ((req: IncomingMessage, res: ServerResponse) => Attributes | undefined)
+    | undefined;
+  readonly requestIdHeader: string;
+  readonly joinRequestId: boolean;
+  readonly captureRouterErrors: boolean;
+}
+
+/** Query parameters redacted by default: the OTel semconv list plus common secret names. */
+export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = Object.freeze([
+  'AWSAccessKeyId',
+  'Signature',
+  'sig',
+  'X-Goog-Signature',
+  'access_token',
+  'token',
+  'api_key',
+  'apikey',
+  'password',
+  'secret',
+  'client_secret',
+]);
+
+export const DEFAULT_IGNORE_PATHS: readonly string[] = Object.freeze(['/healthz', '/readyz', '/metrics']);
+
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'tracer',
+  'ignorePaths',
+  'ignore',
+  'captureRequestHeaders',
+  'captureResponseHeaders',
+  'redactQueryParams',
+  'redactUrl',
+  'trustedProxies',
+  'spanName',
+  'requestAttributes',
+  'responseAttributes',
+  'requestIdHeader',
+  'joinRequestId',
+  'captureRouterErrors',
+]);
+
+function invalid(option: string, expected: string, got: unknown): CrosstraceExpressError {
+  const shown = got === null ? 'null' : Array.isArray(got) ? 'array' : typeof got;
+  return new CrosstraceExpressError(
+    ErrorCode.InvalidOption,
+    `option "${option}" must be ${expected}, got ${shown}`,
+  );
+}
+
+function optionalFunction<F>(opts: Record<string, unknown>, name: string): F | undefined {
+  const v = opts[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'function') throw invalid(name, 'a function', v);
+  return v as F;
+}
+
+function optionalBoolean(opts: Record<string, unknown>, name: string, dflt: boolean): boolean {
+  const v = opts[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw invalid(name, 'a boolean', v);
+  return v;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function headerList(opts: Record<string, unknown>, name: string, dflt: readonly string[]): string[] {
+  const v = opts[name];
+  if (v === undefined) return [...dflt];
+  if (!Array.isArray(v)) throw invalid(name, 'an array of header names', v);
+  return v.map((h, i) => {
+    if (typeof h !== 'string' || !HEADER_NAME.test(h)) throw invalid(`${name}[${i}]`, 'a header name', h);
+    return h.toLowerCase();
+  });
+}
+
+/**
+ * Validates `options` and returns the frozen configuration; throws a {@link CrosstraceExpressError}
+ * naming the option on the first bad one.
+ */
+export function createConfig(options: CrosstraceOptions | undefined): Config {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw invalid('options', 'an object', options);
+  }
+  const opts = (options ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new CrosstraceExpressError(ErrorCode.InvalidOption, `unknown option "${key}"`);
+    }
+  }
+
+  const ignorePaths = opts.ignorePaths ?? DEFAULT_IGNORE_PATHS;
+  if (!Array.isArray(ignorePaths))
+    throw invalid('ignorePaths', 'an array of strings or RegExps', ignorePaths);
+  const ignoreExact = new Set<string>();
+  const ignorePatterns: RegExp[] = [];
+  ignorePaths.forEach((p: unknown, i: number) => {
+    if (typeof p === 'string') ignoreExact.add(p);
+    else if (p instanceof RegExp) ignorePatterns.push(p);
+    else throw invalid(`ignorePaths[${i}]`, 'a string or a RegExp', p);
+  });
+
+  const redact = opts.redactQueryParams ?? DEFAULT_REDACTED_QUERY_PARAMS;
+  if (!Array.isArray(redact)) throw invalid('redactQueryParams', 'an array of strings', redact);
+  redact.forEach((p: unknown, i: number) => {
+    if (typeof p !== 'string' || p.length === 0)
+      throw invalid(`redactQueryParams[${i}]`, 'a non-empty string', p);
+  });
+
+  const requestIdHeader = opts.requestIdHeader ?? 'x-request-id';
+  if (typeof requestIdHeader !== 'string' || !HEADER_NAME.test(requestIdHeader)) {
+    throw invalid('requestIdHeader', 'a header name', requestIdHeader);
+  }
+  const lowerRequestId = requestIdHeader.toLowerCase();
+  const requestHeaders = headerList(opts, 'captureRequestHeaders', []).filter((h) => h !== lowerRequestId);
+
+  return Object.freeze({
+    resolved: resolveTracer(opts.tracer),
+    ignoreExact,
+    ignorePatterns: Object.freeze(ignorePatterns),
+    ignore: optionalFunction<(req: IncomingMessage) => boolean>(opts, 'ignore'),
+    requestHeaders: Object.freeze(requestHeaders),
+    responseHeaders: Object.freeze(headerList(opts, 'captureResponseHeaders', [])),
+    redactQueryParams: new Set(redact as string[]),
+    redactUrl: optionalFunction<(url: UrlParts) => UrlParts>(opts, 'redactUrl'),
+    isTrustedProxy: compileTrustedProxies(opts.trustedProxies),
+    spanName: optionalFunction<(info: SpanNameInfo) => string>(opts, 'spanName'),
+    requestAttributes: optionalFunction<(req: IncomingMessage) => Attributes | undefined>(
+      opts,
+      'requestAttributes',
+    ),
+    responseAttributes: optionalFunction<
+      (req: IncomingMessage, res: ServerResponse) => Attributes | undefined
+    >(opts, 'responseAttributes'),
+    requestIdHeader: lowerRequestId,
+    joinRequestId: optionalBoolean(opts, 'joinRequestId', true),
+    captureRouterErrors: optionalBoolean(opts, 'captureRouterErrors', true),
+  });
+}

@@ -1,0 +1,329 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { contextFromRequestId, Layer } from '@crosstrace/tracer';
+import {
+  type Attributes,
+  type Context,
+  defaultTextMapGetter,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { clientAddress } from './client-address.js';
+import type { Config } from './options.js';
+import { routeTemplate } from './route.js';
+import * as sc from './semconv.js';
+import { kTrace } from './symbols.js';
+import { extract, REQUEST_SCOPE_KEY, type RequestScope, type ResolvedTracer } from './tracer-source.js';
+import { redactQuery, splitTarget } from './url.js';
+
+interface TracedRequest extends IncomingMessage {
+  [kTrace]?: RequestTrace;
+  originalUrl?: string;
+  /** The server span, for handlers that want it without the context API. */
+  span?: Span;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function statusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { status?: unknown; statusCode?: unknown };
+  const s = typeof e.status === 'number' ? e.status : e.statusCode;
+  return typeof s === 'number' && Number.isInteger(s) ? s : undefined;
+}
+
+function errorName(err: unknown): string {
+  if (err instanceof Error) return err.name || err.constructor?.name || 'Error';
+  return typeof err;
+}
+
+/** Runs a user hook; a hook that throws is ignored (instrumentation never throws into user code). */
+function safeAttributes(fn: () => Attributes | undefined): Attributes | undefined {
+  try {
+    const a = fn();
+    return typeof a === 'object' && a !== null ? a : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One incoming request's SERVER span: started by {@link startRequestTrace}, ended exactly once
+ * when the response finishes or its connection closes first (aborted).
+ */
+export class RequestTrace implements RequestScope {
+  readonly span: Span;
+  /** The active context for the request's handlers: the server span plus the request scope. */
+  readonly context: Context;
+  private readonly config: Config;
+  private readonly req: TracedRequest;
+  private readonly res: ServerResponse;
+  private readonly method: string;
+  // RequestScope, for outgoing calls made while the request is handled
+  readonly resolved: ResolvedTracer;
+  readonly requestId: string | undefined;
+  readonly requestIdHeader: string;
+  private ended = false;
+  private error: unknown;
+  private hasError = false;
+
+  constructor(
+    config: Config,
+    req: TracedRequest,
+    res: ServerResponse,
+    method: string,
+    span: Span,
+    parent: Context,
+    requestId: string | undefined,
+  ) {
+    this.config = config;
+    this.resolved = config.resolved;
+    this.requestIdHeader = config.requestIdHeader;
+    this.requestId = requestId;
+    this.req = req;
+    this.res = res;
+    this.method = method;
+    this.span = span;
+    this.context = trace.setSpan(parent, span).setValue(REQUEST_SCOPE_KEY, this);
+    // A ServerResponse emits 'close' both after 'finish' (next tick) and when the connection
+    // goes first: one listener, no `once` wrapper, `writableFinished` tells the two apart.
+    res.on('close', () => this.end(!res.writableFinished));
+  }
+
+  /** Records a thrown or forwarded error on the span (each error object once). */
+  recordError(err: unknown): void {
+    if (this.ended || (this.hasError && this.error === err)) return;
+    this.hasError = true;
+    this.error = err;
+    try {
+      this.span.recordException(err instanceof Error ? err : String(err));
+    } catch {
+      // a span implementation that throws must not reach the app
+    }
+  }
+
+  /** Ends the span; later calls do nothing. */
+  end(aborted: boolean): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.finishSpan(aborted);
+    } catch {
+      // never throw into the response's event emitter
+    }
+  }
+
+  private finishSpan(aborted: boolean): void {
+    const { span, req, res, config } = this;
+    const route = routeTemplate(req);
+    // semconv: an unknown method is named `HTTP`
+    const shown = this.method === '_OTHER' ? 'HTTP' : this.method;
+    let name = route === undefined ? shown : `${shown} ${route}`;
+    if (config.spanName !== undefined) {
+      try {
+        const custom = config.spanName({ method: this.method, route, req, res });
+        if (typeof custom === 'string' && custom.length > 0) name = custom;
+      } catch {
+        // keep the default name
+      }
+    }
+    span.updateName(name);
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
+    const status = res.statusCode;
+    if (route !== undefined) span.setAttribute(sc.ATTR_HTTP_ROUTE, route);
+    if (!aborted || res.headersSent) span.setAttribute(sc.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    for (const h of config.responseHeaders) {
+      const v = res.getHeader(h);
+      if (v !== undefined) {
+        span.setAttribute(`${sc.RESPONSE_HEADER_PREFIX}${h}`, Array.isArray(v) ? v.map(String) : [String(v)]);
+      }
+    }
+    if (aborted) {
+      span.setAttribute(sc.ATTR_ABORTED, true);
+      span.setAttribute(sc.ATTR_ERROR_TYPE, 'aborted');
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: 'client closed the connection before the response finished',
+      });
+    } else if (status >= 500) {
+      span.setAttribute(sc.ATTR_ERROR_TYPE, this.hasError ? errorName(this.error) : String(status));
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: this.hasError ? errorMessage(this.error) : undefined,
+      });
+    } else if (this.hasError) {
+      // A thrown error is a failure unless it said it was the client's (an HTTP 4xx error object).
+      const declared = statusOf(this.error);
+      if (declared === undefined || declared >= 500) {
+        span.setAttribute(sc.ATTR_ERROR_TYPE, errorName(this.error));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(this.error) });
+      }
+    }
+    if (config.responseAttributes !== undefined) {
+      const hook = config.responseAttributes;
+      const extra = safeAttributes(() => hook(req, res));
+      if (extra) span.setAttributes(extra);
+    }
+    span.end();
+  }
+}
+
+function errorMessage(err: unknown): string | undefined {
+  if (err instanceof Error) return err.message;
+  return err === undefined ? undefined : String(err);
+}
+
+/** True when the request's path is ignored by the configuration. */
+function isIgnored(config: Config, req: IncomingMessage, path: string): boolean {
+  if (config.ignoreExact.has(path)) return true;
+  for (const re of config.ignorePatterns) {
+    re.lastIndex = 0;
+    if (re.test(path)) return true;
+  }
+  if (config.ignore !== undefined) {
+    try {
+      return config.ignore(req) === true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/**
+ * Starts the SERVER span of one incoming request, or returns undefined when the request is
+ * ignored. Never throws.
+ */
+export function startRequestTrace(
+  config: Config,
+  req: IncomingMessage,
+  res: ServerResponse,
+): RequestTrace | undefined {
+  const r = req as TracedRequest;
+  const existing = r[kTrace];
+  if (existing !== undefined) return existing;
+  try {
+    return start(config, r, res);
+  } catch {
+    return undefined;
+  }
+}
+
+function start(config: Config, req: TracedRequest, res: ServerResponse): RequestTrace | undefined {
+  let { path, query } = splitTarget(req.originalUrl ?? req.url);
+  if (isIgnored(config, req, path)) return undefined;
+
+  const headers = req.headers;
+  const requestId = headerValue(headers[config.requestIdHeader]);
+  let parent = extract(config.resolved, ROOT_CONTEXT, headers, defaultTextMapGetter);
+  if (config.joinRequestId && requestId !== undefined && trace.getSpanContext(parent) === undefined) {
+    const ingress = contextFromRequestId(requestId);
+    if (ingress !== undefined) {
+      parent = trace.setSpanContext(parent, {
+        traceId: ingress.traceId,
+        spanId: ingress.spanId,
+        // The ingress logs every request, so its trace exists: the app joins it as sampled.
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+      });
+    }
+  }
+
+  const rawMethod = req.method;
+  const method = sc.normaliseMethod(rawMethod);
+  if (query !== undefined) query = redactQuery(query, config.redactQueryParams);
+  if (config.redactUrl !== undefined) {
+    try {
+      const out = config.redactUrl({ path, query });
+      if (out && typeof out.path === 'string') {
+        path = out.path;
+        query = typeof out.query === 'string' ? out.query : undefined;
+      }
+    } catch {
+      // keep the default redaction
+    }
+  }
+
+  const socket = req.socket;
+  // Literal keys (the values of LAYER_ATTRIBUTE and the semconv constants): V8 builds this object
+  // from a boilerplate, computed keys would go through the slow path on every request.
+  const attributes: Attributes = {
+    'crosstrace.layer': Layer.App,
+    'http.request.method': method,
+    'url.path': path,
+    'url.scheme': (socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
+    'network.protocol.version': req.httpVersion,
+  };
+  if (method === '_OTHER' && rawMethod !== undefined)
+    attributes[sc.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
+  if (query !== undefined) attributes[sc.ATTR_URL_QUERY] = query;
+  const host = headers.host;
+  if (host !== undefined) {
+    const { address, port } = splitHost(host);
+    attributes[sc.ATTR_SERVER_ADDRESS] = address;
+    if (port !== undefined) attributes[sc.ATTR_SERVER_PORT] = port;
+  } else if (socket?.localAddress !== undefined) {
+    attributes[sc.ATTR_SERVER_ADDRESS] = socket.localAddress;
+    if (socket.localPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = socket.localPort;
+  }
+  const peer = socket?.remoteAddress;
+  const client = clientAddress(peer, headers['x-forwarded-for'], config.isTrustedProxy);
+  if (client !== undefined) attributes[sc.ATTR_CLIENT_ADDRESS] = client;
+  if (peer !== undefined) attributes[sc.ATTR_NETWORK_PEER_ADDRESS] = peer;
+  if (socket?.remotePort !== undefined) attributes[sc.ATTR_NETWORK_PEER_PORT] = socket.remotePort;
+  const ua = headers['user-agent'];
+  if (ua !== undefined) attributes[sc.ATTR_USER_AGENT_ORIGINAL] = ua;
+  if (requestId !== undefined)
+    attributes[`${sc.REQUEST_HEADER_PREFIX}${config.requestIdHeader}`] = [requestId];
+  for (const h of config.requestHeaders) {
+    const v = headers[h];
+    if (v !== undefined) attributes[`${sc.REQUEST_HEADER_PREFIX}${h}`] = Array.isArray(v) ? v : [v];
+  }
+  if (config.requestAttributes !== undefined) {
+    const hook = config.requestAttributes;
+    const extra = safeAttributes(() => hook(req));
+    if (extra) Object.assign(attributes, extra);
+  }
+
+  const span = config.resolved.tracer.startSpan(
+    method === '_OTHER' ? 'HTTP' : method,
+    { kind: SpanKind.SERVER, attributes },
+    parent,
+  );
+  const rt = new RequestTrace(config, req, res, method, span, parent, requestId);
+  req[kTrace] = rt;
+  req.span = span;
+  return rt;
+}
+
+function splitHost(host: string): { address: string; port: number | undefined } {
+  // [v6]:port, host:port, or host
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    if (end !== -1) {
+      const port = host.length > end + 2 && host[end + 1] === ':' ? Number(host.slice(end + 2)) : undefined;
+      return {
+        address: host.slice(1, end),
+        port: port !== undefined && Number.isInteger(port) ? port : undefined,
+      };
+    }
+  }
+  const colon = host.lastIndexOf(':');
+  if (colon === -1 || host.indexOf(':') !== colon) return { address: host, port: undefined };
+  const port = Number(host.slice(colon + 1));
+  return { address: host.slice(0, colon), port: Number.isInteger(port) && port > 0 ? port : undefined };
+}
+
+/** The request's trace, when a crosstrace middleware or listener wrapper started one. */
+export function requestTraceOf(req: IncomingMessage): RequestTrace | undefined {
+  return (req as TracedRequest)[kTrace];
+}
