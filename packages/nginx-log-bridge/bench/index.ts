@@ -1,0 +1,151 @@
+// `pnpm bench`: end-to-end lines/s (read, parse, build spans, encode OTLP protobuf) on a generated
+// ingress-nginx log, against a plain read-and-split and one regex match per line of the same file,
+// in the same run. BENCH_LINES overrides the 1M lines.
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { type BenchRow, median, report } from '../../../scripts/bench/record.js';
+import { Bridge } from '../src/bridge.js';
+import { encodeTraceRequest } from '../src/export/otlp-protobuf.js';
+import type { SpanSink } from '../src/export/span-sink.js';
+import { createParser } from '../src/parse/parse-line.js';
+
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function generate(path: string): void {
+  const parts: string[] = [];
+  const pods = ['10.244.1.5:8080', '10.244.2.7:8080', '10.244.3.9:8080'];
+  let size = 0;
+  for (let i = 0; i < LINES; i++) {
+    const retry = i % 50 === 0;
+    const pod = pods[i % 3];
+    const upstream = retry ? `${pods[(i + 1) % 3]}, ${pod}` : pod;
+    const status = retry ? '502, 200' : '200';
+    const times = retry ? '0.001, 0.004' : '0.004';
+    const lengths = retry ? '0, 612' : '612';
+    // Like a real log: time goes forward, ~500 requests per second.
+    const second = Math.floor(i / 500);
+    const hh = String(10 + Math.floor(second / 3600)).padStart(2, '0');
+    const mm = String(Math.floor(second / 60) % 60).padStart(2, '0');
+    const ss = String(second % 60).padStart(2, '0');
+    parts.push(
+      `172.16.${i % 256}.${i % 200} - - [21/Mar/2022:${hh}:${mm}:${ss} +0000] ` +
+        `"GET /api/items/${i % 1000}?page=${i % 7} HTTP/1.1" 200 612 "-" "Mozilla/5.0 (X11; Linux x86_64) bench" ` +
+        `412 0.005 [default-web-8080] [] ${upstream} ${lengths} ${times} ${status} ${randomBytes(16).toString('hex')}\n`,
+    );
+    if (parts.length === 10_000) {
+      const chunk = parts.join('');
+      writeFileSync(path, chunk, { flag: size === 0 ? 'w' : 'a' });
+      size += chunk.length;
+      parts.length = 0;
+    }
+  }
+  if (parts.length > 0) writeFileSync(path, parts.join(''), { flag: size === 0 ? 'w' : 'a' });
+}
+
+async function readAndSplit(path: string, perLine?: (line: string) => void): Promise<number> {
+  let rest = '';
+  let lines = 0;
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    lines += parts.length;
+    if (perLine) for (const p of parts) perLine(p);
+  }
+  return lines;
+}
+
+async function ours(
+  path: string,
+): Promise<{ lines: number; spans: number; bytes: number; peakHeap: number }> {
+  let bytes = 0;
+  let peakHeap = process.memoryUsage().heapUsed;
+  const sink: SpanSink = {
+    async export(spans) {
+      bytes += encodeTraceRequest(spans).length;
+      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      return { ok: true };
+    },
+    async shutdown() {},
+  };
+  const bridge = new Bridge({
+    parser: createParser({ format: 'ingress-nginx' }),
+    sink,
+    batchLines: 1000,
+    container: 'none',
+  });
+  await bridge.follow([path], { fromBeginning: true, once: true });
+  return { lines: bridge.metrics.counts.lines, spans: bridge.metrics.counts.spans, bytes, peakHeap };
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = process.hrtime.bigint();
+  const value = await fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ct-bridge-bench-'));
+try {
+  const file = join(dir, 'access.log');
+  generate(file);
+  const fileMb = statSync(file).size / 2 ** 20;
+  const regex =
+    /^(\S+) - (\S+) \[([^\]]+)\] "([^"]*)" (\d+) (\d+) "([^"]*)" "([^"]*)" (\d+) ([\d.]+) \[([^\]]*)\] \[([^\]]*)\] (.+?) (\S+(?:, \S+)*) (\S+(?:, \S+)*) (\S+(?:, \S+)*) (\S+)$/;
+  let matched = 0;
+  const samples = { ours: [] as number[], split: [] as number[], regex: [] as number[] };
+  let last: Awaited<ReturnType<typeof ours>> | undefined;
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = await timed(() => readAndSplit(file));
+    samples.split.push((a.value * 1000) / a.ms);
+    const b = await timed(() =>
+      readAndSplit(file, (l) => {
+        if (regex.test(l)) matched++;
+      }),
+    );
+    samples.regex.push((b.value * 1000) / b.ms);
+    const c = await timed(() => ours(file));
+    last = c.value;
+    samples.ours.push((c.value.lines * 1000) / c.ms);
+  }
+  if (matched === 0) throw new Error('the peer regex matched nothing');
+  const oursRate = median(samples.ours);
+  const note = `${LINES} lines, ${fileMb.toFixed(0)} MiB, ${last?.spans} spans, ${((last?.bytes ?? 0) / 2 ** 20).toFixed(0)} MiB OTLP protobuf`;
+  const rows: BenchRow[] = [
+    {
+      package: 'nginx-log-bridge',
+      benchmark: 'read+parse+spans+OTLP protobuf',
+      ours: oursRate,
+      peer: median(samples.split),
+      peerName: 'read+split',
+      unit: 'lines/s',
+      higherIsBetter: true,
+      note,
+    },
+    {
+      package: 'nginx-log-bridge',
+      benchmark: 'read+parse+spans+OTLP protobuf',
+      ours: oursRate,
+      peer: median(samples.regex),
+      peerName: 'read+split+1 regex',
+      unit: 'lines/s',
+      higherIsBetter: true,
+      note,
+    },
+    {
+      package: 'nginx-log-bridge',
+      benchmark: 'peak JS heap during the run',
+      ours: (last?.peakHeap ?? 0) / 2 ** 20,
+      peer: fileMb,
+      peerName: 'file size',
+      unit: 'MiB',
+      higherIsBetter: false,
+      note: 'memory flat in the file size: ours stays far below the file size',
+    },
+  ];
+  report(rows);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

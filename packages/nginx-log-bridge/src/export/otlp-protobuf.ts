@@ -1,0 +1,460 @@
+// A direct OTLP protobuf encoder for ExportTraceServiceRequest. The benchmark showed the
+// object-building + protobufjs path at ~80 µs/line against ~3 µs/line for reading, parsing and
+// building spans, so the bridge writes the wire format itself: one pass over the spans into one
+// growable buffer, nested lengths patched in place. Output decodes to the same message as
+// @opentelemetry/otlp-transformer's ProtobufTraceSerializer (tested against it).
+import type { Attributes, AttributeValue, HrTime, Link } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { type AttributeList, kAttributeList } from '../spans/attribute-list.js';
+
+const HAS_IS_REMOTE = 0x100;
+const IS_REMOTE = 0x200;
+const RESERVED = 5; // bytes reserved for a nested message's length
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[65 + i] = 10 + i;
+  HEX_VALUE[97 + i] = 10 + i;
+}
+
+/** UTF-8 byte length; short ASCII strings without a native call. */
+function utf8Length(s: string): number {
+  const n = s.length;
+  if (n < 64) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) < 0x80) i++;
+    if (i === n) return n;
+  }
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n > 127) {
+    n >>>= 7;
+    size++;
+  }
+  return size;
+}
+
+// `key` field (tag + length + bytes) of KeyValue, per attribute name: names repeat in every span.
+const keyCache = new Map<string, Buffer>();
+
+function encodedKey(key: string): Buffer {
+  let b = keyCache.get(key);
+  if (b === undefined) {
+    const bytes = Buffer.from(key, 'utf8');
+    b = Buffer.concat([Buffer.from([0x0a]), varintBuffer(bytes.length), bytes]);
+    if (keyCache.size > 4096) keyCache.clear();
+    keyCache.set(key, b);
+  }
+  return b;
+}
+
+function varintBuffer(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n & 127) | 128);
+    n >>>= 7;
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  varint(n: number): void {
+    this.ensure(10);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (n >= 0 && n < 0x80000000) {
+      while (n > 127) {
+        buf[pos++] = (n & 127) | 128;
+        n >>>= 7;
+      }
+      buf[pos++] = n;
+    } else {
+      let v = BigInt.asUintN(64, BigInt(Math.trunc(n)));
+      while (v > 127n) {
+        buf[pos++] = Number(v & 127n) | 128;
+        v >>= 7n;
+      }
+      buf[pos++] = Number(v);
+    }
+    this.pos = pos;
+  }
+
+  tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+
+  string(field: number, s: string): void {
+    this.tag(field, 2);
+    if (s.length < 128 && this.asciiString(s)) return;
+    this.rawString(s, Buffer.byteLength(s, 'utf8'));
+  }
+
+  /** Length byte + bytes of a short ASCII string in one pass; false (nothing written) otherwise. */
+  asciiString(s: string): boolean {
+    const n = s.length;
+    this.ensure(n + 1);
+    const buf = this.buf;
+    const start = this.pos;
+    buf[start] = n;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[start + 1 + i] = c;
+    }
+    this.pos = start + 1 + n;
+    return true;
+  }
+
+  /** Writes the length varint and the UTF-8 bytes of `s` (`len` = its byte length). */
+  rawString(s: string, len: number): void {
+    this.varint(len);
+    this.ensure(len);
+    if (len === s.length && len < 64) {
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < len; i++) buf[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+    } else this.pos += this.buf.write(s, this.pos, len, 'utf8');
+  }
+
+  raw(bytes: Buffer): void {
+    const n = bytes.length;
+    this.ensure(n);
+    if (n < 64) {
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < n; i++) buf[pos++] = bytes[i];
+      this.pos = pos;
+    } else {
+      bytes.copy(this.buf, this.pos);
+      this.pos += n;
+    }
+  }
+
+  hex(field: number, hex: string): void {
+    const len = hex.length >> 1;
+    this.tag(field, 2);
+    this.varint(len);
+    this.ensure(len);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < hex.length; i += 2) {
+      const hi = HEX_VALUE[hex.charCodeAt(i)];
+      const lo = HEX_VALUE[hex.charCodeAt(i + 1)];
+      if (hi === undefined || lo === undefined || hi < 0 || lo < 0) {
+        // not hex: leave it to Buffer (which stops at the first bad digit), keep the declared length
+        buf.fill(0, this.pos, this.pos + len);
+        buf.write(hex, this.pos, len, 'hex');
+        this.pos += len;
+        return;
+      }
+      buf[pos++] = (hi << 4) | lo;
+    }
+    this.pos = pos;
+  }
+
+  bytes(field: number, b: Uint8Array): void {
+    this.tag(field, 2);
+    this.varint(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  fixed64Time(field: number, t: HrTime): void {
+    this.tag(field, 1);
+    this.ensure(8);
+    // seconds * 1e9 + nanos as two exact 32-bit halves, in doubles (no BigInt per timestamp).
+    const s = t[0];
+    const s1 = Math.floor(s / 65536);
+    const x0 = (s - s1 * 65536) * 1e9 + t[1];
+    const x1 = s1 * 1e9;
+    const x1hi = Math.floor(x1 / 65536);
+    const y = (x1 - x1hi * 65536) * 65536 + x0;
+    const carry = Math.floor(y / 4294967296);
+    this.buf.writeUInt32LE(y - carry * 4294967296, this.pos);
+    this.buf.writeUInt32LE(x1hi + carry, this.pos + 4);
+    this.pos += 8;
+  }
+
+  fixed32(field: number, n: number): void {
+    this.tag(field, 5);
+    this.ensure(4);
+    this.buf.writeUInt32LE(n >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  double(field: number, n: number): void {
+    this.tag(field, 1);
+    this.ensure(8);
+    this.buf.writeDoubleLE(n, this.pos);
+    this.pos += 8;
+  }
+
+  /** Starts a length-delimited field; returns the mark for {@link end}. */
+  begin(field: number): number {
+    this.tag(field, 2);
+    this.ensure(RESERVED);
+    const mark = this.pos;
+    this.pos += RESERVED;
+    return mark;
+  }
+
+  /** Writes the length at `mark` and closes the gap left by the reservation. */
+  end(mark: number): void {
+    const start = mark + RESERVED;
+    const len = this.pos - start;
+    let n = len;
+    let size = 1;
+    while (n > 127) {
+      n >>>= 7;
+      size++;
+    }
+    if (size < RESERVED) this.buf.copyWithin(mark + size, start, this.pos);
+    let p = mark;
+    n = len;
+    while (n > 127) {
+      this.buf[p++] = (n & 127) | 128;
+      n >>>= 7;
+    }
+    this.buf[p] = n;
+    this.pos -= RESERVED - size;
+  }
+}
+
+function anyValue(
+  w: Writer,
+  field: number,
+  value: AttributeValue | Uint8Array | Record<string, unknown>,
+): void {
+  const mark = w.begin(field);
+  switch (typeof value) {
+    case 'string':
+      w.string(1, value);
+      break;
+    case 'boolean':
+      w.tag(2, 0);
+      w.varint(value ? 1 : 0);
+      break;
+    case 'number':
+      if (Number.isInteger(value)) {
+        w.tag(3, 0);
+        w.varint(value);
+      } else w.double(4, value);
+      break;
+    default:
+      if (value instanceof Uint8Array) w.bytes(7, value);
+      else if (Array.isArray(value)) {
+        const arr = w.begin(5);
+        for (const v of value) {
+          if (v === null || v === undefined) {
+            w.end(w.begin(1));
+          } else anyValue(w, 1, v);
+        }
+        w.end(arr);
+      } else if (value !== null && typeof value === 'object') {
+        const list = w.begin(6);
+        for (const key of Object.keys(value)) keyValue(w, 1, key, value[key] as AttributeValue);
+        w.end(list);
+      }
+  }
+  w.end(mark);
+}
+
+function keyValue(w: Writer, field: number, key: string, value: AttributeValue | undefined): void {
+  if (typeof value === 'string') {
+    // Fast path: every length is known up front, no patching.
+    const k = encodedKey(key);
+    const len = utf8Length(value);
+    const any = 1 + varintSize(len) + len;
+    w.tag(field, 2);
+    w.varint(k.length + 1 + varintSize(any) + any);
+    w.raw(k);
+    w.tag(2, 2);
+    w.varint(any);
+    w.tag(1, 2);
+    w.rawString(value, len);
+    return;
+  }
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 0x80000000) {
+    const k = encodedKey(key);
+    const any = 1 + varintSize(value);
+    w.tag(field, 2);
+    w.varint(k.length + 1 + varintSize(any) + any);
+    w.raw(k);
+    w.tag(2, 2);
+    w.varint(any);
+    w.tag(3, 0);
+    w.varint(value);
+    return;
+  }
+  const mark = w.begin(field);
+  w.string(1, key);
+  if (value !== undefined && value !== null) anyValue(w, 2, value);
+  else w.end(w.begin(2));
+  w.end(mark);
+}
+
+function attributes(w: Writer, field: number, attrs: Attributes | undefined): void {
+  if (!attrs) return;
+  for (const key in attrs) keyValue(w, field, key, attrs[key]);
+}
+
+function flags(traceFlags: number, isRemote: boolean | undefined): number {
+  return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
+}
+
+function event(w: Writer, e: TimedEvent): void {
+  const mark = w.begin(11);
+  w.fixed64Time(1, e.time);
+  w.string(2, e.name);
+  attributes(w, 3, e.attributes);
+  if (e.droppedAttributesCount) {
+    w.tag(4, 0);
+    w.varint(e.droppedAttributesCount);
+  }
+  w.end(mark);
+}
+
+function link(w: Writer, l: Link): void {
+  const mark = w.begin(13);
+  w.hex(1, l.context.traceId);
+  w.hex(2, l.context.spanId);
+  const ts = l.context.traceState?.serialize();
+  if (ts) w.string(3, ts);
+  attributes(w, 4, l.attributes);
+  if (l.droppedAttributesCount) {
+    w.tag(5, 0);
+    w.varint(l.droppedAttributesCount);
+  }
+  w.fixed32(6, flags(l.context.traceFlags, l.context.isRemote));
+  w.end(mark);
+}
+
+function span(w: Writer, s: ReadableSpan): void {
+  const mark = w.begin(2);
+  const ctx = s.spanContext();
+  w.hex(1, ctx.traceId);
+  w.hex(2, ctx.spanId);
+  const ts = ctx.traceState?.serialize();
+  if (ts) w.string(3, ts);
+  const parent = s.parentSpanContext;
+  if (parent?.spanId) w.hex(4, parent.spanId);
+  w.string(5, s.name);
+  const kind = s.kind == null ? 0 : s.kind + 1;
+  if (kind !== 0) {
+    w.tag(6, 0);
+    w.varint(kind);
+  }
+  w.fixed64Time(7, s.startTime);
+  w.fixed64Time(8, s.endTime);
+  const list = (s as { [kAttributeList]?: AttributeList })[kAttributeList];
+  if (list !== undefined) {
+    const { keys, values } = list;
+    for (let i = 0; i < keys.length; i++) keyValue(w, 9, keys[i], values[i]);
+  } else attributes(w, 9, s.attributes);
+  if (s.droppedAttributesCount) {
+    w.tag(10, 0);
+    w.varint(s.droppedAttributesCount);
+  }
+  for (const e of s.events) event(w, e);
+  if (s.droppedEventsCount) {
+    w.tag(12, 0);
+    w.varint(s.droppedEventsCount);
+  }
+  for (const l of s.links) link(w, l);
+  if (s.droppedLinksCount) {
+    w.tag(14, 0);
+    w.varint(s.droppedLinksCount);
+  }
+  const status = w.begin(15);
+  if (s.status.message) w.string(2, s.status.message);
+  if (s.status.code) {
+    w.tag(3, 0);
+    w.varint(s.status.code);
+  }
+  w.end(status);
+  w.fixed32(16, flags(ctx.traceFlags, parent?.isRemote));
+  w.end(mark);
+}
+
+/**
+ * Encodes spans as an OTLP `ExportTraceServiceRequest` (protobuf), grouped by resource and
+ * instrumentation scope like the OpenTelemetry serializer.
+ *
+ * @param spans - finished spans (any `ReadableSpan`)
+ * @example
+ * const body = encodeTraceRequest(toSpans(record));
+ */
+export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
+  // Grouped by resource and scope objects (spans of one source share them), then by scope key.
+  const byResource = new Map<Resource, Map<string, ReadableSpan[]>>();
+  let lastResource: Resource | undefined;
+  let lastScope: ReadableSpan['instrumentationScope'] | undefined;
+  let lastList: ReadableSpan[] | undefined;
+  for (const s of spans) {
+    const scope = s.instrumentationScope;
+    if (s.resource === lastResource && scope === lastScope && lastList !== undefined) {
+      lastList.push(s);
+      continue;
+    }
+    let scopes = byResource.get(s.resource);
+    if (!scopes) {
+      scopes = new Map();
+      byResource.set(s.resource, scopes);
+    }
+    const key = `${scope.name}@${scope.version ?? ''}:${scope.schemaUrl ?? ''}`;
+    let list = scopes.get(key);
+    if (!list) {
+      list = [];
+      scopes.set(key, list);
+    }
+    list.push(s);
+    lastResource = s.resource;
+    lastScope = scope;
+    lastList = list;
+  }
+  const w = new Writer(Math.max(4096, spans.length * 700));
+  for (const [resource, scopes] of byResource) {
+    const rs = w.begin(1);
+    const res = w.begin(1);
+    attributes(w, 1, resource.attributes);
+    w.end(res);
+    for (const list of scopes.values()) {
+      const ss = w.begin(2);
+      const scope = list[0].instrumentationScope;
+      const sc = w.begin(1);
+      if (scope.name) w.string(1, scope.name);
+      if (scope.version) w.string(2, scope.version);
+      w.end(sc);
+      for (const s of list) span(w, s);
+      if (scope.schemaUrl) w.string(3, scope.schemaUrl);
+      w.end(ss);
+    }
+    if (resource.schemaUrl) w.string(3, resource.schemaUrl);
+    w.end(rs);
+  }
+  return w.buf.subarray(0, w.pos);
+}

@@ -1,0 +1,525 @@
+import { createHash } from 'node:crypto';
+import { ingressSpanIds, LAYER_ATTRIBUTE, Layer } from '@crosstrace/tracer';
+import {
+  type Attributes,
+  type HrTime,
+  type SpanContext,
+  SpanKind,
+  type SpanStatus,
+  SpanStatusCode,
+} from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { LogRecord } from '../parse/types.js';
+import { AttributeList, kAttributeList } from './attribute-list.js';
+import { msToHrTime, parseIso8601, parseSeconds, parseTimeLocal } from './time.js';
+import { parseTraceparent, validSpanId, validTraceId } from './traceparent.js';
+
+/** Where a line came from, for ids of lines that carry no request id or trace context. */
+export interface LineSource {
+  /** A stable identity of the file (device, inode and a fingerprint of its first line). */
+  id: string;
+  /** Byte offset of the line in that file. */
+  offset: number;
+}
+
+/** Options of {@link toSpans}. */
+export interface ToSpansOptions {
+  /** Resource `service.name` (default `ingress-nginx`). */
+  serviceName?: string;
+  /** Extra resource attributes (`k8s.pod.name`, …). */
+  resourceAttributes?: Attributes;
+  /** The line's file identity and offset: ids for lines without request id or trace context. */
+  source?: LineSource;
+  /** Kubernetes namespaces known to contain `-`, to split `$proxy_upstream_name` correctly. */
+  namespaces?: readonly string[];
+}
+
+const SCOPE: InstrumentationScope = { name: '@crosstrace/nginx-log-bridge', version: '0.1.0' };
+const OK: SpanStatus = { code: SpanStatusCode.UNSET };
+const NO_LINKS: never[] = [];
+const NO_EVENTS: TimedEvent[] = [];
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
+
+class IngressSpan implements ReadableSpan {
+  readonly links = NO_LINKS;
+  readonly events = NO_EVENTS;
+  readonly ended = true;
+  readonly instrumentationScope = SCOPE;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+  readonly duration: HrTime;
+  readonly startTime: HrTime;
+  readonly endTime: HrTime;
+  readonly parentSpanContext: SpanContext | undefined;
+  private readonly context: SpanContext;
+  readonly [kAttributeList]: AttributeList;
+  private attributesObject: Attributes | undefined;
+
+  get attributes(): Attributes {
+    this.attributesObject ??= this[kAttributeList].toAttributes();
+    return this.attributesObject;
+  }
+
+  constructor(
+    readonly name: string,
+    readonly kind: SpanKind,
+    context: SpanContext,
+    parent: SpanContext | undefined,
+    startMs: number,
+    endMs: number,
+    readonly status: SpanStatus,
+    list: AttributeList,
+    readonly resource: Resource,
+  ) {
+    this[kAttributeList] = list;
+    this.context = context;
+    this.parentSpanContext = parent;
+    this.startTime = msToHrTime(startMs);
+    this.endTime = msToHrTime(endMs);
+    this.duration = msToHrTime(endMs - startMs);
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+}
+
+const resources = new Map<string, Resource>();
+
+function resourceFor(options: ToSpansOptions): Resource {
+  const serviceName = options.serviceName ?? 'ingress-nginx';
+  const key = options.resourceAttributes
+    ? `${serviceName}\u0000${JSON.stringify(options.resourceAttributes)}`
+    : serviceName;
+  let r = resources.get(key);
+  if (r === undefined) {
+    r = resourceFromAttributes({ ...options.resourceAttributes, 'service.name': serviceName });
+    if (resources.size > 100) resources.clear();
+    resources.set(key, r);
+  }
+  return r;
+}
+
+function present(value: string | undefined): string | undefined {
+  return value === undefined || value === '-' || value === '' ? undefined : value;
+}
+
+function int(value: string | undefined): number | undefined {
+  const v = present(value);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+/** `$upstream_*` list → one entry per attempt (groups after ` : ` flattened), `-` → undefined. */
+function list(value: string | undefined): (string | undefined)[] {
+  const v = present(value);
+  if (v === undefined) return [];
+  if (!v.includes(',') && !v.includes(' : ')) return [v];
+  const out: (string | undefined)[] = [];
+  for (const group of v.split(' : ')) for (const item of group.split(', ')) out.push(present(item.trim()));
+  return out;
+}
+
+/** Group index of each attempt (0 before the first internal redirect). */
+function groups(value: string): number[] {
+  if (!value.includes(' : ')) return [];
+  const out: number[] = [];
+  value.split(' : ').forEach((group, g) => {
+    for (const _ of group.split(', ')) out.push(g);
+  });
+  return out;
+}
+
+function splitAddress(addr: string): { address: string; port?: number; transport?: string } {
+  if (addr.startsWith('unix:')) return { address: addr.slice(5), transport: 'unix' };
+  if (addr.startsWith('[')) {
+    const end = addr.indexOf(']');
+    if (end > 0) {
+      const port = Number(addr.slice(end + 2));
+      return {
+        address: addr.slice(1, end),
+        port: Number.isInteger(port) && end + 2 < addr.length ? port : undefined,
+      };
+    }
+  }
+  const colon = addr.lastIndexOf(':');
+  if (colon > 0 && addr.indexOf(':') === colon) {
+    const port = Number(addr.slice(colon + 1));
+    if (Number.isInteger(port)) return { address: addr.slice(0, colon), port };
+  }
+  return { address: addr };
+}
+
+/** `namespace-service-port` → parts; undefined for ingress-nginx's own upstreams. */
+export function splitUpstreamName(
+  name: string,
+  namespaces: readonly string[] = [],
+): { namespace: string; service: string; port: string } | undefined {
+  if (name === 'upstream-default-backend' || name.startsWith('custom-default-backend')) return undefined;
+  const last = name.lastIndexOf('-');
+  if (last <= 0 || last === name.length - 1) return undefined;
+  const rest = name.slice(0, last);
+  const port = name.slice(last + 1);
+  let namespace = namespaces.filter((ns) => rest.startsWith(`${ns}-`)).sort((a, b) => b.length - a.length)[0];
+  if (namespace === undefined) {
+    const dash = rest.indexOf('-');
+    if (dash <= 0) return undefined;
+    namespace = rest.slice(0, dash);
+  }
+  const service = rest.slice(namespace.length + 1);
+  if (service === '') return undefined;
+  return { namespace, service, port };
+}
+
+const upstreamCache = new Map<string, ReturnType<typeof splitUpstreamName> | null>();
+
+function cachedUpstream(name: string): ReturnType<typeof splitUpstreamName> {
+  let r = upstreamCache.get(name);
+  if (r === undefined) {
+    r = splitUpstreamName(name) ?? null;
+    if (upstreamCache.size > 1024) upstreamCache.clear();
+    upstreamCache.set(name, r);
+  }
+  return r ?? undefined;
+}
+
+// Variables toSpans turns into named attributes; every other logged variable is kept as `nginx.<name>`.
+const CONSUMED = new Set([
+  'remote_addr',
+  'the_real_ip',
+  'remote_user',
+  'time_local',
+  'time_iso8601',
+  'msec',
+  'request',
+  'request_method',
+  'request_uri',
+  'request_url',
+  'uri',
+  'args',
+  'server_protocol',
+  'scheme',
+  'status',
+  'body_bytes_sent',
+  'request_length',
+  'request_time',
+  'host',
+  'http_referer',
+  'http_user_agent',
+  'http_traceparent',
+  'http_x_request_id',
+  'req_id',
+  'request_id',
+  'proxy_upstream_name',
+  'proxy_alternative_upstream_name',
+  'upstream_addr',
+  'upstream_status',
+  'upstream_response_time',
+  'upstream_connect_time',
+  'upstream_header_time',
+  'upstream_response_length',
+  'ssl_protocol',
+  'ssl_cipher',
+  'ssl_client_verify',
+  'ssl_client_s_dn',
+  'ssl_client_i_dn',
+  'otel_trace_id',
+  'otel_span_id',
+  'otel_parent_id',
+  'opentelemetry_trace_id',
+  'opentelemetry_span_id',
+]);
+
+// A short stable seed (contextFromRequestId accepts at most 256 characters).
+function seedFor(record: LogRecord, source: LineSource | undefined): string {
+  const text =
+    source !== undefined ? `line:${source.id}:${source.offset}` : `record:${JSON.stringify(record)}`;
+  return `crosstrace-line-${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * Turns one parsed access-log line into ingress spans: one SERVER span for the request and one
+ * CLIENT child per upstream attempt (`$upstream_addr`, aligned with `$upstream_status` and the
+ * `$upstream_*_time` lists). Ids come from a logged `traceparent` / OTel ids, else from the request
+ * id through the tracer's `ingressSpanIds` (the last attempt's id is the app's parent), else from
+ * the line's file identity and offset, so re-reading a line gives the same spans.
+ *
+ * Returns `[]` when the line has no usable time (`$msec`, `$time_iso8601`, `$time_local`); never
+ * throws.
+ *
+ * @param record - a parsed line ({@link parseLine})
+ * @param options - resource and id options
+ * @example
+ * const r = parseLine(line, { format: 'ingress-nginx' });
+ * const spans = r.ok ? toSpans(r.record) : [];
+ */
+export function toSpans(record: LogRecord, options: ToSpansOptions = {}): ReadableSpan[] {
+  return spansForLine(record, options, options.source);
+}
+
+/** {@link toSpans} with the source apart from the options (no per-line options object). */
+export function spansForLine(
+  record: LogRecord,
+  options: ToSpansOptions,
+  source: LineSource | undefined,
+): ReadableSpan[] {
+  try {
+    return build(record, options, source);
+  } catch {
+    return [];
+  }
+}
+
+function build(record: LogRecord, options: ToSpansOptions, source: LineSource | undefined): ReadableSpan[] {
+  // Timing.
+  let endMs = parseSeconds(record.msec) * 1000;
+  let precision = 'ms';
+  if (Number.isNaN(endMs)) {
+    precision = 's';
+    endMs = record.time_iso8601 !== undefined ? parseIso8601(record.time_iso8601) : Number.NaN;
+    if (Number.isNaN(endMs) && record.time_local !== undefined) endMs = parseTimeLocal(record.time_local);
+    if (Number.isNaN(endMs)) return [];
+  }
+  const requestSeconds = parseSeconds(record.request_time);
+  const startMs =
+    Number.isFinite(requestSeconds) && requestSeconds >= 0 ? endMs - requestSeconds * 1000 : endMs;
+
+  // Request line.
+  let method = present(record.request_method);
+  let target = present(record.request_uri);
+  let protocol = present(record.server_protocol);
+  const request = record.request;
+  if (request !== undefined && request !== '' && request !== '-') {
+    const a = request.indexOf(' ');
+    const b = request.lastIndexOf(' ');
+    if (a > 0) {
+      method ??= request.slice(0, a);
+      if (b > a) {
+        target ??= request.slice(a + 1, b);
+        protocol ??= request.slice(b + 1);
+      } else target ??= request.slice(a + 1);
+    }
+  }
+  let host = present(record.host);
+  const url = present(record.request_url);
+  if (target === undefined && url !== undefined) {
+    const slash = url.indexOf('/');
+    if (slash > 0) {
+      host ??= url.slice(0, slash);
+      target = url.slice(slash);
+    } else if (slash === 0) target = url;
+  }
+
+  const upstreamName = present(record.proxy_upstream_name);
+  const knownMethod = method !== undefined && KNOWN_METHODS.has(method);
+  const namePrefix = method === undefined ? 'HTTP' : knownMethod ? method : 'HTTP';
+  const name = upstreamName === undefined ? namePrefix : `${namePrefix} ${upstreamName}`;
+
+  const attrs = new AttributeList();
+  attrs.set(LAYER_ATTRIBUTE, Layer.Ingress);
+  attrs.set('crosstrace.ingress.time_precision', precision);
+  let urlPath: string | undefined;
+  if (method !== undefined) {
+    attrs.set('http.request.method', knownMethod ? method : '_OTHER');
+    if (!knownMethod) attrs.set('http.request.method_original', method);
+  }
+  if (target !== undefined) {
+    const q = target.indexOf('?');
+    urlPath = q < 0 ? target : target.slice(0, q);
+    attrs.set('url.path', urlPath);
+    if (q >= 0) attrs.set('url.query', target.slice(q + 1));
+  }
+  const scheme = present(record.scheme);
+  if (scheme !== undefined) attrs.set('url.scheme', scheme);
+  if (protocol?.startsWith('HTTP/')) {
+    attrs.set('network.protocol.name', 'http');
+    attrs.set('network.protocol.version', protocol.slice(5));
+  }
+  const status = int(record.status);
+  if (status !== undefined) attrs.set('http.response.status_code', status);
+  const bodySize = int(record.body_bytes_sent);
+  if (bodySize !== undefined) attrs.set('http.response.body.size', bodySize);
+  const requestSize = int(record.request_length);
+  if (requestSize !== undefined) attrs.set('http.request.size', requestSize);
+  const client = present(record.the_real_ip) ?? present(record.remote_addr);
+  if (client !== undefined) {
+    const comma = client.indexOf(',');
+    attrs.set('client.address', comma < 0 ? client : client.slice(0, comma));
+  }
+  const remoteUser = present(record.remote_user);
+  if (remoteUser !== undefined) attrs.set('enduser.id', remoteUser);
+  if (host !== undefined) attrs.set('server.address', host);
+  const ua = present(record.http_user_agent);
+  if (ua !== undefined) attrs.set('user_agent.original', ua);
+  const referer = present(record.http_referer);
+  if (referer !== undefined) attrs.set('http.request.header.referer', [referer]);
+  const requestId = present(record.req_id) ?? present(record.request_id) ?? present(record.http_x_request_id);
+  if (requestId !== undefined) attrs.set('http.request.header.x-request-id', [requestId]);
+  if (upstreamName !== undefined) {
+    attrs.set('crosstrace.ingress.upstream', upstreamName);
+    const k8s = options.namespaces
+      ? splitUpstreamName(upstreamName, options.namespaces)
+      : cachedUpstream(upstreamName);
+    if (k8s !== undefined) {
+      attrs.set('k8s.namespace.name', k8s.namespace);
+      attrs.set('k8s.service.name', k8s.service);
+      attrs.set('crosstrace.k8s.service.port', k8s.port);
+    }
+  }
+  const alternative = present(record.proxy_alternative_upstream_name);
+  if (alternative !== undefined) attrs.set('crosstrace.ingress.alternative_upstream', alternative);
+  const sslProtocol = present(record.ssl_protocol);
+  if (sslProtocol !== undefined) {
+    const m = /^(TLS|SSL)v?([\d.]+)$/i.exec(sslProtocol);
+    attrs.set('tls.established', true);
+    attrs.set('tls.protocol.name', m ? m[1].toLowerCase() : sslProtocol);
+    if (m) attrs.set('tls.protocol.version', m[2]);
+  }
+  const cipher = present(record.ssl_cipher);
+  if (cipher !== undefined) attrs.set('tls.cipher', cipher);
+  const verify = present(record.ssl_client_verify);
+  if (verify !== undefined) {
+    attrs.set('crosstrace.tls.client_verify', verify);
+    attrs.set('crosstrace.tls.client_authenticated', verify === 'SUCCESS');
+  }
+  const subject = present(record.ssl_client_s_dn);
+  if (subject !== undefined) attrs.set('tls.client.subject', subject);
+  const issuer = present(record.ssl_client_i_dn);
+  if (issuer !== undefined) attrs.set('tls.client.issuer', issuer);
+  for (const key in record) {
+    if (CONSUMED.has(key)) continue;
+    const value = present(record[key]);
+    if (value === undefined) continue;
+    if (key.startsWith('http_'))
+      attrs.set(`http.request.header.${key.slice(5).replaceAll('_', '-')}`, [value]);
+    else if (key.startsWith('sent_http_'))
+      attrs.set(`http.response.header.${key.slice(10).replaceAll('_', '-')}`, [value]);
+    else attrs.set(`nginx.${key}`, value);
+  }
+
+  // Attempts.
+  const addrText = present(record.upstream_addr);
+  const addrs = list(addrText);
+  const attempts = addrs.length;
+
+  // Identity.
+  const tp = parseTraceparent(record.http_traceparent);
+  const otelTrace = validTraceId(record.otel_trace_id) ?? validTraceId(record.opentelemetry_trace_id);
+  const otelSpan = validSpanId(record.otel_span_id) ?? validSpanId(record.opentelemetry_span_id);
+  const derived = ingressSpanIds(requestId ?? seedFor(record, source), attempts)!;
+  let traceId = derived.traceId;
+  let serverSpanId = derived.serverSpanId;
+  const attemptIds = [...derived.attemptSpanIds];
+  let serverParent: string | undefined;
+  let traceFlags = 1;
+  let propagated: string | undefined;
+  if (otelTrace !== undefined) {
+    traceId = otelTrace;
+    propagated = otelSpan;
+    serverParent = validSpanId(record.otel_parent_id) ?? (tp?.traceId === otelTrace ? tp.spanId : undefined);
+  } else if (tp !== undefined) {
+    traceId = tp.traceId;
+    traceFlags = tp.traceFlags;
+    if (attempts > 0) propagated = tp.spanId;
+    else serverParent = tp.spanId;
+  }
+  if (propagated !== undefined) {
+    if (attempts > 0) attemptIds[attempts - 1] = propagated;
+    else serverSpanId = propagated;
+  }
+  if (traceFlags === 0) attrs.set('crosstrace.ingress.unsampled', true);
+  const resource = resourceFor(options);
+  const serverContext: SpanContext = { traceId, spanId: serverSpanId, traceFlags };
+  const parentContext: SpanContext | undefined =
+    serverParent === undefined ? undefined : { traceId, spanId: serverParent, traceFlags, isRemote: true };
+  const serverStatus: SpanStatus =
+    status !== undefined && status >= 500 ? { code: SpanStatusCode.ERROR } : OK;
+  if (status !== undefined && status >= 500) attrs.set('error.type', String(status));
+  const spans: ReadableSpan[] = [
+    new IngressSpan(
+      name,
+      SpanKind.SERVER,
+      serverContext,
+      parentContext,
+      startMs,
+      endMs,
+      serverStatus,
+      attrs,
+      resource,
+    ),
+  ];
+  if (attempts === 0) return spans;
+
+  const statuses = list(record.upstream_status);
+  const times = list(record.upstream_response_time);
+  const connects = list(record.upstream_connect_time);
+  const headers = list(record.upstream_header_time);
+  const lengths = list(record.upstream_response_length);
+  const groupOf = groups(addrText!);
+  let cursor = startMs;
+  for (let i = 0; i < attempts; i++) {
+    const a = new AttributeList();
+    a.set(LAYER_ATTRIBUTE, Layer.Ingress);
+    a.set('crosstrace.ingress.timing', 'estimated');
+    a.set('http.request.resend_count', i);
+    if (method !== undefined) a.set('http.request.method', knownMethod ? method : '_OTHER');
+    if (urlPath !== undefined) a.set('url.path', urlPath);
+    const addr = addrs[i];
+    if (addr !== undefined) {
+      const s = splitAddress(addr);
+      a.set('server.address', s.address);
+      if (s.port !== undefined) a.set('server.port', s.port);
+      if (s.transport !== undefined) a.set('network.transport', s.transport);
+    }
+    if (upstreamName !== undefined) a.set('crosstrace.ingress.upstream', upstreamName);
+    if (groupOf.length > i && groupOf[i] > 0) a.set('crosstrace.ingress.upstream_group', groupOf[i]);
+    const st = int(statuses[i]);
+    if (st !== undefined) a.set('http.response.status_code', st);
+    const len = int(lengths[i]);
+    if (len !== undefined) a.set('http.response.body.size', len);
+    const connect = parseSeconds(connects[i]);
+    if (Number.isFinite(connect)) a.set('crosstrace.upstream.connect_time', connect);
+    const header = parseSeconds(headers[i]);
+    if (Number.isFinite(header)) a.set('crosstrace.upstream.header_time', header);
+    let failed = st === undefined || st >= 500;
+    if (addr === undefined) failed = true;
+    if (failed) a.set('error.type', st === undefined ? 'no_response' : String(st));
+    const seconds = parseSeconds(times[i]);
+    const start = Math.min(cursor, endMs);
+    const end = Math.min(Number.isFinite(seconds) && seconds >= 0 ? start + seconds * 1000 : start, endMs);
+    cursor = end;
+    spans.push(
+      new IngressSpan(
+        name,
+        SpanKind.CLIENT,
+        { traceId, spanId: attemptIds[i], traceFlags },
+        serverContext,
+        start,
+        end,
+        failed
+          ? {
+              code: SpanStatusCode.ERROR,
+              message: st === undefined ? 'no upstream response' : `upstream ${st}`,
+            }
+          : OK,
+        a,
+        resource,
+      ),
+    );
+  }
+  return spans;
+}

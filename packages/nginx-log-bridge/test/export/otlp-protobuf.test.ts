@@ -1,0 +1,114 @@
+import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import t from 'tap';
+import { encodeTraceRequest } from '../../src/export/otlp-protobuf.js';
+import { parseLine } from '../../src/parse/parse-line.js';
+import { toSpans } from '../../src/spans/to-spans.js';
+import { Request } from '../helpers/collector-stub.js';
+import { fixtureLines } from '../helpers/fixtures.js';
+
+// Zero values are optional on the wire (proto3): compare messages without them.
+function normalize(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const a = v.map(normalize);
+    return a.length === 0 ? undefined : a;
+  }
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const n = normalize(x);
+      if (n !== undefined) out[k] = n;
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  if (v === 0 || v === '' || v === '0' || v === undefined || v === null) return undefined;
+  return v;
+}
+
+const decode = (b: Uint8Array) =>
+  normalize(
+    Request.toObject(Request.decode(b), { longs: String, bytes: String, enums: Number, defaults: false }),
+  );
+
+t.test("decodes to the same message as OpenTelemetry's serializer, for every fixture", async (t) => {
+  const spans = [
+    ...fixtureLines('ingress-nginx-upstreaminfo.log').map((l) => parseLine(l, { format: 'ingress-nginx' })),
+    ...fixtureLines('combined.log').map((l) => parseLine(l)),
+    ...fixtureLines('ingress-json-traceparent.log').map((l) => parseLine(l, { format: 'json' })),
+  ].flatMap((r) => (r.ok ? toSpans(r.record) : []));
+  t.ok(spans.length > 20);
+  const ours = encodeTraceRequest(spans);
+  const theirs = ProtobufTraceSerializer.serializeRequest(spans)!;
+  t.same(decode(ours), decode(theirs));
+});
+
+t.test(
+  'SDK spans: events, links, trace state, arrays, doubles, negative ints, unicode, two resources',
+  async (t) => {
+    const exporter = new InMemorySpanExporter();
+    const make = (name: string) =>
+      new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': name, 'k.num': 3 }),
+        spanProcessors: [new SimpleSpanProcessor(exporter)],
+      });
+    const a = make('a').getTracer('scope-a', '1.2.3');
+    const b = make('b').getTracer('scope-b');
+    const span = a.startSpan('ünïcödé ✓', {
+      kind: SpanKind.PRODUCER,
+      attributes: { s: 'x', n: -5, big: 2 ** 40, d: 1.5, bool: false, arr: ['a', 'b'], nums: [1, 2.5] },
+      links: [
+        {
+          context: {
+            traceId: '0af7651916cd43dd8448eb211c80319c',
+            spanId: 'b7ad6b7169203331',
+            traceFlags: TraceFlags.SAMPLED,
+            isRemote: true,
+            traceState: new TraceState('k=v'),
+          },
+          attributes: { l: 1 },
+        },
+      ],
+    });
+    span.addEvent('ev', { e: 'x' });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+    span.end();
+    b.startSpan('other').end();
+    const spans = exporter.getFinishedSpans();
+    t.equal(spans.length, 2);
+    t.same(decode(encodeTraceRequest(spans)), decode(ProtobufTraceSerializer.serializeRequest(spans)!));
+  },
+);
+
+t.test('large batches grow the buffer', async (t) => {
+  const r = parseLine(fixtureLines('ingress-nginx-upstreaminfo.log')[5], { format: 'ingress-nginx' });
+  if (!r.ok) throw new Error('fixture');
+  const spans = Array.from({ length: 3000 }, () => toSpans(r.record)).flat();
+  const bytes = encodeTraceRequest(spans);
+  const decoded = Request.decode(bytes);
+  t.equal(decoded.resourceSpans[0].scopeSpans[0].spans.length, 9000);
+  t.same(decode(bytes), decode(ProtobufTraceSerializer.serializeRequest(spans)!));
+});
+
+t.test('timestamps are exact to the nanosecond far from the epoch', async (t) => {
+  const r = parseLine(fixtureLines('ingress-nginx-upstreaminfo.log')[0], { format: 'ingress-nginx' });
+  if (!r.ok) throw new Error('fixture');
+  const [span] = toSpans(r.record);
+  for (const time of [
+    [0, 0],
+    [1, 999_999_999],
+    [1_714_557_600, 123_456_789],
+    [4_102_444_800, 999_999_999],
+  ] as [number, number][]) {
+    const s = Object.assign(Object.create(Object.getPrototypeOf(span)), span, { startTime: time });
+    const decoded = Request.decode(encodeTraceRequest([s]));
+    const start = decoded.resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano;
+    t.equal(BigInt(start.toString()), BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]));
+  }
+});

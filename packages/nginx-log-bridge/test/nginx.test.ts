@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import t from 'tap';
+import { main } from '../src/cli.js';
+import { INGRESS_NGINX_FORMAT } from '../src/parse/presets.js';
+import { startApp } from './helpers/app.js';
+import { CollectorStub, type StubSpan } from './helpers/collector-stub.js';
+import { startExpressApp } from './helpers/express-app.js';
+import { until } from './helpers/lines.js';
+import { freePort, Nginx } from './helpers/nginx.js';
+
+// proto SpanKind: SERVER = 2, CLIENT = 3; Status: ERROR = 2.
+const SERVER = 2;
+const CLIENT = 3;
+const LOG_FORMAT = `${INGRESS_NGINX_FORMAT} $msec "$http_traceparent"`;
+
+type AppStarter = (collectorUrl: string) => Promise<{ port: number; stop(): Promise<void> }>;
+
+declare namespace Tap {
+  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
+}
+
+async function scenario(t: Tap.Test, start: AppStarter, appService: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-nginx-'));
+  const stub = await new CollectorStub().start();
+  const app = await start(stub.url);
+  const deadPort = await freePort();
+  const port = await freePort();
+  const nginx = new Nginx(dir, port);
+  t.teardown(async () => {
+    await nginx.stop();
+    await app.stop();
+    await stub.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const accessLog = join(dir, 'logs', 'access.log');
+  await nginx.start(`
+  log_format upstreaminfo '${LOG_FORMAT}';
+  map $http_x_request_id $req_id { default $http_x_request_id; "" $request_id; }
+  upstream direct { server 127.0.0.1:${app.port}; }
+  upstream retry { server 127.0.0.1:${deadPort} max_fails=0; server 127.0.0.1:${app.port} backup; }
+  server {
+    listen 127.0.0.1:${port};
+    set $proxy_alternative_upstream_name "";
+    location = /__ready { access_log off; return 204; }
+    location /direct {
+      set $proxy_upstream_name "default-app-8080";
+      access_log ${accessLog} upstreaminfo;
+      proxy_set_header X-Request-ID $req_id;
+      proxy_pass http://direct;
+    }
+    location /retry {
+      set $proxy_upstream_name "default-app-retry-8080";
+      access_log ${accessLog} upstreaminfo;
+      proxy_set_header X-Request-ID $req_id;
+      proxy_next_upstream error timeout http_502;
+      proxy_pass http://retry;
+    }
+  }`);
+
+  const base = `http://127.0.0.1:${port}`;
+  const clientTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const clientSpan = '00f067aa0ba902b7';
+  const r1 = await fetch(`${base}/direct/a?x=1`);
+  t.equal(r1.status, 200);
+  await r1.text();
+  const r2 = await fetch(`${base}/direct/b`, {
+    headers: { traceparent: `00-${clientTrace}-${clientSpan}-01` },
+  });
+  await r2.text();
+  const r3 = await fetch(`${base}/retry/c`, { headers: { 'x-request-id': 'my-request-1' } });
+  t.equal(r3.status, 200);
+  await r3.text();
+  await until(() => readFileSync(accessLog, 'utf8').split('\n').length > 3, 20_000, 'three access-log lines');
+  await stub.waitFor(3); // the app's three spans
+
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let errText = '';
+  err.on('data', (b) => {
+    errText += b;
+  });
+  const code = await main(
+    ['--log-format', LOG_FORMAT, '--endpoint', stub.url, '--from-beginning', accessLog],
+    {
+      stdout: out,
+      stderr: err,
+      signals: false,
+    },
+  );
+  t.equal(code, 0);
+  t.match(errText, /lines=3 spans=7 batches=1 bad=0/);
+  await stub.waitFor(10);
+  const spans = stub.spans;
+  t.equal(spans.length, 10, '3 app + 3 ingress server + 4 attempts');
+
+  const appSpans = spans.filter((s) => s.serviceName === appService);
+  const appSpan = (path: string) => appSpans.find((s) => String(s.attributes['url.path']).startsWith(path));
+  const ingress = spans.filter((s) => s.serviceName === 'ingress-nginx');
+  const byTrace = (traceId: string) => ingress.filter((s) => s.traceId === traceId);
+  const check = (app: StubSpan | undefined, attempts: number) => {
+    t.ok(app, 'app span');
+    if (!app) return [];
+    const own = byTrace(app.traceId);
+    t.equal(own.length, attempts + 1, 'all in one trace');
+    const server = own.find((s) => s.kind === SERVER);
+    const clients = own.filter((s) => s.kind === CLIENT);
+    t.equal(clients.length, attempts);
+    for (const c of clients)
+      t.equal(c.parentSpanId, server?.spanId, 'attempts are children of the ingress span');
+    t.equal(app.parentSpanId, clients.at(-1)?.spanId, "the app span is the last attempt's child");
+    t.equal(server?.attributes['crosstrace.layer'], 'ingress');
+    t.equal(server?.attributes['crosstrace.ingress.time_precision'], 'ms');
+    // nginx read the request before it reached the app ($msec and $request_time round to 1 ms each).
+    t.ok(server && server.startNs <= app.startNs + 2_000_000n, 'the ingress span starts before the app span');
+    return [server, ...clients];
+  };
+
+  // 1. Only X-Request-ID ($request_id generated by nginx).
+  const a = appSpan('/direct/a');
+  const [serverA, attemptA] = check(a, 1);
+  t.equal(serverA?.name, 'GET default-app-8080');
+  t.equal(serverA?.attributes['url.path'], '/direct/a');
+  t.equal(serverA?.attributes['k8s.service.name'], 'app');
+  t.equal(attemptA?.attributes['server.port'], app.port);
+  t.equal(attemptA?.attributes['server.address'], '127.0.0.1');
+
+  // 2. A traceparent forwarded by nginx.
+  const b = appSpan('/direct/b');
+  t.equal(b?.traceId, clientTrace);
+  const [, attemptB] = check(b, 1);
+  t.equal(attemptB?.spanId, clientSpan, 'the attempt is the span nginx propagated');
+
+  // 3. First upstream dead: a failed attempt and a successful retry.
+  const c = appSpan('/retry/c');
+  const [serverC, failed, retried] = check(c, 2);
+  t.equal(serverC?.attributes['http.response.status_code'], 200);
+  t.equal(failed?.attributes['server.port'], deadPort);
+  t.equal(failed?.statusCode, 2, 'failed attempt is an error span');
+  t.equal(failed?.attributes['http.response.status_code'], 502);
+  t.equal(retried?.attributes['server.port'], app.port);
+  t.equal(retried?.statusCode, 0);
+  t.equal(retried?.attributes['http.request.resend_count'], 1);
+}
+
+t.test('real nginx + a node:http app deriving its parent with the tracer functions', async (t) => {
+  await scenario(t, startApp, 'app');
+});
+
+t.test('real nginx + an Express app with @crosstrace/express-plugin', async (t) => {
+  await scenario(t, startExpressApp, 'express-app');
+});
