@@ -1,1 +1,27 @@
-export const placeholder = true;
+export type { BuildOptions, Collector } from './build.js';
+export { build, parseDuration } from './build.js';
+export type { CollectorConfig, ConfigField, LoadConfigOptions } from './config/index.js';
+export { CONFIG_FIELDS, createDefaultConfig, loadConfig, parseSize, resolveConfig } from './config/index.js';
+export type { TracesConsumer } from './consumer.js';
+export type { CollectorErrorOptions } from './errors.js';
+export { CollectorError, createError, isCollectorError } from './errors.js';
+export type { CollectorMetrics } from './metrics/index.js';
+export type {
+  AnyValue,
+  InstrumentationScope,
+  KeyValue,
+  Resource,
+  Span,
+  SpanBatch,
+  SpanEvent,
+  SpanLink,
+} from './model/span.js';
+export { SpanKind, StatusCode } from './model/span.js';
+export type { Pipeline, StorageWriter } from './pipeline/index.js';
+export { createPipeline, createStorageWriter } from './pipeline/index.js';
+export { createLayerProcessor, inferLayer } from './processors/layer/index.js';
+export type { DecodeResult } from './receivers/otlp/index.js';
+export { decodeTracesJson, decodeTracesProtobuf } from './receivers/otlp/index.js';
+export type { GrpcServerHandle } from './receivers/otlp-grpc/index.js';
+export type { DependencyLink, Operation, SpanQuery, SpanStore, TraceQuery } from './storage/index.js';
+export { createMemoryStore, openSqliteStore } from './storage/index.js';

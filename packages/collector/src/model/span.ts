@@ -99,4 +99,6 @@ export interface SpanBatch {
   spans: Span[];
   /** Which receiver produced the batch (metrics, logs). */
   receiver: string;
+  /** Encoded size of the request the spans came from, for the queue's byte bound (estimated when absent). */
+  sizeBytes?: number;
 }

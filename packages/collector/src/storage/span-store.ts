@@ -18,6 +18,25 @@ export interface TraceQuery {
   limit: number;
 }
 
+/**
+ * A span search for pipeline stages (the stitching processor): every given field must match.
+ * Results are newest first (by start time), at most `limit` spans.
+ */
+export interface SpanQuery {
+  traceId?: string;
+  service?: string;
+  /** `crosstrace.layer` */
+  layer?: string;
+  /** span kind name: server | client | producer | consumer | internal */
+  spanKind?: string;
+  /** span or resource attributes that must all match on one span (string comparison) */
+  tags?: Record<string, string>;
+  /** inclusive bounds on the span's start time */
+  startTimeMinNanos?: bigint;
+  startTimeMaxNanos?: bigint;
+  limit: number;
+}
+
 export interface Operation {
   name: string;
   /** server | client | producer | consumer | internal | '' */
@@ -44,6 +63,10 @@ export interface SpanStore {
   getTrace(traceId: string): Promise<Span[]>;
   /** Trace ids matching the query, newest first, at most `query.limit`. */
   findTraceIds(query: TraceQuery): Promise<string[]>;
+  /** Spans matching the query, newest first, at most `query.limit`. */
+  findSpans(query: SpanQuery): Promise<Span[]>;
+  /** The stored spans of `traceId` among `spanIds` (unknown ids are skipped). */
+  getSpansByIds(traceId: string, spanIds: readonly string[]): Promise<Span[]>;
   getServices(): Promise<string[]>;
   getOperations(service: string, spanKind?: string): Promise<Operation[]>;
   /** Service call edges from parent/child spans whose start falls in [endMs - lookbackMs, endMs]. */

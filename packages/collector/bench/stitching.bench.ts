@@ -1,0 +1,277 @@
+// Stitching benchmark: spans/s through the stitching processor into a store, against the same
+// spans written straight to the same kind of store (the peer: no stitching) in the same run.
+// Two traffic shapes: X-Request-ID joins (exact, no store search) and no headers at all (the
+// heuristic: a pod-timeline lookup and store searches per span). CROSSTRACE_BENCH_STITCH_REQUESTS
+// sets the number of requests (default 3000; 3 spans each).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ingressSpanIds } from '@crosstrace/tracer';
+import { type BenchRow, report } from '../../../scripts/bench/record.js';
+import { createControlPlaneState } from '../src/controlplane/index.js';
+import { fromPlain } from '../src/model/attributes.js';
+import type { Resource, Span } from '../src/model/span.js';
+import { SpanKind } from '../src/model/span.js';
+import { createStitchingProcessor } from '../src/processors/stitching/index.js';
+import { ingestK8sText } from '../src/receivers/k8s/index.js';
+import type { SpanStore } from '../src/storage/index.js';
+import { createMemoryStore, openSqliteStore } from '../src/storage/index.js';
+
+const PKG = '@crosstrace/collector';
+const PODS = 20;
+const BATCH = 512;
+const MS = 1_000_000n;
+const T0 = BigInt(Date.parse('2026-01-10T12:00:00Z')) * MS;
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x1_0000_0000;
+  };
+}
+
+function hex(r: () => number, n: number): string {
+  let s = '';
+  while (s.length < n)
+    s += Math.floor(r() * 0x1_0000_0000)
+      .toString(16)
+      .padStart(8, '0');
+  return s.slice(0, n);
+}
+
+function podName(i: number): string {
+  return `web-5d567cc74c-p${'bcdfghjklmnpqrstvwxz'[i % 20]}${'bcdfg'[Math.floor(i / 20) % 5]}zz`;
+}
+
+function k8sText(): string {
+  const lines: string[] = [];
+  const endpoints = [];
+  for (let i = 0; i < PODS; i++) {
+    const ip = `10.244.${Math.floor(i / 200)}.${(i % 200) + 10}`;
+    lines.push(
+      JSON.stringify({
+        type: 'ADDED',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: podName(i),
+            namespace: 'shop',
+            uid: `uid-${i}`,
+            creationTimestamp: '2026-01-10T11:00:00Z',
+          },
+          status: {
+            podIP: ip,
+            startTime: '2026-01-10T11:00:00Z',
+            conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-10T11:00:05Z' }],
+          },
+        },
+      }),
+    );
+    endpoints.push({
+      addresses: [ip],
+      conditions: { ready: true },
+      targetRef: { kind: 'Pod', name: podName(i), namespace: 'shop', uid: `uid-${i}` },
+    });
+  }
+  lines.push(
+    JSON.stringify({
+      type: 'ADDED',
+      object: {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: 'web-x',
+          namespace: 'shop',
+          uid: 's',
+          annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': '2026-01-10T11:00:05Z' },
+        },
+        endpoints,
+      },
+    }),
+  );
+  return lines.join('\n');
+}
+
+const resource = (service: string, layer: string, extra: Record<string, string> = {}): Resource => ({
+  attributes: fromPlain({ 'service.name': service, 'crosstrace.layer': layer, ...extra }),
+  droppedAttributesCount: 0,
+});
+
+function span(
+  p: Partial<Span> &
+    Pick<
+      Span,
+      | 'traceId'
+      | 'spanId'
+      | 'name'
+      | 'kind'
+      | 'startTimeUnixNano'
+      | 'endTimeUnixNano'
+      | 'resource'
+      | 'serviceName'
+      | 'layer'
+    >,
+): Span {
+  return {
+    parentSpanId: '',
+    traceState: '',
+    flags: 1,
+    attributes: [],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+    scope: { name: 'bench', version: '', attributes: [] },
+    ...p,
+  };
+}
+
+function traffic(requests: number, withRequestId: boolean): { ingress: Span[]; app: Span[] } {
+  const r = rng(withRequestId ? 11 : 12);
+  const ingressRes = resource('ingress-nginx', 'ingress');
+  const podRes = Array.from({ length: PODS }, (_, i) =>
+    resource('web', 'app', { 'k8s.pod.name': podName(i), 'k8s.namespace.name': 'shop' }),
+  );
+  const ingress: Span[] = [];
+  const app: Span[] = [];
+  for (let i = 0; i < requests; i++) {
+    const pod = Math.floor(r() * PODS);
+    const ip = `10.244.${Math.floor(pod / 200)}.${(pod % 200) + 10}`;
+    const reqId = hex(r, 32);
+    const ids = ingressSpanIds(reqId, 1)!;
+    const start = T0 + BigInt(i) * 2n * MS;
+    const end = start + 30n * MS;
+    ingress.push(
+      span({
+        traceId: ids.traceId,
+        spanId: ids.serverSpanId,
+        name: 'GET shop-web-8080',
+        kind: SpanKind.Server,
+        startTimeUnixNano: start,
+        endTimeUnixNano: end + MS,
+        resource: ingressRes,
+        serviceName: 'ingress-nginx',
+        layer: 'ingress',
+      }),
+      span({
+        traceId: ids.traceId,
+        spanId: ids.attemptSpanIds[0],
+        parentSpanId: ids.serverSpanId,
+        name: 'upstream',
+        kind: SpanKind.Client,
+        startTimeUnixNano: start + 100_000n,
+        endTimeUnixNano: end,
+        attributes: fromPlain({
+          'server.address': ip,
+          'server.port': 8080,
+          'http.response.status_code': 200,
+        }),
+        resource: ingressRes,
+        serviceName: 'ingress-nginx',
+        layer: 'ingress',
+      }),
+    );
+    app.push(
+      span({
+        traceId: hex(r, 32),
+        spanId: hex(r, 16),
+        name: 'GET /api/items',
+        kind: SpanKind.Server,
+        startTimeUnixNano: start + 600_000n,
+        endTimeUnixNano: end - 200_000n,
+        attributes: withRequestId ? fromPlain({ 'http.request.header.x-request-id': reqId }) : [],
+        resource: podRes[pod],
+        serviceName: 'web',
+        layer: 'app',
+      }),
+    );
+  }
+  return { ingress, app };
+}
+
+async function stitched(
+  t: { ingress: Span[]; app: Span[] },
+  open: () => Promise<SpanStore>,
+): Promise<number> {
+  const store = await open();
+  const controlPlane = createControlPlaneState();
+  const stitching = createStitchingProcessor({
+    next: { consume: (b) => store.writeSpans(b.spans) },
+    store,
+    controlPlane,
+  });
+  await ingestK8sText(k8sText(), { pipeline: stitching, controlPlane, receiver: 'k8s-objects' });
+  const spans = [...t.ingress, ...t.app];
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < spans.length; i += BATCH)
+    await stitching.consume({ spans: spans.slice(i, i + BATCH), receiver: 'bench' });
+  const s = Number(process.hrtime.bigint() - start) / 1e9;
+  await store.close();
+  return spans.length / s;
+}
+
+async function direct(t: { ingress: Span[]; app: Span[] }, open: () => Promise<SpanStore>): Promise<number> {
+  const store = await open();
+  const spans = [...t.ingress, ...t.app];
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < spans.length; i += BATCH) await store.writeSpans(spans.slice(i, i + BATCH));
+  const s = Number(process.hrtime.bigint() - start) / 1e9;
+  await store.close();
+  return spans.length / s;
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+export default async function run(): Promise<void> {
+  const requests = Number(process.env.CROSSTRACE_BENCH_STITCH_REQUESTS ?? 3000);
+  const dir = mkdtempSync(join(tmpdir(), 'ct-bench-stitch-'));
+  let n = 0;
+  const stores: [string, () => Promise<SpanStore>][] = [['memory', async () => createMemoryStore()]];
+  try {
+    await (await openSqliteStore({ path: join(dir, 'probe.db') })).close();
+    stores.unshift(['SQLite', () => openSqliteStore({ path: join(dir, `b${n++}.db`) })]);
+  } catch (err) {
+    process.stderr.write(`stitching bench: SQLite store unavailable, memory only (${String(err)})\n`);
+  }
+  const rows: BenchRow[] = [];
+  try {
+    for (const [storeName, open] of stores)
+      for (const [label, withId] of [
+        ['X-Request-ID join', true],
+        ['no headers: pod-timeline heuristic', false],
+      ] as const) {
+        const t = traffic(requests, withId);
+        const ours: number[] = [];
+        const peer: number[] = [];
+        for (let round = 0; round < 3; round++) {
+          ours.push(await stitched(t, open));
+          peer.push(await direct(t, open));
+        }
+        rows.push({
+          package: PKG,
+          benchmark: `stitching, ${label} (${storeName} store)`,
+          ours: median(ours),
+          peer: median(peer),
+          peerName: 'same spans, store only',
+          unit: 'spans/s',
+          higherIsBetter: true,
+          note: `${requests} requests, ${PODS} pods`,
+        });
+      }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report(rows);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();

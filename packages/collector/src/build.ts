@@ -1,0 +1,242 @@
+import * as grpc from '@grpc/grpc-js';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { type CollectorConfig, resolveConfig } from './config/index.js';
+import type { TracesConsumer } from './consumer.js';
+import { type ControlPlaneState, createControlPlaneState } from './controlplane/index.js';
+import { type CollectorMetrics, createCollectorMetrics } from './metrics/index.js';
+import { createPipeline, type StorageWriter } from './pipeline/index.js';
+import { createStitchingProcessor } from './processors/stitching/index.js';
+import { registerCrosstraceRoutes } from './query/crosstrace/index.js';
+import { registerQueryRoutes } from './query/index.js';
+import { registerK8sRoutes } from './receivers/k8s/index.js';
+import { createOtlpGrpcServer, type GrpcServerHandle } from './receivers/otlp-grpc/index.js';
+import { otlpHttpReceiver, sendOtlpError } from './receivers/otlp-http/index.js';
+import {
+  addAccessHook,
+  checkAccess,
+  grpcCredentials,
+  HEALTH_PATHS,
+  httpsOptions,
+  loadTlsMaterial,
+  registerHealthRoutes,
+  type TlsMaterial,
+} from './server/index.js';
+import { createMemoryStore, openSqliteStore, type SpanStore } from './storage/index.js';
+
+export interface BuildOptions extends Partial<CollectorConfig> {
+  /** A store to use instead of opening `storage` (not closed by `close()`). */
+  store?: SpanStore;
+  /**
+   * Stages between the layer processor and the storage writer; default: the stitching processor.
+   * Pass `[]` for none.
+   */
+  processors?: ((next: TracesConsumer) => TracesConsumer)[];
+  /** Control-plane state to use (not closed by `close()`); default: in the SQLite file, or in memory. */
+  controlPlane?: ControlPlaneState;
+}
+
+export interface Collector {
+  config: Readonly<CollectorConfig>;
+  /** OTLP/HTTP app: POST /v1/traces, health routes. */
+  otlpHttp: FastifyInstance;
+  /** Query app (Jaeger-compatible API), health routes. */
+  query: FastifyInstance;
+  /** OTLP/gRPC server (undefined when --otlp-grpc-port is -1). */
+  grpc?: GrpcServerHandle;
+  /** The head of the pipeline: receivers → layer → … → storage writer. */
+  pipeline: TracesConsumer;
+  writer: StorageWriter;
+  store: SpanStore;
+  controlPlane: ControlPlaneState;
+  metrics: CollectorMetrics;
+  /** Binds every listener; ports 0 resolve to the chosen ones. */
+  listen(): Promise<{ otlpHttpPort: number; otlpGrpcPort: number | undefined; queryPort: number }>;
+  /** Graceful shutdown: stop accepting, drain the queue, commit, close the store. */
+  close(): Promise<void>;
+}
+
+/** Parses `72h`, `30m`, `10s`, `7d`, `500ms` into milliseconds. */
+export function parseDuration(value: string): number {
+  const m = /^([0-9]+)(ms|s|m|h|d)$/.exec(value);
+  if (m === null) return Number.NaN;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
+  return Number(m[1]) * unit;
+}
+
+async function openStore(config: Readonly<CollectorConfig>): Promise<SpanStore> {
+  if (config.storage === 'memory') return createMemoryStore();
+  return openSqliteStore({
+    path: config.storage.slice('sqlite:'.length),
+    retention: config.retention === undefined ? undefined : parseDuration(config.retention),
+    maxDbSizeBytes: config.maxDbSizeBytes,
+  });
+}
+
+function dbSizeOf(store: SpanStore): (() => number | undefined) | undefined {
+  const s = store as Partial<{ stats(): { fileBytes: number; walBytes: number } }>;
+  if (typeof s.stats !== 'function') return undefined;
+  return () => {
+    try {
+      const st = s.stats!();
+      return st.fileBytes + st.walBytes;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function createApp(
+  config: Readonly<CollectorConfig>,
+  tls: TlsMaterial | undefined,
+  isClosing: () => boolean,
+): FastifyInstance {
+  const opts = {
+    logger: { level: config.logLevel },
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.maxBodyBytes,
+    forceCloseConnections: 'idle' as const,
+    ...(tls === undefined ? {} : { https: httpsOptions(tls) }),
+  };
+  const app = Fastify(opts) as unknown as FastifyInstance;
+  // Responses sent while shutting down close their keep-alive connection, so that close() does not
+  // wait for idle clients' keep-alive timeout.
+  app.addHook('onSend', async (_req, reply) => {
+    if (isClosing()) reply.header('connection', 'close');
+  });
+  return app;
+}
+
+/**
+ * Builds a collector: the OTLP/HTTP and query Fastify apps, the OTLP/gRPC server, the pipeline and
+ * the store; nothing listens until `listen()`.
+ *
+ * @example
+ * const collector = await build({ storage: 'memory', otlpHttpPort: 0, otlpGrpcPort: 0, queryPort: 0 });
+ * const res = await collector.otlpHttp.inject({ method: 'POST', url: '/v1/traces', payload: {},
+ *   headers: { 'content-type': 'application/json' } });
+ * await collector.close();
+ */
+export async function build(options: BuildOptions = {}): Promise<Collector> {
+  const { store: givenStore, processors, controlPlane: givenControlPlane, ...partial } = options;
+  const config = resolveConfig(partial);
+  const tls = loadTlsMaterial(config);
+  const store = givenStore ?? (await openStore(config));
+  const ownsStore = givenStore === undefined;
+  const controlPlane =
+    givenControlPlane ??
+    (givenStore === undefined && config.storage.startsWith('sqlite:')
+      ? createControlPlaneState({ path: config.storage.slice('sqlite:'.length) })
+      : createControlPlaneState({ memory: true }));
+  const metrics = createCollectorMetrics({ dbSizeBytes: dbSizeOf(store) });
+  const { consumer: pipeline, writer } = createPipeline({
+    store,
+    maxQueueSpans: config.maxQueueSpans,
+    maxQueueBytes: config.maxQueueBytes,
+    maxBatchSpans: config.maxBatchSpans,
+    retryAfterSeconds: config.retryAfterSeconds,
+    metrics,
+    processors: processors ?? [(next) => createStitchingProcessor({ next, store, controlPlane })],
+  });
+  let ready = false;
+  let closing: Promise<void> | undefined;
+  const isReady = () => ready && closing === undefined;
+
+  const otlpHttp = createApp(config, tls, () => closing !== undefined);
+  addAccessHook(otlpHttp, {
+    token: config.ingestToken,
+    allowedSubjects: config.tlsAllowedSubjects,
+    publicPaths: HEALTH_PATHS,
+    refuse: (req, reply, statusCode, message) => {
+      const ct = String(req.headers['content-type'] ?? '');
+      return sendOtlpError(reply, ct.includes('protobuf') ? 'protobuf' : 'json', statusCode, message);
+    },
+  });
+  registerHealthRoutes(otlpHttp, { metrics, isReady });
+  await otlpHttp.register(otlpHttpReceiver, {
+    pipeline,
+    maxBodyBytes: config.maxBodyBytes,
+    isOverloaded: () => writer.isFull(),
+    maxInflightBytes: config.maxQueueBytes,
+    retryAfterSeconds: config.retryAfterSeconds,
+    metrics,
+  });
+  registerK8sRoutes(otlpHttp, { pipeline, controlPlane, bodyLimit: config.maxBodyBytes });
+
+  const query = createApp(config, tls, () => closing !== undefined);
+  addAccessHook(query, {
+    token: config.queryToken,
+    allowedSubjects: config.tlsAllowedSubjects,
+    publicPaths: HEALTH_PATHS,
+  });
+  registerHealthRoutes(query, { metrics, isReady });
+  registerQueryRoutes(query, { store });
+  registerCrosstraceRoutes(query, { store, controlPlane });
+
+  let grpcServer: GrpcServerHandle | undefined;
+  if (config.otlpGrpcPort !== -1) {
+    grpcServer = createOtlpGrpcServer({
+      pipeline,
+      retryAfterSeconds: config.retryAfterSeconds,
+      metrics,
+      maxReceiveMessageBytes: config.maxBodyBytes,
+      credentials: grpcCredentials(tls),
+      authorize:
+        config.ingestToken === undefined && config.tlsAllowedSubjects.length === 0
+          ? undefined
+          : (call) => {
+              const auth = call.metadata.get('authorization')[0];
+              const cert = call.getAuthContext()?.sslPeerCertificate;
+              const socket = { getPeerCertificate: () => cert ?? {} };
+              const refusal = checkAccess(
+                { token: config.ingestToken, allowedSubjects: config.tlsAllowedSubjects },
+                auth === undefined ? undefined : String(auth),
+                socket,
+              );
+              if (refusal === undefined) return undefined;
+              return {
+                code:
+                  refusal.statusCode === 401 ? grpc.status.UNAUTHENTICATED : grpc.status.PERMISSION_DENIED,
+                details: refusal.message,
+              };
+            },
+    });
+  }
+
+  return {
+    config,
+    otlpHttp,
+    query,
+    grpc: grpcServer,
+    pipeline,
+    writer,
+    store,
+    controlPlane,
+    metrics,
+    async listen() {
+      await otlpHttp.listen({ host: config.host, port: config.otlpHttpPort });
+      const otlpGrpcPort =
+        grpcServer === undefined ? undefined : await grpcServer.listen(config.host, config.otlpGrpcPort);
+      await query.listen({ host: config.host, port: config.queryPort });
+      ready = true;
+      const portOf = (app: FastifyInstance) => {
+        const a = app.server.address();
+        return typeof a === 'object' && a !== null ? a.port : 0;
+      };
+      return { otlpHttpPort: portOf(otlpHttp), otlpGrpcPort, queryPort: portOf(query) };
+    },
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        // Stop accepting; in-flight requests finish (they wait for their commit).
+        await Promise.all([otlpHttp.close(), grpcServer?.close(config.shutdownTimeoutMs)]);
+        await writer.close();
+        await query.close();
+        if (givenControlPlane === undefined) await controlPlane.close();
+        if (ownsStore) await store.close();
+      })();
+      return closing;
+    },
+  };
+}

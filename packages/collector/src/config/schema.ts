@@ -1,0 +1,216 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** The collector's configuration: one flat record (flags, env vars and YAML keys map onto it). */
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1 }),
+    storage: Type.String({ pattern: '^(sqlite:.+|memory)$' }),
+    otlpHttpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** -1 disables the OTLP/gRPC receiver */
+    otlpGrpcPort: Type.Integer({ minimum: -1, maximum: 65535 }),
+    queryPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+    maxBodyBytes: Type.Integer({ minimum: 1024 }),
+    maxQueueSpans: Type.Integer({ minimum: 1 }),
+    maxQueueBytes: Type.Integer({ minimum: 1024 }),
+    maxBatchSpans: Type.Integer({ minimum: 1 }),
+    retryAfterSeconds: Type.Integer({ minimum: 0 }),
+    retention: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$' })),
+    maxDbSizeBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    tlsCert: Type.Optional(Type.String({ minLength: 1 })),
+    tlsKey: Type.Optional(Type.String({ minLength: 1 })),
+    tlsCa: Type.Optional(Type.String({ minLength: 1 })),
+    tlsClientAuth: Type.Boolean(),
+    tlsAllowedSubjects: Type.Array(Type.String()),
+    ingestToken: Type.Optional(Type.String({ minLength: 1 })),
+    queryToken: Type.Optional(Type.String({ minLength: 1 })),
+    shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type CollectorConfig = Static<typeof ConfigSchema>;
+
+/** The defaults: loopback only, the usual OTLP and Jaeger ports, SQLite in the working directory. */
+export function createDefaultConfig(): CollectorConfig {
+  return {
+    host: '127.0.0.1',
+    storage: 'sqlite:./crosstrace.db',
+    otlpHttpPort: 4318,
+    otlpGrpcPort: 4317,
+    queryPort: 16686,
+    maxBodyBytes: 64 * 1024 * 1024,
+    maxQueueSpans: 200_000,
+    maxQueueBytes: 256 * 1024 * 1024,
+    maxBatchSpans: 20_000,
+    retryAfterSeconds: 1,
+    tlsClientAuth: false,
+    tlsAllowedSubjects: [],
+    shutdownTimeoutMs: 10_000,
+    logLevel: 'info',
+  };
+}
+
+export type FieldKind = 'string' | 'int' | 'size' | 'bool' | 'list';
+
+export interface ConfigField {
+  key: keyof CollectorConfig;
+  /** long flag without the dashes */
+  flag: string;
+  env: string;
+  kind: FieldKind;
+  description: string;
+}
+
+/** Every option, with its flag, its environment variable and what it means (drives --help and the README). */
+export const CONFIG_FIELDS: readonly ConfigField[] = [
+  {
+    key: 'host',
+    flag: 'host',
+    env: 'CROSSTRACE_HOST',
+    kind: 'string',
+    description: 'interface to bind (0.0.0.0 for all, e.g. in a DaemonSet)',
+  },
+  {
+    key: 'storage',
+    flag: 'storage',
+    env: 'CROSSTRACE_STORAGE',
+    kind: 'string',
+    description: 'sqlite:PATH or memory',
+  },
+  {
+    key: 'otlpHttpPort',
+    flag: 'otlp-http-port',
+    env: 'CROSSTRACE_OTLP_HTTP_PORT',
+    kind: 'int',
+    description: 'OTLP/HTTP port (0 = any free port)',
+  },
+  {
+    key: 'otlpGrpcPort',
+    flag: 'otlp-grpc-port',
+    env: 'CROSSTRACE_OTLP_GRPC_PORT',
+    kind: 'int',
+    description: 'OTLP/gRPC port (0 = any free port, -1 = off)',
+  },
+  {
+    key: 'queryPort',
+    flag: 'query-port',
+    env: 'CROSSTRACE_QUERY_PORT',
+    kind: 'int',
+    description: 'query API port (Jaeger-compatible; 0 = any free port)',
+  },
+  {
+    key: 'maxBodyBytes',
+    flag: 'max-body-size',
+    env: 'CROSSTRACE_MAX_BODY_SIZE',
+    kind: 'size',
+    description: 'largest request body after decompression (e.g. 64MiB)',
+  },
+  {
+    key: 'maxQueueSpans',
+    flag: 'max-queue-spans',
+    env: 'CROSSTRACE_MAX_QUEUE_SPANS',
+    kind: 'int',
+    description: 'spans waiting for storage before 429',
+  },
+  {
+    key: 'maxQueueBytes',
+    flag: 'max-queue-size',
+    env: 'CROSSTRACE_MAX_QUEUE_SIZE',
+    kind: 'size',
+    description: 'estimated bytes waiting for storage before 429 (e.g. 256MiB)',
+  },
+  {
+    key: 'maxBatchSpans',
+    flag: 'max-batch-spans',
+    env: 'CROSSTRACE_MAX_BATCH_SPANS',
+    kind: 'int',
+    description: 'most spans per storage transaction',
+  },
+  {
+    key: 'retryAfterSeconds',
+    flag: 'retry-after',
+    env: 'CROSSTRACE_RETRY_AFTER',
+    kind: 'int',
+    description: 'Retry-After seconds on 429/503',
+  },
+  {
+    key: 'retention',
+    flag: 'retention',
+    env: 'CROSSTRACE_RETENTION',
+    kind: 'string',
+    description: 'drop spans older than this (e.g. 72h)',
+  },
+  {
+    key: 'maxDbSizeBytes',
+    flag: 'max-db-size',
+    env: 'CROSSTRACE_MAX_DB_SIZE',
+    kind: 'size',
+    description: 'drop oldest spans beyond this database size (e.g. 10GiB)',
+  },
+  {
+    key: 'tlsCert',
+    flag: 'tls-cert',
+    env: 'CROSSTRACE_TLS_CERT',
+    kind: 'string',
+    description: 'PEM certificate file: TLS on every listener',
+  },
+  {
+    key: 'tlsKey',
+    flag: 'tls-key',
+    env: 'CROSSTRACE_TLS_KEY',
+    kind: 'string',
+    description: 'PEM private key file',
+  },
+  {
+    key: 'tlsCa',
+    flag: 'tls-ca',
+    env: 'CROSSTRACE_TLS_CA',
+    kind: 'string',
+    description: 'PEM CA file to verify client certificates (mTLS)',
+  },
+  {
+    key: 'tlsClientAuth',
+    flag: 'tls-client-auth',
+    env: 'CROSSTRACE_TLS_CLIENT_AUTH',
+    kind: 'bool',
+    description: 'require a client certificate signed by --tls-ca',
+  },
+  {
+    key: 'tlsAllowedSubjects',
+    flag: 'tls-allowed-subjects',
+    env: 'CROSSTRACE_TLS_ALLOWED_SUBJECTS',
+    kind: 'list',
+    description: 'comma-separated client certificate CNs allowed (empty = any)',
+  },
+  {
+    key: 'ingestToken',
+    flag: 'ingest-token',
+    env: 'CROSSTRACE_INGEST_TOKEN',
+    kind: 'string',
+    description: 'bearer token required by the receivers',
+  },
+  {
+    key: 'queryToken',
+    flag: 'query-token',
+    env: 'CROSSTRACE_QUERY_TOKEN',
+    kind: 'string',
+    description: 'bearer token required by the query API',
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    flag: 'shutdown-timeout',
+    env: 'CROSSTRACE_SHUTDOWN_TIMEOUT',
+    kind: 'int',
+    description: 'ms to drain on SIGTERM before forcing',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'CROSSTRACE_LOG_LEVEL',
+    kind: 'string',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+  },
+];

@@ -1,0 +1,28 @@
+export { deriveSpanId, deriveTraceId, spanIdFromAuditId, traceIdFromAuditId } from './ids.js';
+export type {
+  EndpointSlice,
+  K8sEvent,
+  K8sObject,
+  Observation,
+  ObservationType,
+  Pod,
+} from './k8s-types.js';
+export {
+  affectedGroups,
+  buildLifecycleSpans,
+  CONTROL_PLANE_LAYER,
+  deploymentOfReplicaSet,
+  podLifecycleRef,
+  replicaSetOfPodName,
+} from './lifecycle.js';
+export type {
+  ControlPlaneState,
+  ControlPlaneStateOptions,
+  IngressReload,
+  ObservationResult,
+  StoredDiagnosis,
+} from './state.js';
+export { createControlPlaneState, eventKeyOf } from './state.js';
+export { formatNanos, parseK8sTime } from './time.js';
+export type { EndpointChange, EndpointChangeKind, PodRecord, ReadinessTransition } from './timeline.js';
+export { derivePod, deriveSliceChanges, eventTiming } from './timeline.js';

@@ -1,0 +1,2 @@
+export type { CollectorMetrics, CollectorMetricsOptions } from './collector-metrics.js';
+export { createCollectorMetrics } from './collector-metrics.js';

@@ -1,0 +1,2 @@
+export type { LayerProcessorOptions } from './layer-processor.js';
+export { createLayerProcessor, inferLayer } from './layer-processor.js';

@@ -1,0 +1,12 @@
+export type { AttemptFacts, Diagnosis } from './diagnose.js';
+export { DiagnosisCode, diagnoseAttempt } from './diagnose.js';
+export type { RestitchRange, StitchingProcessor, StitchingProcessorOptions } from './processor.js';
+export {
+  createStitchingProcessor,
+  DIAGNOSIS_EVENT,
+  isAppRoot,
+  isAttempt,
+  LINK_CONFIDENCE,
+  LINK_METHOD,
+  LINK_TYPE,
+} from './processor.js';

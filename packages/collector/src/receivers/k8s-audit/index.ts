@@ -1,0 +1,1 @@
+export { auditSpan, auditSpanName } from './audit-spans.js';

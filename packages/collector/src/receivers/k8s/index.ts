@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TracesConsumer } from '../../consumer.js';
+import type { ControlPlaneState } from '../../controlplane/state.js';
+import { isCollectorError } from '../../errors.js';
+import type { K8sIngestResult } from './ingest.js';
+import { ingestK8sText } from './ingest.js';
+
+export interface K8sRoutesOptions {
+  pipeline: TracesConsumer;
+  controlPlane: ControlPlaneState;
+  /** maximum body size in bytes (default 32 MiB) */
+  bodyLimit?: number;
+}
+
+function badCount(r: K8sIngestResult): number {
+  return Object.values(r.bad).reduce((a, b) => a + b, 0);
+}
+
+async function handle(
+  body: unknown,
+  reply: FastifyReply,
+  opts: K8sRoutesOptions,
+  receiver: string,
+  arrivalNanos: bigint | undefined,
+): Promise<unknown> {
+  const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  try {
+    const r = await ingestK8sText(text, { ...opts, receiver, arrivalNanos });
+    const bad = badCount(r);
+    if (r.objects + r.auditEvents === 0 && bad > 0) {
+      reply.code(400);
+      return {
+        code: 'CT_COLLECTOR_K8S_BAD_BODY',
+        message: 'no Kubernetes object or audit event understood',
+        bad: r.bad,
+      };
+    }
+    return {
+      accepted: { objects: r.objects, auditEvents: r.auditEvents, duplicates: r.duplicates },
+      spans: r.spans,
+      rejected: bad,
+      bad: r.bad,
+    };
+  } catch (err) {
+    if (isCollectorError(err)) {
+      reply.code(err.statusCode);
+      if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+      return { code: err.code, message: err.message };
+    }
+    reply.code(500);
+    return { code: 'CT_COLLECTOR_K8S_INTERNAL', message: 'internal error' };
+  }
+}
+
+/**
+ * Registers `POST /k8s/audit` (an audit.k8s.io/v1 EventList as the kube-apiserver webhook backend
+ * sends it, or JSON lines of Events) and `POST /k8s/objects` (watch events as
+ * `kubectl get … -w -o json --output-watch-events` prints them, a `List`, JSON lines or YAML).
+ * Both accept any content type as text in an encapsulated scope. Watch events sent to
+ * /k8s/objects are stamped with their arrival time unless `?arrival=none` (replays).
+ *
+ * @example
+ * registerK8sRoutes(otlpHttpApp, { pipeline, controlPlane });
+ */
+export function registerK8sRoutes(app: FastifyInstance, opts: K8sRoutesOptions): void {
+  const bodyLimit = opts.bodyLimit ?? 32 * 1024 * 1024;
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+    scope.post('/k8s/audit', { bodyLimit }, async (req, reply) =>
+      handle(req.body, reply, opts, 'k8s-audit', undefined),
+    );
+    scope.post<{ Querystring: { arrival?: string } }>('/k8s/objects', { bodyLimit }, async (req, reply) => {
+      const arrival = req.query.arrival === 'none' ? undefined : BigInt(Date.now()) * 1_000_000n;
+      return handle(req.body, reply, opts, 'k8s-objects', arrival);
+    });
+  });
+}
+
+export type { K8sWatchCounts, K8sWatchHandle, K8sWatchOptions } from '../k8s-objects/watch.js';
+export { DEFAULT_WATCH_PATHS, startK8sWatch } from '../k8s-objects/watch.js';
+export type { K8sIngestOptions, K8sIngestResult } from './ingest.js';
+export { ingestK8sText, ingestObservations, spansFor } from './ingest.js';

@@ -1,0 +1,79 @@
+import type { TracesConsumer } from '../../consumer.js';
+import type { Observation } from '../../controlplane/k8s-types.js';
+import { affectedGroups, buildLifecycleSpans } from '../../controlplane/lifecycle.js';
+import type { ControlPlaneState, ObservationResult } from '../../controlplane/state.js';
+import type { Span } from '../../model/span.js';
+import { auditSpan } from '../k8s-audit/audit-spans.js';
+import { parseK8sText } from '../k8s-objects/parse.js';
+
+/** Counts of one ingestion. */
+export interface K8sIngestResult {
+  objects: number;
+  auditEvents: number;
+  /** objects and audit events seen before (idempotent re-send) */
+  duplicates: number;
+  spans: number;
+  /** bad documents by reason */
+  bad: Record<string, number>;
+}
+
+export interface K8sIngestOptions {
+  pipeline: TracesConsumer;
+  controlPlane: ControlPlaneState;
+  /** receiver name on the produced batch */
+  receiver: string;
+  /** arrival time of live watch events (ns); undefined for imports */
+  arrivalNanos?: bigint;
+}
+
+/** Spans for what an ingestion touched: lifecycle traces of the touched groups, one span per audit id. */
+export function spansFor(controlPlane: ControlPlaneState, result: ObservationResult): Span[] {
+  const spans = buildLifecycleSpans(controlPlane, affectedGroups(controlPlane, result));
+  for (const id of result.auditIds) {
+    const s = auditSpan(id, controlPlane.auditStages(id));
+    if (s) spans.push(s);
+  }
+  return spans;
+}
+
+/**
+ * Records already-parsed observations and audit events and sends the resulting spans down the
+ * pipeline (the watch receiver's path; {@link ingestK8sText} parses first).
+ */
+export async function ingestObservations(
+  observations: readonly Observation[],
+  auditEvents: readonly Record<string, unknown>[],
+  opts: Omit<K8sIngestOptions, 'arrivalNanos'>,
+): Promise<{ duplicates: number; spans: number }> {
+  const a = opts.controlPlane.addObservations(observations);
+  const b = opts.controlPlane.addAuditEvents(auditEvents);
+  const merged: ObservationResult = {
+    added: a.added + b.added,
+    duplicates: a.duplicates + b.duplicates,
+    podKeys: a.podKeys,
+    eventKeys: a.eventKeys,
+    sliceKeys: a.sliceKeys,
+    auditIds: b.auditIds,
+    objectKeys: a.objectKeys,
+  };
+  const spans = spansFor(opts.controlPlane, merged);
+  if (spans.length > 0) await opts.pipeline.consume({ spans, receiver: opts.receiver });
+  return { duplicates: merged.duplicates, spans: spans.length };
+}
+
+/**
+ * Parses Kubernetes objects, watch events and audit events (any kubectl format), records them in
+ * the control-plane state and sends the resulting control-plane spans down the pipeline.
+ * Rejects only when the pipeline does (CollectorError); bad documents are counted.
+ */
+export async function ingestK8sText(text: string, opts: K8sIngestOptions): Promise<K8sIngestResult> {
+  const parsed = parseK8sText(text, opts.arrivalNanos);
+  const r = await ingestObservations(parsed.observations, parsed.auditEvents, opts);
+  return {
+    objects: parsed.observations.length,
+    auditEvents: parsed.auditEvents.length,
+    duplicates: r.duplicates,
+    spans: r.spans,
+    bad: parsed.bad,
+  };
+}
