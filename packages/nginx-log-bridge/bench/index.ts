@@ -1,6 +1,8 @@
 // `pnpm bench`: end-to-end lines/s (read, parse, build spans, encode OTLP protobuf) on a generated
 // ingress-nginx log, against a plain read-and-split and one regex match per line of the same file,
-// in the same run. BENCH_LINES overrides the 1M lines.
+// in the same run. BENCH_LINES overrides the 1M lines. Rates are lines per CPU-second of this process
+// (process.cpuUsage: user + system), so a loaded, shared machine does not skew them the way wall
+// time does; "one core" is what the target is stated for.
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,10 +83,11 @@ async function ours(
   return { lines: bridge.metrics.counts.lines, spans: bridge.metrics.counts.spans, bytes, peakHeap };
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const start = process.hrtime.bigint();
+async function timed<T>(fn: () => Promise<T>): Promise<{ cpuMs: number; value: T }> {
+  const before = process.cpuUsage();
   const value = await fn();
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+  const used = process.cpuUsage(before);
+  return { cpuMs: (used.user + used.system) / 1000, value };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ct-bridge-bench-'));
@@ -99,16 +102,16 @@ try {
   let last: Awaited<ReturnType<typeof ours>> | undefined;
   for (let r = 0; r < ROUNDS; r++) {
     const a = await timed(() => readAndSplit(file));
-    samples.split.push((a.value * 1000) / a.ms);
+    samples.split.push((a.value * 1000) / a.cpuMs);
     const b = await timed(() =>
       readAndSplit(file, (l) => {
         if (regex.test(l)) matched++;
       }),
     );
-    samples.regex.push((b.value * 1000) / b.ms);
+    samples.regex.push((b.value * 1000) / b.cpuMs);
     const c = await timed(() => ours(file));
     last = c.value;
-    samples.ours.push((c.value.lines * 1000) / c.ms);
+    samples.ours.push((c.value.lines * 1000) / c.cpuMs);
   }
   if (matched === 0) throw new Error('the peer regex matched nothing');
   const oursRate = median(samples.ours);
@@ -120,9 +123,19 @@ try {
       ours: oursRate,
       peer: median(samples.split),
       peerName: 'read+split',
-      unit: 'lines/s',
+      unit: 'lines/CPU-s',
       higherIsBetter: true,
       note,
+    },
+    {
+      package: 'nginx-log-bridge',
+      benchmark: 'CPU per line, read+parse+spans+OTLP protobuf',
+      ours: 1e6 / oursRate,
+      peer: 1e6 / median(samples.split),
+      peerName: 'read+split',
+      unit: 'µs/line',
+      higherIsBetter: false,
+      note: 'target: ≤ 5 µs/line (≥ 200k lines/s on one core)',
     },
     {
       package: 'nginx-log-bridge',
@@ -130,7 +143,7 @@ try {
       ours: oursRate,
       peer: median(samples.regex),
       peerName: 'read+split+1 regex',
-      unit: 'lines/s',
+      unit: 'lines/CPU-s',
       higherIsBetter: true,
       note,
     },

@@ -47,3 +47,29 @@ t.test('ingress span ids: last attempt is the app parent', async (t) => {
   t.same(ingressSpanIds(id, 0)?.attemptSpanIds, []);
   t.equal(ingressSpanIds('', 1), undefined);
 });
+
+t.test('ids are the documented sha256 derivation, byte for byte', async (t) => {
+  const ids = [
+    'fe1c2b9f0d6a4c8e9b7a6d5c4b3a2910',
+    'req-42',
+    'Ünïcode-ïd',
+    '123e4567-e89b-12d3-a456-426614174000',
+  ];
+  for (const raw of ids) {
+    const id = raw.toLowerCase();
+    const ctx = contextFromRequestId(raw);
+    const hashed = !/^[0-9a-f]{32}$/.test(id) && !/^[0-9a-f-]{36}$/.test(id);
+    if (hashed) t.equal(ctx?.traceId, sha(`crosstrace/trace/${id}`).slice(0, 32), raw);
+    const all = ingressSpanIds(raw, 3);
+    t.equal(all?.serverSpanId, sha(`crosstrace/server/${id}`).slice(0, 16), raw);
+    t.same(
+      all?.attemptSpanIds,
+      [
+        sha(`crosstrace/attempt/0/${id}`).slice(0, 16),
+        sha(`crosstrace/attempt/1/${id}`).slice(0, 16),
+        sha(`crosstrace/ingress/${id}`).slice(0, 16),
+      ],
+      raw,
+    );
+  }
+});

@@ -39,18 +39,50 @@ function varintSize(n: number): number {
   return size;
 }
 
-// `key` field (tag + length + bytes) of KeyValue, per attribute name: names repeat in every span.
-const keyCache = new Map<string, Buffer>();
+// Per attribute name: its encoded `key` field (tag + length + bytes), and the whole encoded KeyValue
+// (after its own tag) of the last value seen under that name. Names repeat in every span, and many
+// values too (layer, method, upstream, k8s names, status 200): a repeated value is one copy.
+interface KeyEntry {
+  readonly key: Buffer;
+  last: AttributeValue | undefined;
+  lastBytes: Buffer | undefined;
+  /** Hits minus misses, clamped: the value cache is skipped for names whose values keep changing. */
+  score: number;
+  skipped: number;
+}
 
-function encodedKey(key: string): Buffer {
-  let b = keyCache.get(key);
-  if (b === undefined) {
+const keyCache = new Map<string, KeyEntry>();
+
+function keyEntry(key: string): KeyEntry {
+  let e = keyCache.get(key);
+  if (e === undefined) {
     const bytes = Buffer.from(key, 'utf8');
-    b = Buffer.concat([Buffer.from([0x0a]), varintBuffer(bytes.length), bytes]);
+    e = {
+      key: Buffer.concat([Buffer.from([0x0a]), varintBuffer(bytes.length), bytes]),
+      last: undefined,
+      lastBytes: undefined,
+      score: 0,
+      skipped: 0,
+    };
     if (keyCache.size > 4096) keyCache.clear();
-    keyCache.set(key, b);
+    keyCache.set(key, e);
   }
-  return b;
+  return e;
+}
+
+/** True when the value cache is worth a try for this name (retried now and then after giving up). */
+function tryCache(e: KeyEntry): boolean {
+  if (e.score > -16) return true;
+  if (++e.skipped < 1024) return false;
+  e.skipped = 0;
+  e.score = 0;
+  return true;
+}
+
+function remember(e: KeyEntry, value: AttributeValue, w: Writer, from: number): void {
+  e.score = e.score > -16 ? e.score - 1 : -16;
+  e.last = value;
+  e.lastBytes = Buffer.from(w.buf.subarray(from, w.pos));
 }
 
 function varintBuffer(n: number): Buffer {
@@ -62,6 +94,14 @@ function varintBuffer(n: number): Buffer {
   out.push(n);
   return Buffer.from(out);
 }
+
+// The last span name and its encoding (length + bytes): a line's spans share their name.
+let lastName: string | undefined;
+let lastNameBytes = Buffer.alloc(0);
+let lastHex: string | undefined;
+const lastHexBytes = Buffer.alloc(16);
+let lastSpanHex: string | undefined;
+const lastSpanHexBytes = Buffer.alloc(8);
 
 class Writer {
   buf: Buffer;
@@ -139,21 +179,61 @@ class Writer {
     } else this.pos += this.buf.write(s, this.pos, len, 'utf8');
   }
 
+  /** A length-delimited field (< 16) whose length and content are already encoded in `bytes`. */
+  tagged(field: number, bytes: Buffer): void {
+    const n = bytes.length;
+    this.ensure(n + 1);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = (field << 3) | 2;
+    if (n < 16) {
+      for (let i = 0; i < n; i++) buf[pos++] = bytes[i];
+    } else {
+      buf.set(bytes, pos);
+      pos += n;
+    }
+    this.pos = pos;
+  }
+
   raw(bytes: Buffer): void {
     const n = bytes.length;
     this.ensure(n);
-    if (n < 64) {
+    if (n < 16) {
       const buf = this.buf;
       let pos = this.pos;
       for (let i = 0; i < n; i++) buf[pos++] = bytes[i];
       this.pos = pos;
     } else {
-      bytes.copy(this.buf, this.pos);
+      // TypedArray#set between Uint8Arrays is a memcpy: cheaper than a byte loop past a few bytes.
+      this.buf.set(bytes, this.pos);
       this.pos += n;
     }
   }
 
   hex(field: number, hex: string): void {
+    // The spans of one line share their trace id, and a CLIENT span's parent is the SERVER span
+    // just written: the bytes are copied instead of the digits decoded again.
+    if (hex === lastHex) {
+      this.bytes(field, lastHexBytes);
+      return;
+    }
+    if (hex === lastSpanHex) {
+      this.bytes(field, lastSpanHexBytes);
+      return;
+    }
+    this.hexDigits(field, hex);
+    const n = hex.length;
+    if (n === 32 || n === 16) {
+      const target = n === 32 ? lastHexBytes : lastSpanHexBytes;
+      if (n === 32) lastHex = hex;
+      else lastSpanHex = hex;
+      const buf = this.buf;
+      const from = this.pos - (n >> 1);
+      for (let i = 0; i < n >> 1; i++) target[i] = buf[from + i];
+    }
+  }
+
+  private hexDigits(field: number, hex: string): void {
     const len = hex.length >> 1;
     this.tag(field, 2);
     this.varint(len);
@@ -222,6 +302,37 @@ class Writer {
     return mark;
   }
 
+  /**
+   * Like {@link begin} with room for a 2-byte length (messages of 128 B to 16 KiB, such as one
+   * span): {@link end2} then rarely moves the message. Returns the mark for {@link end2}.
+   */
+  begin2(field: number): number {
+    this.tag(field, 2);
+    this.ensure(2);
+    const mark = this.pos;
+    this.pos += 2;
+    return mark;
+  }
+
+  /** Writes the length at a {@link begin2} mark, moving the message only when it needs 1 or 3+ bytes. */
+  end2(mark: number): void {
+    const start = mark + 2;
+    const len = this.pos - start;
+    const size = varintSize(len);
+    if (size !== 2) {
+      if (size > 2) this.ensure(size - 2);
+      this.buf.copyWithin(mark + size, start, this.pos);
+      this.pos += size - 2;
+    }
+    let p = mark;
+    let n = len;
+    while (n > 127) {
+      this.buf[p++] = (n & 127) | 128;
+      n >>>= 7;
+    }
+    this.buf[p] = n;
+  }
+
   /** Writes the length at `mark` and closes the gap left by the reservation. */
   end(mark: number): void {
     const start = mark + RESERVED;
@@ -284,30 +395,63 @@ function anyValue(
 }
 
 function keyValue(w: Writer, field: number, key: string, value: AttributeValue | undefined): void {
-  if (typeof value === 'string') {
-    // Fast path: every length is known up front, no patching.
-    const k = encodedKey(key);
-    const len = utf8Length(value);
-    const any = 1 + varintSize(len) + len;
+  const isString = typeof value === 'string';
+  if (
+    isString ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 0x80000000)
+  ) {
+    const e = keyEntry(key);
+    const caching = tryCache(e);
+    if (caching && e.last === value && e.lastBytes !== undefined) {
+      if (e.score < 64) e.score++;
+      w.tagged(field, e.lastBytes);
+      return;
+    }
     w.tag(field, 2);
-    w.varint(k.length + 1 + varintSize(any) + any);
-    w.raw(k);
-    w.tag(2, 2);
-    w.varint(any);
-    w.tag(1, 2);
-    w.rawString(value, len);
+    const from = w.pos;
+    // Fast path: every length is known up front, no patching.
+    const k = e.key;
+    if (isString) {
+      const len = utf8Length(value);
+      const any = 1 + varintSize(len) + len;
+      w.varint(k.length + 1 + varintSize(any) + any);
+      w.raw(k);
+      w.tag(2, 2);
+      w.varint(any);
+      w.tag(1, 2);
+      w.rawString(value, len);
+    } else {
+      const n = value as number;
+      const any = 1 + varintSize(n);
+      w.varint(k.length + 1 + varintSize(any) + any);
+      w.raw(k);
+      w.tag(2, 2);
+      w.varint(any);
+      w.tag(3, 0);
+      w.varint(n);
+    }
+    if (caching && w.pos - from <= 256) remember(e, value, w, from);
     return;
   }
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 0x80000000) {
-    const k = encodedKey(key);
-    const any = 1 + varintSize(value);
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') {
+    // A header attribute (`[value]`): sizes known up front, no length patching.
+    const k = keyEntry(key).key;
+    const item: string = value[0];
+    const len = utf8Length(item);
+    const inner = 1 + varintSize(len) + len;
+    const element = 1 + varintSize(inner) + inner;
+    const any = 1 + varintSize(element) + element;
     w.tag(field, 2);
     w.varint(k.length + 1 + varintSize(any) + any);
     w.raw(k);
     w.tag(2, 2);
     w.varint(any);
-    w.tag(3, 0);
-    w.varint(value);
+    w.tag(5, 2);
+    w.varint(element);
+    w.tag(1, 2);
+    w.varint(inner);
+    w.tag(1, 2);
+    w.rawString(item, len);
     return;
   }
   const mark = w.begin(field);
@@ -354,7 +498,7 @@ function link(w: Writer, l: Link): void {
 }
 
 function span(w: Writer, s: ReadableSpan): void {
-  const mark = w.begin(2);
+  const mark = w.begin2(2);
   const ctx = s.spanContext();
   w.hex(1, ctx.traceId);
   w.hex(2, ctx.spanId);
@@ -362,7 +506,15 @@ function span(w: Writer, s: ReadableSpan): void {
   if (ts) w.string(3, ts);
   const parent = s.parentSpanContext;
   if (parent?.spanId) w.hex(4, parent.spanId);
-  w.string(5, s.name);
+  if (s.name === lastName) w.tagged(5, lastNameBytes);
+  else {
+    const from = w.pos + 1;
+    w.string(5, s.name);
+    if (w.pos - from <= 256) {
+      lastName = s.name;
+      lastNameBytes = Buffer.from(w.buf.subarray(from, w.pos));
+    }
+  }
   const kind = s.kind == null ? 0 : s.kind + 1;
   if (kind !== 0) {
     w.tag(6, 0);
@@ -372,8 +524,8 @@ function span(w: Writer, s: ReadableSpan): void {
   w.fixed64Time(8, s.endTime);
   const list = (s as { [kAttributeList]?: AttributeList })[kAttributeList];
   if (list !== undefined) {
-    const { keys, values } = list;
-    for (let i = 0; i < keys.length; i++) keyValue(w, 9, keys[i], values[i]);
+    const e = list.entries;
+    for (let i = 0; i < e.length; i += 2) keyValue(w, 9, e[i] as string, e[i + 1] as AttributeValue);
   } else attributes(w, 9, s.attributes);
   if (s.droppedAttributesCount) {
     w.tag(10, 0);
@@ -389,15 +541,15 @@ function span(w: Writer, s: ReadableSpan): void {
     w.tag(14, 0);
     w.varint(s.droppedLinksCount);
   }
-  const status = w.begin(15);
+  const status = w.begin2(15);
   if (s.status.message) w.string(2, s.status.message);
   if (s.status.code) {
     w.tag(3, 0);
     w.varint(s.status.code);
   }
-  w.end(status);
+  w.end2(status);
   w.fixed32(16, flags(ctx.traceFlags, parent?.isRemote));
-  w.end(mark);
+  w.end2(mark);
 }
 
 /**

@@ -119,6 +119,21 @@ export function unescapeNginx(value: string): string {
   return Buffer.from(latin1, 'latin1').toString('utf8');
 }
 
+const asIs = (value: string): string => value;
+
+type RecordFactory = (m: RegExpExecArray, decode: (value: string) => string) => LogRecord;
+
+/**
+ * A function that builds the record of one match as one object literal, so every record of a format
+ * has the same shape from the start (a loop of keyed stores is several times slower per line).
+ * Names come from the tokenizer (`[a-z0-9_]`), and are quoted with JSON.stringify all the same; a
+ * variable logged twice keeps its last value, like the loop it replaces.
+ */
+function recordFactory(names: readonly string[]): RecordFactory {
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: decode(m[${i + 1}])`);
+  return new Function('m', 'decode', `return { ${fields.join(', ')} };`) as RecordFactory;
+}
+
 /**
  * Compiles an nginx `log_format` text into a line parser. Pass the same text as in nginx.conf
  * (quoted pieces are joined, as nginx does). Every variable becomes a record field named without
@@ -163,7 +178,7 @@ export function compileLogFormat(format: string): LineParser {
   } catch (cause) {
     throw new BridgeError(BridgeErrorCode.BadLogFormat, 'log format: cannot compile', { cause });
   }
-  const count = names.length;
+  const makeRecord = recordFactory(names);
   const mismatch: ParseResult = { ok: false, reason: 'format-mismatch' };
   return {
     variables: names,
@@ -172,9 +187,8 @@ export function compileLogFormat(format: string): LineParser {
       if (early !== undefined) return { ok: false, reason: early };
       const m = regex.exec(line);
       if (m === null) return mismatch;
-      const record: LogRecord = {};
-      for (let i = 0; i < count; i++) record[names[i]] = unescapeNginx(m[i + 1]);
-      return { ok: true, record };
+      // Most lines have no `\xHH` escape at all: one search per line instead of one per field.
+      return { ok: true, record: makeRecord(m, line.includes('\\x') ? unescapeNginx : asIs) };
     },
   };
 }

@@ -1,22 +1,22 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 
 /**
- * Span attributes as two parallel arrays, built with pushes on the hot path (no object shape
- * changes) and read by the OTLP encoder without `for…in`. {@link toAttributes} gives the object
- * form `ReadableSpan.attributes` needs, on demand.
+ * Span attributes as one flat array of key, value, key, value…, built with pushes on the hot path
+ * (no object shape changes, one array per span) and read by the OTLP encoder without `for…in`.
+ * {@link toAttributes} gives the object form `ReadableSpan.attributes` needs, on demand.
  */
 export class AttributeList {
-  readonly keys: string[] = [];
-  readonly values: AttributeValue[] = [];
+  /** Keys at even indexes, each followed by its value. */
+  readonly entries: (string | AttributeValue)[] = [];
 
   set(key: string, value: AttributeValue): void {
-    this.keys.push(key);
-    this.values.push(value);
+    this.entries.push(key, value);
   }
 
   toAttributes(): Attributes {
     const out: Attributes = {};
-    for (let i = 0; i < this.keys.length; i++) out[this.keys[i]] = this.values[i];
+    const e = this.entries;
+    for (let i = 0; i < e.length; i += 2) out[e[i] as string] = e[i + 1] as AttributeValue;
     return out;
   }
 }

@@ -20,7 +20,19 @@ const TIME_LOCAL = /^(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d
 const localCache = new Map<string, number>();
 
 /** `$time_local` (`21/Mar/2022:16:00:09 +0000`) → epoch ms, NaN when malformed. */
+let lastLocal = '';
+let lastLocalMs = Number.NaN;
+
 export function parseTimeLocal(text: string): number {
+  // Consecutive lines mostly share their second: one comparison instead of a hash lookup.
+  if (text === lastLocal) return lastLocalMs;
+  const ms = parseTimeLocalCached(text);
+  lastLocal = text;
+  lastLocalMs = ms;
+  return ms;
+}
+
+function parseTimeLocalCached(text: string): number {
   const cached = localCache.get(text);
   if (cached !== undefined) return cached;
   const m = TIME_LOCAL.exec(text);
@@ -47,6 +59,10 @@ export function parseIso8601(text: string): number {
 /** A logged number of seconds (`0.013`, `1647878409.123`, `0.003s`) → number, NaN for `-`/garbage. */
 export function parseSeconds(text: string | undefined): number {
   if (text === undefined || text === '-' || text === '') return Number.NaN;
+  // The usual `0.005`: digits at both ends, so nothing to trim or strip.
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  if (first >= 48 && first <= 57 && last >= 48 && last <= 57) return Number(text);
   const t = text.trim();
   const n = Number(t.endsWith('s') ? t.slice(0, -1) : t);
   return t === '' || t === 's' ? Number.NaN : n;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { ingressSpanIds, LAYER_ATTRIBUTE, Layer } from '@crosstrace/tracer';
 import {
   type Attributes,
@@ -40,17 +40,41 @@ const SCOPE: InstrumentationScope = { name: '@crosstrace/nginx-log-bridge', vers
 const OK: SpanStatus = { code: SpanStatusCode.UNSET };
 const NO_LINKS: never[] = [];
 const NO_EVENTS: TimedEvent[] = [];
-const KNOWN_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-]);
+// Known method → the same string as a constant: spans then share one string object per method,
+// upstream and name (see interned), which the encoder's per-attribute cache compares by identity.
+const KNOWN_METHODS = new Map(
+  ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'].map((m) => [m, m]),
+);
+
+const internTable = new Map<string, string>();
+
+/** One string object per distinct low-cardinality value (upstream names), bounded. */
+function interned(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const known = internTable.get(value);
+  if (known !== undefined) return known;
+  if (internTable.size >= 1024) internTable.clear();
+  internTable.set(value, value);
+  return value;
+}
+
+const names = new Map<string, Map<string, string>>();
+
+/** `<method> <upstream>`, one string object per pair (bounded). */
+function spanName(prefix: string, upstream: string): string {
+  let byUpstream = names.get(prefix);
+  if (byUpstream === undefined) {
+    byUpstream = new Map();
+    names.set(prefix, byUpstream);
+  }
+  let name = byUpstream.get(upstream);
+  if (name === undefined) {
+    name = `${prefix} ${upstream}`;
+    if (byUpstream.size >= 1024) byUpstream.clear();
+    byUpstream.set(upstream, name);
+  }
+  return name;
+}
 
 class IngressSpan implements ReadableSpan {
   readonly links = NO_LINKS;
@@ -60,13 +84,17 @@ class IngressSpan implements ReadableSpan {
   readonly droppedAttributesCount = 0;
   readonly droppedEventsCount = 0;
   readonly droppedLinksCount = 0;
-  readonly duration: HrTime;
   readonly startTime: HrTime;
   readonly endTime: HrTime;
   readonly parentSpanContext: SpanContext | undefined;
   private readonly context: SpanContext;
   readonly [kAttributeList]: AttributeList;
   private attributesObject: Attributes | undefined;
+
+  // Computed when asked (the OTLP encoder never asks): one array less per span.
+  get duration(): HrTime {
+    return msToHrTime(this.endMs - this.startMs);
+  }
 
   get attributes(): Attributes {
     this.attributesObject ??= this[kAttributeList].toAttributes();
@@ -78,8 +106,8 @@ class IngressSpan implements ReadableSpan {
     readonly kind: SpanKind,
     context: SpanContext,
     parent: SpanContext | undefined,
-    startMs: number,
-    endMs: number,
+    private readonly startMs: number,
+    private readonly endMs: number,
     readonly status: SpanStatus,
     list: AttributeList,
     readonly resource: Resource,
@@ -89,7 +117,6 @@ class IngressSpan implements ReadableSpan {
     this.parentSpanContext = parent;
     this.startTime = msToHrTime(startMs);
     this.endTime = msToHrTime(endMs);
-    this.duration = msToHrTime(endMs - startMs);
   }
 
   spanContext(): SpanContext {
@@ -125,9 +152,13 @@ function int(value: string | undefined): number | undefined {
 }
 
 /** `$upstream_*` list → one entry per attempt (groups after ` : ` flattened), `-` → undefined. */
-function list(value: string | undefined): (string | undefined)[] {
+// Shared results for the usual case (callers only read them).
+const NO_ITEMS: readonly (string | undefined)[] = Object.freeze([]);
+const NO_GROUPS: readonly number[] = Object.freeze([]);
+
+function list(value: string | undefined): readonly (string | undefined)[] {
   const v = present(value);
-  if (v === undefined) return [];
+  if (v === undefined) return NO_ITEMS;
   if (!v.includes(',') && !v.includes(' : ')) return [v];
   const out: (string | undefined)[] = [];
   for (const group of v.split(' : ')) for (const item of group.split(', ')) out.push(present(item.trim()));
@@ -135,8 +166,8 @@ function list(value: string | undefined): (string | undefined)[] {
 }
 
 /** Group index of each attempt (0 before the first internal redirect). */
-function groups(value: string): number[] {
-  if (!value.includes(' : ')) return [];
+function groups(value: string): readonly number[] {
+  if (!value.includes(' : ')) return NO_GROUPS;
   const out: number[] = [];
   value.split(' : ').forEach((group, g) => {
     for (const _ of group.split(', ')) out.push(g);
@@ -162,6 +193,20 @@ function splitAddress(addr: string): { address: string; port?: number; transport
     if (Number.isInteger(port)) return { address: addr.slice(0, colon), port };
   }
   return { address: addr };
+}
+
+type AddressParts = ReturnType<typeof splitAddress>;
+const addressCache = new Map<string, AddressParts>();
+
+/** {@link splitAddress}, remembered: a log names the same few pods over and over. */
+function cachedAddress(addr: string): AddressParts {
+  let parts = addressCache.get(addr);
+  if (parts === undefined) {
+    parts = splitAddress(addr);
+    if (addressCache.size >= 4096) addressCache.clear();
+    addressCache.set(addr, parts);
+  }
+  return parts;
 }
 
 /** `namespace-service-port` → parts; undefined for ingress-nginx's own upstreams. */
@@ -244,11 +289,18 @@ const CONSUMED = new Set([
   'opentelemetry_span_id',
 ]);
 
+// One native call per digest where Node has `crypto.hash()` (>= 20.12); the same digest otherwise.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex: (text: string) => string =
+  typeof oneShot === 'function'
+    ? (text) => oneShot('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+
 // A short stable seed (contextFromRequestId accepts at most 256 characters).
 function seedFor(record: LogRecord, source: LineSource | undefined): string {
   const text =
     source !== undefined ? `line:${source.id}:${source.offset}` : `record:${JSON.stringify(record)}`;
-  return `crosstrace-line-${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
+  return `crosstrace-line-${sha256Hex(text).slice(0, 40)}`;
 }
 
 /**
@@ -324,10 +376,12 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
     } else if (slash === 0) target = url;
   }
 
-  const upstreamName = present(record.proxy_upstream_name);
-  const knownMethod = method !== undefined && KNOWN_METHODS.has(method);
-  const namePrefix = method === undefined ? 'HTTP' : knownMethod ? method : 'HTTP';
-  const name = upstreamName === undefined ? namePrefix : `${namePrefix} ${upstreamName}`;
+  const upstreamName = interned(present(record.proxy_upstream_name));
+  const canonicalMethod = method === undefined ? undefined : KNOWN_METHODS.get(method);
+  const knownMethod = canonicalMethod !== undefined;
+  if (canonicalMethod !== undefined) method = canonicalMethod;
+  const namePrefix = canonicalMethod ?? 'HTTP';
+  const name = upstreamName === undefined ? namePrefix : spanName(namePrefix, upstreamName);
 
   const attrs = new AttributeList();
   attrs.set(LAYER_ATTRIBUTE, Layer.Ingress);
@@ -423,7 +477,7 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
   const derived = ingressSpanIds(requestId ?? seedFor(record, source), attempts)!;
   let traceId = derived.traceId;
   let serverSpanId = derived.serverSpanId;
-  const attemptIds = [...derived.attemptSpanIds];
+  let attemptIds = derived.attemptSpanIds;
   let serverParent: string | undefined;
   let traceFlags = 1;
   let propagated: string | undefined;
@@ -438,8 +492,11 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
     else serverParent = tp.spanId;
   }
   if (propagated !== undefined) {
-    if (attempts > 0) attemptIds[attempts - 1] = propagated;
-    else serverSpanId = propagated;
+    if (attempts > 0) {
+      const ids = [...attemptIds];
+      ids[attempts - 1] = propagated;
+      attemptIds = ids;
+    } else serverSpanId = propagated;
   }
   if (traceFlags === 0) attrs.set('crosstrace.ingress.unsampled', true);
   const resource = resourceFor(options);
@@ -480,7 +537,7 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
     if (urlPath !== undefined) a.set('url.path', urlPath);
     const addr = addrs[i];
     if (addr !== undefined) {
-      const s = splitAddress(addr);
+      const s = cachedAddress(addr);
       a.set('server.address', s.address);
       if (s.port !== undefined) a.set('server.port', s.port);
       if (s.transport !== undefined) a.set('network.transport', s.transport);

@@ -112,3 +112,43 @@ t.test('timestamps are exact to the nanosecond far from the epoch', async (t) =>
     t.equal(BigInt(start.toString()), BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]));
   }
 });
+
+t.test('cached attribute encodings follow changing values, long and non-ASCII strings', async (t) => {
+  // Values repeat (cache hits), change (misses), change on every span (the cache gives up and
+  // retries), and are long enough that a span needs a 1-, 2- or 3-byte length.
+  const exporter = new InMemorySpanExporter();
+  const tracer = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'cache' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  }).getTracer('cache-test');
+  for (let i = 0; i < 1500; i++) {
+    const attributes: Record<string, string | number | boolean | string[]> = {
+      same: 'constant',
+      flips: i % 3 === 0 ? 'a' : 'b',
+      unique: `value-${i}`,
+      num: i % 5 === 0 ? 200 : 502,
+      mixed: i % 2 === 0 ? '200' : 200,
+      uni: i % 4 === 0 ? 'ünïcödé ✓' : 'plain',
+      bool: i % 2 === 0,
+      header: [i % 4 === 0 ? 'ünïcödé ✓' : 'h'.repeat(i % 300)],
+    };
+    if (i % 500 === 7) attributes.long = 'x'.repeat(20_000);
+    if (i % 500 === 8) attributes.mid = 'é'.repeat(100);
+    tracer.startSpan(i % 250 === 0 ? '' : `op ${i % 3}`, { attributes }).end();
+  }
+  tracer.startSpan('tiny').end();
+  const spans = exporter.getFinishedSpans();
+  t.equal(spans.length, 1501);
+  for (let round = 0; round < 2; round++) {
+    t.same(
+      decode(encodeTraceRequest(spans)),
+      decode(ProtobufTraceSerializer.serializeRequest(spans)!),
+      `round ${round}`,
+    );
+  }
+  t.same(
+    decode(encodeTraceRequest(spans.slice(1495))),
+    decode(ProtobufTraceSerializer.serializeRequest(spans.slice(1495))!),
+    'a small batch after a large one',
+  );
+});

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * The trace identity that ingress-nginx's `X-Request-ID` stands for.
@@ -16,14 +16,28 @@ export interface RequestIdContext {
   readonly direct: boolean;
 }
 
-const HEX32 = /^[0-9a-f]{32}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 const MAX_REQUEST_ID_LENGTH = 256;
 
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+// `crypto.hash()` (Node >= 20.12) hashes in one native call, about 3x faster than a Hash object
+// per id; the bridge derives two or more ids per log line. Same digest either way.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+const sha256Hex: (text: string) => string =
+  typeof oneShot === 'function'
+    ? (text) => oneShot('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** 32 lowercase hex digits (`/^[0-9a-f]{32}$/`), without a regex on the hot path. */
+function isHex32(id: string): boolean {
+  if (id.length !== 32) return false;
+  for (let i = 0; i < 32; i++) {
+    const c = id.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 
 function nonZeroSpanId(hex16: string): string {
@@ -55,7 +69,7 @@ export function contextFromRequestId(requestId: unknown): RequestIdContext | und
   if (id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH) return undefined;
   let traceId: string;
   let direct = false;
-  if (HEX32.test(id)) {
+  if (isHex32(id)) {
     traceId = id;
     direct = true;
   } else if (UUID.test(id)) {
