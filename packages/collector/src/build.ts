@@ -8,7 +8,7 @@ import { createPipeline, type StorageWriter } from './pipeline/index.js';
 import { createStitchingProcessor } from './processors/stitching/index.js';
 import { registerCrosstraceRoutes } from './query/crosstrace/index.js';
 import { registerQueryRoutes } from './query/index.js';
-import { registerK8sRoutes } from './receivers/k8s/index.js';
+import { type K8sWatchHandle, registerK8sRoutes, startK8sWatch } from './receivers/k8s/index.js';
 import { createOtlpGrpcServer, type GrpcServerHandle } from './receivers/otlp-grpc/index.js';
 import { otlpHttpReceiver, sendOtlpError } from './receivers/otlp-http/index.js';
 import {
@@ -174,6 +174,7 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
   registerQueryRoutes(query, { store });
   registerCrosstraceRoutes(query, { store, controlPlane });
 
+  let k8sWatch: K8sWatchHandle | undefined;
   let grpcServer: GrpcServerHandle | undefined;
   if (config.otlpGrpcPort !== -1) {
     grpcServer = createOtlpGrpcServer({
@@ -219,6 +220,13 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
       const otlpGrpcPort =
         grpcServer === undefined ? undefined : await grpcServer.listen(config.host, config.otlpGrpcPort);
       await query.listen({ host: config.host, port: config.queryPort });
+      if (config.k8sWatch && k8sWatch === undefined) {
+        k8sWatch = startK8sWatch({
+          pipeline,
+          controlPlane,
+          onError: (err) => otlpHttp.log.warn({ err }, 'kubernetes watch failed; retrying'),
+        });
+      }
       ready = true;
       const portOf = (app: FastifyInstance) => {
         const a = app.server.address();
@@ -230,6 +238,7 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
       closing ??= (async () => {
         ready = false;
         // Stop accepting; in-flight requests finish (they wait for their commit).
+        await k8sWatch?.stop();
         await Promise.all([otlpHttp.close(), grpcServer?.close(config.shutdownTimeoutMs)]);
         await writer.close();
         await query.close();

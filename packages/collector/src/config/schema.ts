@@ -24,6 +24,8 @@ export const ConfigSchema = Type.Object(
     ingestToken: Type.Optional(Type.String({ minLength: 1 })),
     queryToken: Type.Optional(Type.String({ minLength: 1 })),
     shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
+    /** watch the cluster's Pods, EndpointSlices, ReplicaSets, Deployments and Events */
+    k8sWatch: Type.Boolean(),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -49,6 +51,7 @@ export function createDefaultConfig(): CollectorConfig {
     tlsClientAuth: false,
     tlsAllowedSubjects: [],
     shutdownTimeoutMs: 10_000,
+    k8sWatch: false,
     logLevel: 'info',
   };
 }
@@ -205,6 +208,14 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     env: 'CROSSTRACE_SHUTDOWN_TIMEOUT',
     kind: 'int',
     description: 'ms to drain on SIGTERM before forcing',
+  },
+  {
+    key: 'k8sWatch',
+    flag: 'k8s-watch',
+    env: 'CROSSTRACE_K8S_WATCH',
+    kind: 'bool',
+    description:
+      'watch Pods, EndpointSlices, ReplicaSets, Deployments and Events (in-cluster or $KUBECONFIG)',
   },
   {
     key: 'logLevel',

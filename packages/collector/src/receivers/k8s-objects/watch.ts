@@ -166,6 +166,8 @@ export function startK8sWatch(opts: K8sWatchOptions): K8sWatchHandle {
           },
           (err: unknown) => finish(err),
         );
+        // stop() may have run while the request was still connecting: abort what it could not.
+        if (stopped) controller.abort();
         controllers.add(controller);
         const err = await ended;
         controllers.delete(controller);
@@ -189,11 +191,18 @@ export function startK8sWatch(opts: K8sWatchOptions): K8sWatchHandle {
       clearInterval(timer);
       for (const c of controllers) c.abort();
       for (const w of [...wakers]) w();
-      await Promise.allSettled(loops);
+      // A watch still waiting for an unresponsive API server's headers cannot be aborted yet;
+      // shutdown does not wait for it longer than the grace period.
+      await Promise.race([
+        Promise.allSettled(loops),
+        new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref()),
+      ]);
       await flush();
     },
   };
 }
+
+const STOP_GRACE_MS = 2000;
 
 function loadDefault(): KubeConfig {
   const kc = new KubeConfig();

@@ -156,3 +156,31 @@ t.test('a refusing pipeline keeps the events for the next flush; stop() never th
   t.equal(delivered.length, 1, 'delivered on the next flush');
   await t.resolves(watch.stop());
 });
+
+t.test('stop() returns when the API server never answers the watch request', async (t) => {
+  // accepts the connection, never sends headers: the watch is still "connecting" at stop()
+  const server = createServer(() => {});
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'mock', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'c', cluster: 'mock', user: 'u' }],
+    currentContext: 'c',
+  });
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const watch = startK8sWatch({
+    kubeConfig: kc,
+    controlPlane: createControlPlaneState(),
+    pipeline: { consume: async () => {} },
+    paths: ['/api/v1/pods'],
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const started = Date.now();
+  await watch.stop();
+  t.ok(Date.now() - started < 5000, 'stop() did not wait for the unanswered request');
+});
