@@ -2,7 +2,12 @@
 // instrumentation-http + instrumentation-express on the OTel SDK. Each subject runs in its own
 // child process; autocannon (in this process) loads it on loopback. Subjects alternate over
 // rounds and the median is kept, so all see the same machine state.
-// BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 20).
+// Both traced subjects export through a BatchSpanProcessor (default settings: 2048 queue, batches
+// of 512, 5 s delay) into the same no-op exporter: crosstrace's own processor vs the OTel SDK's.
+// BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 20),
+// BENCH_FLOOR=1 adds `als`: bare Express plus one AsyncLocalStorage.run per request, the context
+// propagation cost any tracer pays on Node 20. BENCH_CPU_PROF=<dir> runs the servers under
+// `node --cpu-prof` (profiles in <dir>, one per subject and round).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -12,8 +17,12 @@ const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const serverPath = fileURLToPath(new URL('./server.ts', import.meta.url));
-const variants = ['bare', 'crosstrace', 'otel'] as const;
-type Variant = (typeof variants)[number];
+const cpuProfDir = process.env.BENCH_CPU_PROF;
+const allVariants = ['bare', 'als', 'crosstrace', 'otel'] as const;
+type Variant = (typeof allVariants)[number];
+const variants: readonly Variant[] = allVariants.filter(
+  (v) => v !== 'als' || process.env.BENCH_FLOOR === '1',
+);
 
 interface Subject {
   child: ChildProcess;
@@ -24,7 +33,14 @@ interface Subject {
 async function start(variant: Variant): Promise<Subject> {
   const child = spawn(
     process.execPath,
-    ['--conditions=crosstrace-source', '--import', 'tsx', serverPath, variant],
+    [
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+      '--conditions=crosstrace-source',
+      '--import',
+      'tsx',
+      serverPath,
+      variant,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -73,8 +89,8 @@ async function cpuMicros(port: number): Promise<number> {
   return ((await res.json()) as { micros: number }).micros;
 }
 
-const samples: Record<Variant, number[]> = { bare: [], crosstrace: [], otel: [] };
-const cpuSamples: Record<Variant, number[]> = { bare: [], crosstrace: [], otel: [] };
+const samples: Record<Variant, number[]> = { bare: [], als: [], crosstrace: [], otel: [] };
+const cpuSamples: Record<Variant, number[]> = { bare: [], als: [], crosstrace: [], otel: [] };
 for (let round = 0; round < rounds; round++) {
   for (const variant of variants) {
     const subject = await start(variant);
@@ -94,7 +110,7 @@ for (let round = 0; round < rounds; round++) {
     process.stdout.write(
       `round ${round + 1} ${variant}: ${Math.round(rps)} req/s, ${cpuPerRequest.toFixed(1)} µs CPU/request, ${spans} spans exported\n`,
     );
-    if (variant !== 'bare' && spans <= 0) {
+    if ((variant === 'crosstrace' || variant === 'otel') && spans <= 0) {
       throw new Error(`${variant}: no spans exported, the subject did not trace`);
     }
     samples[variant].push(rps);
@@ -149,6 +165,12 @@ report([
     higherIsBetter: false,
   },
 ]);
+if (samples.als.length > 0) {
+  const cpuFloor = median(cpuSamples.als);
+  process.stdout.write(
+    `context floor (bare + AsyncLocalStorage.run): ${Math.round(median(samples.als))} req/s, ${cpuFloor.toFixed(1)} µs CPU/request (+${(cpuFloor - cpuBare).toFixed(1)} µs over bare)\n`,
+  );
+}
 process.stdout.write(
   `throughput loss against bare: ${loss.toFixed(1)}%; CPU per request: bare ${cpuBare.toFixed(1)} µs, ` +
     `crosstrace ${cpuOurs.toFixed(1)} µs (+${(((cpuOurs - cpuBare) / cpuBare) * 100).toFixed(1)}%), ` +

@@ -1,7 +1,8 @@
-// One benchmark subject in its own process: `bare`, `crosstrace` or `otel`. The OTel
+// One benchmark subject in its own process: `bare`, `als` (bare + AsyncLocalStorage), `crosstrace` or `otel`. The OTel
 // instrumentations patch modules as they are required, so express (and http) are required only
 // after they are registered. Prints `PORT <n>` when listening and, on SIGTERM, `SPANS <n>`: how
 // many spans reached the exporter, so the runner can check the traced variants really traced.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
@@ -47,6 +48,10 @@ if (variant === 'otel') {
   });
   middleware = crosstrace({ tracer }) as typeof middleware;
   flush = () => tracer.forceFlush();
+} else if (variant === 'als') {
+  // the floor: what entering an AsyncLocalStorage context per request costs with no tracing at all
+  const storage = new AsyncLocalStorage<unknown>();
+  middleware = (req, _res, next) => storage.run(req, next);
 } else if (variant !== 'bare') {
   throw new Error(`unknown variant ${variant}`);
 }

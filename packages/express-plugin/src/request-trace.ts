@@ -14,17 +14,15 @@ import {
 } from '@opentelemetry/api';
 import { clientAddress } from './client-address.js';
 import type { Config } from './options.js';
+import { RequestContext } from './request-context.js';
+import { type RequestState, requestState, storeRequestState } from './request-store.js';
 import { routeTemplate } from './route.js';
 import * as sc from './semconv.js';
-import { kTrace } from './symbols.js';
-import { extract, REQUEST_SCOPE_KEY, type RequestScope, type ResolvedTracer } from './tracer-source.js';
+import { extract, type RequestScope, type ResolvedTracer } from './tracer-source.js';
 import { redactQuery, splitTarget } from './url.js';
 
 interface TracedRequest extends IncomingMessage {
-  [kTrace]?: RequestTrace;
   originalUrl?: string;
-  /** The server span, for handlers that want it without the context API. */
-  span?: Span;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -57,7 +55,7 @@ function safeAttributes(fn: () => Attributes | undefined): Attributes | undefine
  * One incoming request's SERVER span: started by {@link startRequestTrace}, ended exactly once
  * when the response finishes or its connection closes first (aborted).
  */
-export class RequestTrace implements RequestScope {
+export class RequestTrace implements RequestScope, RequestState {
   readonly span: Span;
   /** The active context for the request's handlers: the server span plus the request scope. */
   readonly context: Context;
@@ -90,7 +88,7 @@ export class RequestTrace implements RequestScope {
     this.res = res;
     this.method = method;
     this.span = span;
-    this.context = trace.setSpan(parent, span).setValue(REQUEST_SCOPE_KEY, this);
+    this.context = new RequestContext(parent, span, this);
     // A ServerResponse emits 'close' both after 'finish' (next tick) and when the connection
     // goes first: one listener, no `once` wrapper, `writableFinished` tells the two apart.
     res.on('close', () => this.end(!res.writableFinished));
@@ -208,11 +206,10 @@ export function startRequestTrace(
   req: IncomingMessage,
   res: ServerResponse,
 ): RequestTrace | undefined {
-  const r = req as TracedRequest;
-  const existing = r[kTrace];
-  if (existing !== undefined) return existing;
+  const existing = requestState(req);
+  if (existing instanceof RequestTrace) return existing;
   try {
-    return start(config, r, res);
+    return start(config, req as TracedRequest, res);
   } catch {
     return undefined;
   }
@@ -300,8 +297,7 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
     parent,
   );
   const rt = new RequestTrace(config, req, res, method, span, parent, requestId);
-  req[kTrace] = rt;
-  req.span = span;
+  storeRequestState(req, rt);
   return rt;
 }
 
@@ -325,5 +321,6 @@ function splitHost(host: string): { address: string; port: number | undefined } 
 
 /** The request's trace, when a crosstrace middleware or listener wrapper started one. */
 export function requestTraceOf(req: IncomingMessage): RequestTrace | undefined {
-  return (req as TracedRequest)[kTrace];
+  const state = requestState(req);
+  return state instanceof RequestTrace ? state : undefined;
 }
