@@ -1,4 +1,4 @@
-import { SPAN_KEY } from '@crosstrace/tracer/api';
+import { contextWithValue, SPAN_KEY } from '@crosstrace/tracer/api';
 import type { Context, Span } from '@opentelemetry/api';
 import { REQUEST_SCOPE_KEY, type RequestScope } from './tracer-source.js';
 
@@ -6,31 +6,6 @@ import { REQUEST_SCOPE_KEY, type RequestScope } from './tracer-source.js';
 // (two BaseContexts, two Maps per request). These immutable contexts are one small object each;
 // a lookup walks the short chain. SPAN_KEY is the key `@opentelemetry/api` stores the active span
 // under (`Symbol.for`, shared by every API copy).
-
-/** One key/value on top of a parent context. */
-class LinkedContext implements Context {
-  private readonly parent: Context;
-  private readonly key: symbol;
-  private readonly value: unknown;
-
-  constructor(parent: Context, key: symbol, value: unknown) {
-    this.parent = parent;
-    this.key = key;
-    this.value = value;
-  }
-
-  getValue(key: symbol): unknown {
-    return key === this.key ? this.value : this.parent.getValue(key);
-  }
-
-  setValue(key: symbol, value: unknown): Context {
-    return new LinkedContext(this, key, value);
-  }
-
-  deleteValue(key: symbol): Context {
-    return new LinkedContext(this, key, undefined);
-  }
-}
 
 /** The active context of a traced request: the parent (extracted) context plus the server span and the request scope. */
 export class RequestContext implements Context {
@@ -51,10 +26,10 @@ export class RequestContext implements Context {
   }
 
   setValue(key: symbol, value: unknown): Context {
-    return new LinkedContext(this, key, value);
+    return contextWithValue(this, key, value);
   }
 
   deleteValue(key: symbol): Context {
-    return new LinkedContext(this, key, undefined);
+    return contextWithValue(this, key, undefined);
   }
 }

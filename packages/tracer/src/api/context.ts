@@ -31,6 +31,16 @@ class LinkedContext implements Context {
   }
 }
 
+/**
+ * `parent.setValue(key, value)` without the `Map` copy: for contexts built on a hot path.
+ *
+ * @example
+ * const ctx = contextWithValue(context.active(), MY_KEY, value);
+ */
+export function contextWithValue(parent: Context, key: symbol, value: unknown): Context {
+  return new LinkedContext(parent, key, value);
+}
+
 /** `trace.setSpan(parent, span)` without the `Map` copy. */
 export function contextWithSpan(parent: Context, span: Span): Context {
   return new LinkedContext(parent, SPAN_KEY, span);

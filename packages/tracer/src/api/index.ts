@@ -1,7 +1,7 @@
 // @crosstrace/tracer/api: constants, types and no-op implementations; no run-time dependencies.
 
 export { REF_TYPE_ATTRIBUTE, RefType, TRACER_NAME, TRACER_VERSION } from './constants.js';
-export { contextWithSpan, SPAN_KEY } from './context.js';
+export { contextWithSpan, contextWithValue, SPAN_KEY } from './context.js';
 export { isLayer, LAYER_ATTRIBUTE, Layer } from './layer.js';
 export { NonRecordingSpan } from './non-recording-span.js';
 export { NoopTracer } from './noop-tracer.js';

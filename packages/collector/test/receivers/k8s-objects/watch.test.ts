@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import t from 'tap';
 import { createControlPlaneState } from '../../../src/controlplane/index.js';
@@ -14,6 +14,20 @@ function pod(name: string, rv: string, ip: string) {
     metadata: { name, namespace: 'shop', uid: `uid-${name}`, resourceVersion: rv },
     status: { podIP: ip },
   };
+}
+
+/** Starts `server` on a free loopback port and returns a KubeConfig pointing at it. */
+async function kubeConfigFor(server: Server): Promise<KubeConfig> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'mock', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'c', cluster: 'mock', user: 'u' }],
+    currentContext: 'c',
+  });
+  return kc;
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -65,15 +79,7 @@ t.test(
         res.end();
       }
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as { port: number }).port;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'mock', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'c', cluster: 'mock', user: 'u' }],
-      currentContext: 'c',
-    });
+    const kc = await kubeConfigFor(server);
     const controlPlane = createControlPlaneState();
     const batches: SpanBatch[] = [];
     const errors: unknown[] = [];
@@ -119,15 +125,7 @@ t.test('a refusing pipeline keeps the events for the next flush; stop() never th
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.end(`${JSON.stringify({ type: 'ADDED', object: pod('c', '20', '10.1.0.3') })}\n`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'mock', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'c', cluster: 'mock', user: 'u' }],
-    currentContext: 'c',
-  });
+  const kc = await kubeConfigFor(server);
   let refuse = true;
   const delivered: SpanBatch[] = [];
   const watch = startK8sWatch({
@@ -160,15 +158,7 @@ t.test('a refusing pipeline keeps the events for the next flush; stop() never th
 t.test('stop() returns when the API server never answers the watch request', async (t) => {
   // accepts the connection, never sends headers: the watch is still "connecting" at stop()
   const server = createServer(() => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'mock', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'c', cluster: 'mock', user: 'u' }],
-    currentContext: 'c',
-  });
+  const kc = await kubeConfigFor(server);
   t.teardown(() => {
     server.closeAllConnections();
     server.close();
