@@ -41,7 +41,22 @@ export function pushTagHashes(out: number[], s: Span): void {
   }
 }
 
-/** True when every span carrying tag key=value has a span_tags or resource_tags row for it. */
+/** Search-index term of a service name. */
+export function serviceTerm(name: string): number {
+  return tagHash('\u0001service', name);
+}
+
+/** Search-index term of an operation (span) name, any service and kind. */
+export function operationTerm(name: string): number {
+  return tagHash('\u0001operation', name);
+}
+
+/** Search-index term of a layer. */
+export function layerTerm(layer: string): number {
+  return tagHash('\u0001layer', layer);
+}
+
+/** True when every span carrying tag key=value has a postings entry for tagHash(key, value). */
 export function isIndexComplete(key: string, value: string): boolean {
   if (key === 'otel.status_code') return value === 'ERROR';
   return !UNINDEXED_DERIVED.has(key);

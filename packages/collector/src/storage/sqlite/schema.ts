@@ -1,15 +1,12 @@
 // The SQLite schema. One row per span (indexed columns + a compact JSON body), dictionaries for
-// services, operations and resource+scope pairs, and two tag indexes:
-// - span_tags: (time bucket, hash of key=value, span row) for span attributes and derived tags.
-//   The bucket (start time / 15 min) keeps inserts local to the newest part of the B-tree and
-//   lets retention drop whole buckets by range.
-// - resource_tags: (hash of key=value, resource row) for resource attributes, stored once per
-//   resource instead of once per span; spans are then found through spans(resource_id, start_ns).
+// services, operations and resource+scope pairs, and one search-index row per write transaction:
+// - spans carries only two B-tree indexes: (trace_id, span_id), unique (trace by id, idempotency),
+//   and (start_ns) (time scans, retention).
+// - blocks: per transaction, the time range of its spans and a postings blob (postings.ts) mapping
+//   each term (tag key=value of span or resource attributes, service, operation, layer) to the
+//   row ids carrying it. A search walks blocks newest first and binary-searches their blobs.
 
-export const SCHEMA_VERSION = 1;
-
-/** Width of a span_tags time bucket. */
-export const BUCKET_NS = 15n * 60n * 1_000_000_000n;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -30,11 +27,6 @@ CREATE TABLE IF NOT EXISTS resources (
   body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS resources_hash ON resources (hash);
-CREATE TABLE IF NOT EXISTS resource_tags (
-  kv INTEGER NOT NULL,
-  resource_id INTEGER NOT NULL,
-  PRIMARY KEY (kv, resource_id)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS spans (
   id INTEGER PRIMARY KEY,
   trace_id BLOB NOT NULL,
@@ -51,14 +43,13 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans (trace_id, span_id);
 CREATE INDEX IF NOT EXISTS spans_start ON spans (start_ns);
-CREATE INDEX IF NOT EXISTS spans_service ON spans (service_id, start_ns);
-CREATE INDEX IF NOT EXISTS spans_operation ON spans (operation_id, start_ns);
-CREATE INDEX IF NOT EXISTS spans_resource ON spans (resource_id, start_ns);
-CREATE INDEX IF NOT EXISTS spans_layer ON spans (layer, start_ns);
-CREATE TABLE IF NOT EXISTS span_tags (
-  bucket INTEGER NOT NULL,
-  kv INTEGER NOT NULL,
-  span_rowid INTEGER NOT NULL,
-  PRIMARY KEY (bucket, kv, span_rowid)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (
+  id INTEGER PRIMARY KEY,
+  min_start INTEGER NOT NULL,
+  max_start INTEGER NOT NULL,
+  base_rowid INTEGER NOT NULL,
+  spans INTEGER NOT NULL,
+  postings BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blocks_time ON blocks (max_start, min_start);
 `;

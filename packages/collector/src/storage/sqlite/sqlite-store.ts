@@ -14,11 +14,10 @@ import {
 } from '../matching.js';
 import type { DependencyLink, Operation, SpanQuery, SpanStore, TraceQuery } from '../span-store.js';
 import { decodeResourceScope, decodeSpan, type ResourceScope } from './codec.js';
-import { encodeBatch, isIndexComplete } from './encode.js';
+import { encodeBatch, isIndexComplete, layerTerm, operationTerm, serviceTerm } from './encode.js';
 import { tagHash } from './hash.js';
-import { BUCKET_NS } from './schema.js';
+import { lookupPostings } from './postings.js';
 import {
-  bucketOf,
   openDatabase,
   type RetentionRequest,
   type RetentionResult,
@@ -88,8 +87,41 @@ interface SpanRow {
 
 const COLS =
   's.id, s.trace_id, s.span_id, s.service_id, s.resource_id, s.layer, s.kind, s.start_ns, s.duration_ns, s.body';
-/** Beyond this many 15-minute buckets, a tag search scans by time instead (about 20 days). */
-const MAX_BUCKETS_PER_SEARCH = 2000;
+const MIN_NS = -(2n ** 63n);
+const MAX_NS = 2n ** 63n - 1n;
+
+/** compareNewestFirst on undecoded rows. */
+function newerRowFirst(x: SpanRow, y: SpanRow): number {
+  if (x.start_ns !== y.start_ns) return x.start_ns > y.start_ns ? -1 : 1;
+  return Buffer.compare(x.span_id, y.span_id);
+}
+
+/** True when the ascending list holds x. */
+function sortedHas(list: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < x) lo = mid + 1;
+    else if (list[mid] > x) hi = mid - 1;
+    else return true;
+  }
+  return false;
+}
+
+/**
+ * In spans sorted newest first: the start time of the last span needed for `limit` spans (or
+ * spans of `limit` distinct traces); undefined when there are not enough.
+ */
+function cutoffStart(sorted: readonly Span[], unit: 'traces' | 'spans', limit: number): bigint | undefined {
+  if (unit === 'spans') return sorted.length >= limit ? sorted[limit - 1].startTimeUnixNano : undefined;
+  const traces = new Set<string>();
+  for (const s of sorted) {
+    traces.add(s.traceId);
+    if (traces.size >= limit) return s.startTimeUnixNano;
+  }
+  return undefined;
+}
 
 function hexId(id: string): Buffer {
   return Buffer.from(id, 'hex');
@@ -453,51 +485,16 @@ export class SqliteSpanStore implements SpanStore {
 
   /**
    * Matching spans, newest first. Stops once `limit` spans (or spans of `limit` distinct traces)
-   * are found. SQL narrows with indexes; `matchesFilter` has the last word.
+   * are certainly found. Indexes narrow; `matchesFilter` has the last word.
    */
   #search(f: SpanFilter, unit: 'traces' | 'spans', limit: number): Span[] {
     if (limit <= 0) return [];
+    if (f.kind !== undefined && f.kind < 0) return [];
     const where: string[] = [];
     const params: unknown[] = [];
-    if (f.traceId !== undefined) {
-      where.push('s.trace_id = ?');
-      params.push(hexId(f.traceId));
-    }
-    let serviceId: number | undefined;
-    if (f.service !== undefined) {
-      serviceId = this.#serviceIdOf(f.service);
-      if (serviceId === undefined) return [];
-      where.push('s.service_id = ?');
-      params.push(serviceId);
-    }
-    let operationIds: number[] = [];
-    if (f.operation !== undefined) {
-      const ops = this.#stmt('SELECT id, service_id, kind FROM operations WHERE name = ?').all(
-        f.operation,
-      ) as Array<{
-        id: number;
-        service_id: number;
-        kind: number;
-      }>;
-      operationIds = ops
-        .filter(
-          (o) =>
-            (serviceId === undefined || o.service_id === serviceId) &&
-            (f.kind === undefined || o.kind === f.kind),
-        )
-        .map((o) => o.id);
-      if (operationIds.length === 0) return [];
-      where.push(`s.operation_id IN (${operationIds.map(() => '?').join(', ')})`);
-      params.push(...operationIds);
-    }
     if (f.kind !== undefined) {
-      if (f.kind < 0) return [];
       where.push('s.kind = ?');
       params.push(f.kind);
-    }
-    if (f.layer !== undefined) {
-      where.push('s.layer = ?');
-      params.push(f.layer);
     }
     if (f.startMinNs !== undefined) {
       where.push('s.start_ns >= ?');
@@ -515,91 +512,101 @@ export class SqliteSpanStore implements SpanStore {
       where.push('s.duration_ns <= ?');
       params.push(f.durationMaxNs);
     }
-    const cond = where.length > 0 ? where.join(' AND ') : '1';
     const out: Span[] = [];
-    const traces = new Set<string>();
-    const enough = () => (unit === 'spans' ? out.length >= limit : traces.size >= limit);
     const accept = (row: SpanRow): void => {
       const s = this.#decodeRow(row);
-      if (!matchesFilter(s, f)) return;
-      out.push(s);
-      traces.add(s.traceId);
+      if (matchesFilter(s, f)) out.push(s);
     };
 
     if (f.traceId !== undefined) {
-      for (const r of this.#stmt(`SELECT ${COLS} FROM spans s WHERE ${cond}`)
+      where.push('s.trace_id = ?');
+      params.push(hexId(f.traceId));
+      for (const r of this.#stmt(`SELECT ${COLS} FROM spans s WHERE ${where.join(' AND ')}`)
         .safeIntegers(true)
-        .iterate(...params)) {
+        .all(...params)) {
         accept(r as SpanRow);
       }
       return out.sort(compareNewestFirst);
     }
 
-    const driver = f.tags.find(([k, v]) => isIndexComplete(k, v));
-    if (driver !== undefined) {
-      const [key, value] = driver;
-      const kv = tagHash(key, value);
-      const resourceIds = (
-        this.#stmt('SELECT resource_id FROM resource_tags WHERE kv = ?').pluck().all(kv) as number[]
-      ).slice(0, 500);
-      const range = this.#stmt(
-        'SELECT (SELECT MIN(start_ns) FROM spans) AS lo, (SELECT MAX(start_ns) FROM spans) AS hi',
-      )
-        .safeIntegers(true)
-        .get() as { lo: bigint | null; hi: bigint | null };
-      if (range.lo === null || range.hi === null) return [];
-      const lo = bucketOf(f.startMinNs !== undefined && f.startMinNs > range.lo ? f.startMinNs : range.lo);
-      const hi = bucketOf(f.startMaxNs !== undefined && f.startMaxNs < range.hi ? f.startMaxNs : range.hi);
-      if (hi - lo > MAX_BUCKETS_PER_SEARCH)
-        return this.#scan(cond, params, serviceId, operationIds, f.layer !== undefined, enough, accept, out);
-      const order = 'ORDER BY s.start_ns DESC, s.span_id';
-      const tagStmt = this.#stmt(
-        `SELECT ${COLS} FROM span_tags t CROSS JOIN spans s ON s.id = t.span_rowid WHERE t.bucket = ? AND t.kv = ? AND ${cond} ${order}`,
-      ).safeIntegers(true);
-      const resStmt =
-        resourceIds.length === 0
-          ? undefined
-          : this.#stmt(
-              `SELECT ${COLS} FROM spans s INDEXED BY spans_resource WHERE s.resource_id IN (${resourceIds
-                .map(() => '?')
-                .join(', ')}) AND s.start_ns >= ? AND s.start_ns < ? AND ${cond} ${order}`,
-            ).safeIntegers(true);
-      // Buckets newest first; in a bucket, both sources newest first, merged, decoded lazily, so
-      // the search stops as soon as it has enough.
-      const newer = (x: SpanRow, y: SpanRow) =>
-        x.start_ns > y.start_ns || (x.start_ns === y.start_ns && Buffer.compare(x.span_id, y.span_id) < 0);
-      for (let b = hi; b >= lo && !enough(); b--) {
-        const bStart = BigInt(b) * BUCKET_NS;
-        const a = tagStmt.iterate(b, kv, ...params) as IterableIterator<SpanRow>;
-        const c = resStmt?.iterate(...resourceIds, bStart, bStart + BUCKET_NS, ...params) as
-          | IterableIterator<SpanRow>
-          | undefined;
-        let x = a.next();
-        let y = c?.next();
-        let last: bigint | undefined;
-        try {
-          while (!enough()) {
-            let row: SpanRow;
-            if (!x.done && (y === undefined || y.done || newer(x.value, y.value))) {
-              row = x.value;
-              x = a.next();
-            } else if (y !== undefined && !y.done) {
-              row = y.value;
-              y = c!.next();
-            } else break;
-            if (row.id === last) continue;
-            last = row.id;
-            accept(row);
-          }
-        } finally {
-          a.return?.();
-          c?.return?.();
+    const terms: number[] = [];
+    if (f.service !== undefined) terms.push(serviceTerm(f.service));
+    if (f.operation !== undefined) terms.push(operationTerm(f.operation));
+    if (f.layer !== undefined) terms.push(layerTerm(f.layer));
+    for (const [k, v] of f.tags) if (isIndexComplete(k, v)) terms.push(tagHash(k, v));
+    if (terms.length > 0) return this.#searchBlocks(terms, f, unit, limit);
+
+    // Nothing indexed to narrow by: newest-first scan of the start-time index.
+    const traces = new Set<string>();
+    const stmt = this.#stmt(
+      `SELECT ${COLS} FROM spans s INDEXED BY spans_start WHERE ${where.length > 0 ? where.join(' AND ') : '1'} ORDER BY s.start_ns DESC, s.span_id`,
+    ).safeIntegers(true);
+    for (const r of stmt.iterate(...params)) {
+      const before = out.length;
+      accept(r as SpanRow);
+      if (out.length > before) traces.add(out[out.length - 1].traceId);
+      if (unit === 'spans' ? out.length >= limit : traces.size >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * Walks the search-index blocks overlapping the time range, newest first; in each, intersects
+   * the row ids of every term and checks each candidate span. Stops when the next block cannot
+   * hold a span newer than the last one needed.
+   */
+  #searchBlocks(terms: number[], f: SpanFilter, unit: 'traces' | 'spans', limit: number): Span[] {
+    const blocks = this.#stmt(
+      'SELECT id, max_start, base_rowid FROM blocks WHERE max_start >= ? AND min_start <= ? ORDER BY max_start DESC',
+    )
+      .safeIntegers(true)
+      .all(f.startMinNs ?? MIN_NS, f.startMaxNs ?? MAX_NS) as Array<{
+      id: bigint;
+      max_start: bigint;
+      base_rowid: bigint;
+    }>;
+    const postingsOf = this.#stmt('SELECT postings FROM blocks WHERE id = ?').pluck();
+    const rowById = this.#stmt(`SELECT ${COLS} FROM spans s WHERE s.id = ?`).safeIntegers(true);
+    const seen = new Set<number>();
+    const matches: Span[] = [];
+    /** Start time of the last span needed, once `limit` are found: older candidates cannot enter. */
+    let cutoff: bigint | undefined;
+    for (let i = 0; i < blocks.length; i++) {
+      const blob = postingsOf.get(blocks[i].id) as Buffer | undefined;
+      if (blob === undefined) continue;
+      const base = Number(blocks[i].base_rowid);
+      const lists: number[][] = [];
+      for (const term of terms) {
+        const list = lookupPostings(blob, base, term);
+        lists.push(list);
+        if (list.length === 0) break;
+      }
+      lists.sort((a, b) => a.length - b.length);
+      const rows: SpanRow[] = [];
+      for (const id of lists[0]) {
+        if (seen.has(id)) continue;
+        let inAll = true;
+        for (let j = 1; j < lists.length && inAll; j++) inAll = sortedHas(lists[j], id);
+        if (!inAll) continue;
+        seen.add(id);
+        const row = rowById.get(id) as SpanRow | undefined;
+        if (row !== undefined) rows.push(row);
+      }
+      // Newest first, decoding only while a candidate can still be among the first `limit`.
+      rows.sort(newerRowFirst);
+      for (const row of rows) {
+        if (cutoff !== undefined && row.start_ns < cutoff) break;
+        const s = this.#decodeRow(row);
+        if (!matchesFilter(s, f)) continue;
+        matches.push(s);
+        if (matches.length >= limit) {
+          matches.sort(compareNewestFirst);
+          cutoff = cutoffStart(matches, unit, limit);
         }
       }
-      return out;
+      if (cutoff !== undefined && (i + 1 === blocks.length || blocks[i + 1].max_start < cutoff)) break;
     }
-
-    return this.#scan(cond, params, serviceId, operationIds, f.layer !== undefined, enough, accept, out);
+    return matches.sort(compareNewestFirst);
   }
 
   async getServices(): Promise<string[]> {
@@ -641,35 +648,6 @@ export class SqliteSpanStore implements SpanStore {
       child: this.#serviceName(r.child),
       callCount: r.n,
     }));
-  }
-
-  /** Newest-first scan through the service, operation or start-time index, filtering as it goes. */
-  #scan(
-    cond: string,
-    params: unknown[],
-    serviceId: number | undefined,
-    operationIds: number[] | undefined,
-    byLayer: boolean,
-    enough: () => boolean,
-    accept: (row: SpanRow) => void,
-    out: Span[],
-  ): Span[] {
-    const index =
-      operationIds !== undefined && operationIds.length === 1
-        ? 'spans_operation'
-        : serviceId !== undefined
-          ? 'spans_service'
-          : byLayer
-            ? 'spans_layer'
-            : 'spans_start';
-    const stmt = this.#stmt(
-      `SELECT ${COLS} FROM spans s INDEXED BY ${index} WHERE ${cond} ORDER BY s.start_ns DESC, s.span_id`,
-    ).safeIntegers(true);
-    for (const r of stmt.iterate(...params)) {
-      accept(r as SpanRow);
-      if (enough()) break;
-    }
-    return out;
   }
 
   // ---- retention ----

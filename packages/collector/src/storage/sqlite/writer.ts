@@ -4,10 +4,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { decodeSpan } from './codec.js';
-import { type EncodedBatch, pushTagHashes, ROW_STRIDE } from './encode.js';
+import { type EncodedBatch, layerTerm, operationTerm, ROW_STRIDE, serviceTerm } from './encode.js';
 import { tagHash } from './hash.js';
-import { BUCKET_NS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { forEachPosting, PostingsBuilder, postingsEntries } from './postings.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 type Db = Database.Database;
 type Stmt = Database.Statement;
@@ -33,10 +33,31 @@ export interface RetentionRequest {
   maxDbSizeBytes: number;
 }
 
-const TAG_ROWS_PER_INSERT = 100;
+interface OperationEntry {
+  /** operations row id by OTLP kind */
+  ids: number[];
+  term: number;
+}
 
-export function bucketOf(ns: bigint): number {
-  return Number(ns >= 0n ? ns / BUCKET_NS : (ns - BUCKET_NS + 1n) / BUCKET_NS);
+interface ServiceEntry {
+  id: number;
+  term: number;
+  operations: Map<string, OperationEntry>;
+}
+
+/**
+ * A transaction whose previous block holds fewer spans than this merges that block into its own,
+ * so that small writes (single re-written spans, a quiet collector) do not leave one tiny block
+ * each for searches to read.
+ */
+const MERGE_BELOW_SPANS = 256;
+
+/** Per transaction: the postings and the time range of the spans written. */
+interface BlockState {
+  postings: PostingsBuilder;
+  spans: number;
+  minStart: bigint;
+  maxStart: bigint;
 }
 
 /** Opens (creating) the database with the store's pragmas and schema. */
@@ -75,8 +96,8 @@ export class SqliteWriter {
   readonly db: Db;
   readonly #opts: WriterOptions;
   readonly #stmts = new Map<string, Stmt>();
-  #services = new Map<string, number>();
-  #operations = new Map<string, number>();
+  readonly #services = new Map<string, ServiceEntry>();
+  readonly #layerTerms = new Map<string, number>();
   #resources = new Map<string, number>();
   #closed = false;
 
@@ -98,34 +119,55 @@ export class SqliteWriter {
     return s;
   }
 
-  #serviceId(name: string): number {
-    let id = this.#services.get(name);
-    if (id === undefined) {
+  /** A service's dictionary entry (row id, search term, its operations), created on first use. */
+  #service(name: string): ServiceEntry {
+    let e = this.#services.get(name);
+    if (e === undefined) {
       this.#stmt('INSERT OR IGNORE INTO services (name) VALUES (?)').run(name);
-      id = this.#stmt('SELECT id FROM services WHERE name = ?').pluck().get(name) as number;
-      this.#services.set(name, id);
+      const id = this.#stmt('SELECT id FROM services WHERE name = ?').pluck().get(name) as number;
+      e = { id, term: serviceTerm(name), operations: new Map() };
+      this.#services.set(name, e);
     }
-    return id;
+    return e;
   }
 
-  #operationId(serviceId: number, name: string, kind: number): number {
-    const key = `${serviceId}\u0000${name}\u0000${kind}`;
-    let id = this.#operations.get(key);
+  /** An operation's entry (row ids by kind, search term) of a service, created on first use. */
+  #operation(service: ServiceEntry, name: string): OperationEntry {
+    let e = service.operations.get(name);
+    if (e === undefined) {
+      e = { ids: [], term: operationTerm(name) };
+      service.operations.set(name, e);
+    }
+    return e;
+  }
+
+  #operationId(service: ServiceEntry, op: OperationEntry, name: string, kind: number): number {
+    let id = op.ids[kind];
     if (id === undefined) {
       this.#stmt('INSERT OR IGNORE INTO operations (service_id, name, kind) VALUES (?, ?, ?)').run(
-        serviceId,
+        service.id,
         name,
         kind,
       );
       id = this.#stmt('SELECT id FROM operations WHERE service_id = ? AND name = ? AND kind = ?')
         .pluck()
-        .get(serviceId, name, kind) as number;
-      this.#operations.set(key, id);
+        .get(service.id, name, kind) as number;
+      op.ids[kind] = id;
     }
     return id;
   }
 
-  #resourceId(body: string, tags: readonly number[]): number {
+  #layerTerm(layer: string): number {
+    let h = this.#layerTerms.get(layer);
+    if (h === undefined) {
+      h = layerTerm(layer);
+      if (this.#layerTerms.size > 1000) this.#layerTerms.clear();
+      this.#layerTerms.set(layer, h);
+    }
+    return h;
+  }
+
+  #resourceId(body: string): number {
     let id = this.#resources.get(body);
     if (id === undefined) {
       const hash = tagHash('', body);
@@ -139,8 +181,6 @@ export class SqliteWriter {
         id = Number(
           this.#stmt('INSERT INTO resources (hash, body) VALUES (?, ?)').run(hash, body).lastInsertRowid,
         );
-        const ins = this.#stmt('INSERT OR IGNORE INTO resource_tags (kv, resource_id) VALUES (?, ?)');
-        for (const kv of tags) ins.run(kv, id);
       }
       if (this.#resources.size > 100_000) this.#resources.clear();
       this.#resources.set(body, id);
@@ -159,24 +199,54 @@ export class SqliteWriter {
       // fail half-way with SQLITE_BUSY_SNAPSHOT.
       this.db
         .transaction(() => {
-          for (const b of batches) this.#writeBatch(b);
+          const block: BlockState = {
+            postings: new PostingsBuilder(),
+            spans: 0,
+            minStart: 0n,
+            maxStart: 0n,
+          };
+          const merged = this.#mergeSmallBlock(block);
+          for (const b of batches) this.#writeBatch(b, block);
+          if (block.spans > 0) {
+            if (merged !== undefined) this.#stmt('DELETE FROM blocks WHERE id = ?').run(merged);
+            const { blob, base } = block.postings.build();
+            this.#stmt(
+              'INSERT INTO blocks (min_start, max_start, base_rowid, spans, postings) VALUES (?, ?, ?, ?, ?)',
+            ).run(block.minStart, block.maxStart, base, block.spans, blob);
+          }
         })
         .immediate();
     } catch (e) {
       this.#services.clear();
-      this.#operations.clear();
       this.#resources.clear();
       throw e;
     }
   }
 
-  #writeBatch(b: EncodedBatch): void {
+  /** Loads the newest block into `block` when it is small; returns its id (to delete) or undefined. */
+  #mergeSmallBlock(block: BlockState): bigint | undefined {
+    const last = this.#stmt('SELECT id, min_start, max_start, spans FROM blocks ORDER BY id DESC LIMIT 1')
+      .safeIntegers(true)
+      .get() as { id: bigint; min_start: bigint; max_start: bigint; spans: bigint } | undefined;
+    if (last === undefined || last.spans >= BigInt(MERGE_BELOW_SPANS)) return undefined;
+    const row = this.#stmt('SELECT base_rowid, postings FROM blocks WHERE id = ?').get(last.id) as {
+      base_rowid: number;
+      postings: Buffer;
+    };
+    forEachPosting(row.postings, row.base_rowid, (term, rowid) => block.postings.add(term, rowid));
+    block.spans = Number(last.spans);
+    block.minStart = last.min_start;
+    block.maxStart = last.max_start;
+    return last.id;
+  }
+
+  #writeBatch(b: EncodedBatch, block: BlockState): void {
     const insert = this.#stmt(
       `INSERT INTO spans (trace_id, span_id, parent_id, service_id, operation_id, resource_id, layer, kind, start_ns, duration_ns, body)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
     );
-    const resourceIds = b.resources.map((r) => this.#resourceId(r.body, r.tags));
-    const tagRows: number[] = [];
+    const resourceIds = b.resources.map((r) => this.#resourceId(r.body));
+    const postings = block.postings;
     const { rows, tagCounts, tags } = b;
     let t = 0;
     let prevTrace = '';
@@ -189,79 +259,70 @@ export class SqliteWriter {
       }
       const spanBuf = Buffer.from(rows[r + 1] as string, 'hex');
       const parent = rows[r + 2] as string;
-      const serviceId = this.#serviceId(rows[r + 3] as string);
+      const service = rows[r + 3] as string;
+      const name = rows[r + 4] as string;
+      const svc = this.#service(service);
+      const serviceId = svc.id;
       const kind = rows[r + 5] as number;
-      const operationId = this.#operationId(serviceId, rows[r + 4] as string, kind);
+      const op = this.#operation(svc, name);
+      const operationId = this.#operationId(svc, op, name, kind);
+      const ri = rows[r + 6] as number;
+      const layer = rows[r + 7] as string;
       const start = rows[r + 8] as bigint;
-      const values = [
-        parent === '' ? null : Buffer.from(parent, 'hex'),
+      const parentBuf = parent === '' ? null : Buffer.from(parent, 'hex');
+      const resourceId = resourceIds[ri];
+      const duration = rows[r + 9] as bigint;
+      const body = rows[r + 10] as string;
+      const info = insert.run(
+        traceBuf,
+        spanBuf,
+        parentBuf,
         serviceId,
         operationId,
-        resourceIds[rows[r + 6] as number],
-        rows[r + 7],
+        resourceId,
+        layer,
         kind,
         start,
-        rows[r + 9],
-        rows[r + 10],
-      ];
-      const info = insert.run(traceBuf, spanBuf, ...values);
-      const rowid =
-        info.changes === 1 ? Number(info.lastInsertRowid) : this.#replace(traceBuf, spanBuf, values);
-      const bucket = bucketOf(start);
-      for (let n = tagCounts[i]; n > 0; n--) tagRows.push(bucket, tags[t++], rowid);
-    }
-    this.#insertTagRows(tagRows);
-  }
-
-  /** A re-sent span replaces the stored one in place (same row id); its old tag rows go. */
-  #replace(traceId: Buffer, spanId: Buffer, values: unknown[]): number {
-    const old = this.#stmt(
-      'SELECT id, kind, start_ns, duration_ns, layer, body FROM spans WHERE trace_id = ? AND span_id = ?',
-    )
-      .safeIntegers(true)
-      .get(traceId, spanId) as {
-      id: bigint;
-      kind: bigint;
-      start_ns: bigint;
-      duration_ns: bigint;
-      layer: string;
-      body: string;
-    };
-    const id = Number(old.id);
-    const oldSpan = decodeSpan(old.body, {
-      traceId: '',
-      spanId: '',
-      kind: Number(old.kind),
-      startTimeUnixNano: old.start_ns,
-      durationNanos: old.duration_ns,
-      layer: old.layer,
-      serviceName: '',
-      resource: { attributes: [], droppedAttributesCount: 0 },
-      scope: { name: '', version: '', attributes: [] },
-    });
-    const hashes: number[] = [];
-    pushTagHashes(hashes, oldSpan);
-    const bucket = bucketOf(old.start_ns);
-    const del = this.#stmt('DELETE FROM span_tags WHERE bucket = ? AND kv = ? AND span_rowid = ?');
-    for (const kv of new Set(hashes)) del.run(bucket, kv, id);
-    this.#stmt(
-      `UPDATE spans SET parent_id = ?, service_id = ?, operation_id = ?, resource_id = ?, layer = ?, kind = ?,
-       start_ns = ?, duration_ns = ?, body = ? WHERE id = ?`,
-    ).run(...values, id);
-    return id;
-  }
-
-  #insertTagRows(rows: number[]): void {
-    let i = 0;
-    const width = TAG_ROWS_PER_INSERT * 3;
-    if (rows.length >= width) {
-      const many = this.#stmt(
-        `INSERT OR IGNORE INTO span_tags (bucket, kv, span_rowid) VALUES ${Array(TAG_ROWS_PER_INSERT).fill('(?, ?, ?)').join(', ')}`,
+        duration,
+        body,
       );
-      for (; i + width <= rows.length; i += width) many.run(rows.slice(i, i + width));
+      const rowid =
+        info.changes === 1
+          ? Number(info.lastInsertRowid)
+          : this.#replace(traceBuf, spanBuf, [
+              parentBuf,
+              serviceId,
+              operationId,
+              resourceId,
+              layer,
+              kind,
+              start,
+              duration,
+              body,
+            ]);
+      if (block.spans === 0 || start < block.minStart) block.minStart = start;
+      if (block.spans === 0 || start > block.maxStart) block.maxStart = start;
+      block.spans++;
+      postings.add(svc.term, rowid);
+      postings.add(op.term, rowid);
+      postings.add(this.#layerTerm(layer), rowid);
+      for (let n = tagCounts[i]; n > 0; n--) postings.add(tags[t++], rowid);
+      for (const kv of b.resources[ri].tags) postings.add(kv, rowid);
     }
-    const one = this.#stmt('INSERT OR IGNORE INTO span_tags (bucket, kv, span_rowid) VALUES (?, ?, ?)');
-    for (; i < rows.length; i += 3) one.run(rows[i], rows[i + 1], rows[i + 2]);
+  }
+
+  /**
+   * A re-sent span replaces the stored one in place (same row id). Its entries in older blocks
+   * stay: a search checks every candidate against the stored span, so they only cost a lookup.
+   */
+  #replace(traceId: Buffer, spanId: Buffer, values: unknown[]): number {
+    const id = this.#stmt(
+      `UPDATE spans SET parent_id = ?, service_id = ?, operation_id = ?, resource_id = ?, layer = ?, kind = ?,
+       start_ns = ?, duration_ns = ?, body = ? WHERE trace_id = ? AND span_id = ? RETURNING id`,
+    )
+      .pluck()
+      .get(...values, traceId, spanId) as number;
+    return Number(id);
   }
 
   // ---- retention ----
@@ -324,22 +385,29 @@ export class SqliteWriter {
         ).run(cutoff, n).changes;
   }
 
-  /** Tag rows in buckets older than the oldest stored span (whole buckets, in chunks). */
+  /**
+   * Search-index blocks whose spans are all older than the oldest stored span (in chunks);
+   * returns the number of postings entries deleted with them.
+   */
   async #deleteStaleTags(pause: () => Promise<void>): Promise<number> {
     let deleted = 0;
-    const chunk = this.#opts.retentionBatchSize * 10;
+    const chunk = Math.max(1, Math.ceil(this.#opts.retentionBatchSize / 100));
     for (;;) {
       if (this.#closed) return deleted;
       const lo = this.#stmt('SELECT MIN(start_ns) FROM spans').safeIntegers(true).pluck().get() as
         | bigint
         | null;
-      const firstLiveBucket = lo === null ? Number.MAX_SAFE_INTEGER : bucketOf(lo);
-      const n = this.#stmt(
-        `DELETE FROM span_tags WHERE (bucket, kv, span_rowid) IN
-         (SELECT bucket, kv, span_rowid FROM span_tags WHERE bucket < ? LIMIT ?)`,
-      ).run(firstLiveBucket, chunk).changes;
-      deleted += n;
-      if (n < chunk) return deleted;
+      const blocks = (
+        lo === null
+          ? this.#stmt('SELECT id, postings FROM blocks LIMIT ?').all(chunk)
+          : this.#stmt('SELECT id, postings FROM blocks WHERE max_start < ? LIMIT ?').all(lo, chunk)
+      ) as Array<{ id: number; postings: Buffer }>;
+      const del = this.#stmt('DELETE FROM blocks WHERE id = ?');
+      for (const b of blocks) {
+        deleted += postingsEntries(b.postings);
+        del.run(b.id);
+      }
+      if (blocks.length < chunk) return deleted;
       await pause();
     }
   }

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import { isCollectorError } from '../../../src/errors.js';
 import type { Span } from '../../../src/model/span.js';
-import { openSqliteStore, type SqliteStoreOptions } from '../../../src/storage/index.js';
+import { createMemoryStore, openSqliteStore, type SqliteStoreOptions } from '../../../src/storage/index.js';
 import { makeSpan, resourceOf } from '../../helpers/store-spans.js';
 
 function tempPath(t: Test): string {
@@ -72,6 +72,114 @@ t.test('creates a WAL database with incremental auto-vacuum and reopens it', asy
   t.equal((await again.findSpans({ tags: { 'k8s.pod.name': 'pod-a' }, limit: 100 })).length, 11);
 });
 
+t.test(
+  'small writes share search-index blocks; re-written spans are found by their new tags only',
+  async (t) => {
+    const path = tempPath(t);
+    const store = await open(t, path);
+    const spans = spansAt(300, -60_000);
+    for (const s of spans) await store.writeSpans([s]);
+    const blocks = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare('SELECT spans FROM blocks ORDER BY id').pluck().all() as number[];
+      } finally {
+        db.close();
+      }
+    };
+    const sizes = blocks();
+    t.ok(sizes.length <= 2, `300 one-span writes left ${sizes.length} blocks (${sizes.join(', ')})`);
+    const found = await store.findSpans({ service: 'svc', tags: { age: 'new' }, limit: 1000 });
+    t.equal(found.length, 300);
+    t.same(
+      found.slice(0, 3).map((s) => s.spanId),
+      [spans[299].spanId, spans[298].spanId, spans[297].spanId],
+      'newest first',
+    );
+    t.same(
+      (await store.findSpans({ tags: { i: '7' }, limit: 10 })).map((s) => s.spanId),
+      [spans[7].spanId],
+    );
+    // Re-written with other attributes and a later start (it lands in a newer block).
+    const moved = {
+      ...spans[7],
+      startTimeUnixNano: spans[299].startTimeUnixNano + 10n,
+      endTimeUnixNano: spans[299].startTimeUnixNano + 20n,
+      attributes: [{ key: 'i', value: { intValue: '7000' } }],
+    };
+    const later = spansAt(400, 0);
+    await store.writeSpans(later);
+    await store.writeSpans([moved]);
+    t.same(
+      (await store.findSpans({ tags: { i: '7' }, limit: 10 })).map((s) => s.spanId),
+      [later[7].spanId],
+      'the old tag no longer matches the re-written span',
+    );
+    const again = await store.findSpans({ tags: { i: '7000' }, limit: 10 });
+    t.same(
+      again.map((s) => [s.spanId, s.startTimeUnixNano]),
+      [[moved.spanId, moved.startTimeUnixNano]],
+    );
+    t.equal((await store.findSpans({ service: 'svc', limit: 10_000 })).length, 700, 'no duplicate');
+    t.equal((await store.getTrace(moved.traceId)).length, 1);
+  },
+);
+
+t.test('searches over blocks with overlapping times answer as the memory store', async (t) => {
+  const store = await open(t, tempPath(t));
+  const memory = createMemoryStore();
+  t.teardown(() => memory.close());
+  const base = nowNs(-600_000);
+  const services = ['a', 'b', 'c'];
+  // Three writes (three blocks) whose start times interleave, two spans per trace, a few late.
+  for (let w = 0; w < 3; w++) {
+    const spans: Span[] = [];
+    for (let i = 0; i < 600; i++) {
+      const start = base + BigInt((i * 3 + w) * 1000) - (i % 50 === 0 ? 400_000n : 0n);
+      spans.push(
+        makeSpan({
+          service: services[(i + w) % 3],
+          traceId: `${String(w).padStart(2, '0')}${String(Math.floor(i / 2)).padStart(30, '0')}`,
+          name: i % 4 === 0 ? 'GET /x' : 'GET /',
+          startTimeUnixNano: start,
+          endTimeUnixNano: start + BigInt(i % 7) * 1000n,
+          attributes: [
+            { key: 'mod', value: { intValue: String(i % 5) } },
+            { key: 'rare', value: { stringValue: i % 97 === 0 ? 'yes' : 'no' } },
+          ],
+        }),
+      );
+    }
+    await store.writeSpans(spans);
+    await memory.writeSpans(spans);
+  }
+  const queries = [
+    { service: 'a', limit: 10 },
+    { service: 'b', tags: { mod: '3' }, limit: 7 },
+    { tags: { rare: 'yes' }, limit: 100 },
+    { service: 'c', operation: 'GET /x', limit: 5 },
+    { service: 'a', tags: { mod: '1', rare: 'no' }, limit: 13, durationMinMicros: 3 },
+    { service: 'b', limit: 20, startTimeMaxMicros: Number((base + 900_000n) / 1000n) },
+  ];
+  for (const q of queries) {
+    const expected = await memory.findTraceIds(q);
+    t.ok(expected.length > 0, `the memory store finds traces for ${JSON.stringify(q)}`);
+    t.same(await store.findTraceIds(q), expected, `trace ids ${JSON.stringify(q)}`);
+    const spanQuery = {
+      service: q.service,
+      tags: q.tags,
+      limit: q.limit,
+      startTimeMaxNanos:
+        q.startTimeMaxMicros === undefined ? undefined : BigInt(q.startTimeMaxMicros) * 1000n,
+    };
+    t.same(
+      (await store.findSpans(spanQuery)).map((s) => s.spanId),
+      (await memory.findSpans(spanQuery)).map((s) => s.spanId),
+      `spans ${q.service} ${JSON.stringify(q.tags)}`,
+    );
+  }
+});
+
 t.test('opening an unusable path fails with a stable code', async (t) => {
   const path = tempPath(t);
   await t.rejects(openSqliteStore({ path: join(path, 'x', '\u0000') }), { code: 'CT_COLLECTOR_STORE_OPEN' });
@@ -82,11 +190,13 @@ t.test('retention by age deletes old spans and their tag rows', async (t) => {
   const store = await open(t, path, { retentionBatchSize: 100 });
   const old = spansAt(1000, -3 * 3_600_000);
   const recent = spansAt(500, -60_000);
-  await store.writeSpans([...old, ...recent]);
+  // Separate writes: each transaction is one search-index block, dropped once all its spans are.
+  await store.writeSpans(old);
+  await store.writeSpans(recent);
   t.equal((await store.findSpans({ tags: { age: 'old' }, limit: 5000 })).length, 1000);
   const result = await store.runRetention({ retention: 3_600_000 });
   t.equal(result.deletedSpans, 1000);
-  t.ok(result.deletedTagRows >= 3000, `tag rows of old buckets deleted (${result.deletedTagRows})`);
+  t.ok(result.deletedTagRows >= 3000, `index entries of old blocks deleted (${result.deletedTagRows})`);
   t.same(await store.findSpans({ tags: { age: 'old' }, limit: 5000 }), []);
   t.equal((await store.findSpans({ tags: { age: 'new' }, limit: 5000 })).length, 500);
   t.equal((await store.getTrace(old[0].traceId)).length, 0);
@@ -128,8 +238,9 @@ t.test('retention by size really frees pages and shrinks the file', async (t) =>
 
 t.test('retention yields to ingest between its steps', async (t) => {
   const path = tempPath(t);
-  const store = await open(t, path, { retentionBatchSize: 50 });
-  await store.writeSpans(spansAt(2000, -3 * 3_600_000));
+  // 250 steps: the write posted right after retention starts lands between two of them.
+  const store = await open(t, path, { retentionBatchSize: 20 });
+  await store.writeSpans(spansAt(5000, -3 * 3_600_000));
   let retentionDone = false;
   const retention = store.runRetention({ retention: 3_600_000 }).then((r) => {
     retentionDone = true;
@@ -137,7 +248,7 @@ t.test('retention yields to ingest between its steps', async (t) => {
   });
   await store.writeSpans(spansAt(10, 0));
   t.notOk(retentionDone, 'a write committed while retention was still running');
-  t.equal((await retention).deletedSpans, 2000);
+  t.equal((await retention).deletedSpans, 5000);
   t.equal((await store.findSpans({ service: 'svc', limit: 100 })).length, 10);
 });
 
