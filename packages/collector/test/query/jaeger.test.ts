@@ -170,6 +170,16 @@ t.test('GET /api/traces/:id returns the trace in Jaeger shape with every field',
   t.equal(upper.statusCode, 200, 'upper-case ids work');
 });
 
+t.test("span flags: the W3C trace flags only, not OTLP's is-remote bits", async (t) => {
+  const store = createMemoryStore();
+  const app = await appWith(t, store);
+  const span = makeSpan({ traceId: newTraceId(), service: 'bridge', name: 'GET web' });
+  span.flags = 0x301; // sampled + OTLP "context has is_remote" + "is remote"
+  await store.writeSpans([span]);
+  const body = (await app.inject(`/api/traces/${span.traceId}`)).json() as JaegerResponse<JaegerTrace[]>;
+  t.equal(body.data[0].spans[0].flags, 1);
+});
+
 t.test('trace lookups: 404 and 400 in Jaeger error shape, short ids padded', async (t) => {
   const store = createMemoryStore();
   const app = await appWith(t, store);

@@ -118,7 +118,8 @@ export function toJaegerTrace(traceId: string, spans: readonly Span[]): JaegerTr
     return {
       traceID: s.traceId,
       spanID: s.spanId,
-      flags: s.flags,
+      // Jaeger's flags are the W3C trace flags (sampled, debug); OTLP's bits 8-9 (is-remote) are not.
+      flags: s.flags & 0xff,
       operationName: s.name,
       references: references(s),
       startTime: nanosToMicros(s.startTimeUnixNano),
