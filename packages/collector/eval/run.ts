@@ -10,6 +10,7 @@ import {
   predictedLinks,
   runOrder,
   score,
+  splitAppUnits,
   units,
 } from './scenario.js';
 
@@ -39,6 +40,16 @@ for (const sc of loadScenarios()) {
     for (const p of perms) if (JSON.stringify(await canonicalStore(await runOrder(p))) === reference) same++;
     orders = `${same}/${perms.length} orders identical`;
     if (same !== perms.length) failed = true;
+    // app traces split over two batches (an extra child per root, children in their own batch):
+    // children stored before the root that remaps their trace must still move with it
+    const split = splitAppUnits(sc);
+    const splitReference = JSON.stringify(await canonicalStore(await runOrder(split)));
+    const splitPerms = permutations(split);
+    let splitSame = 0;
+    for (const p of splitPerms)
+      if (JSON.stringify(await canonicalStore(await runOrder(p))) === splitReference) splitSame++;
+    orders += `; app split children/roots: ${splitSame}/${splitPerms.length}`;
+    if (splitSame !== splitPerms.length) failed = true;
   }
   if (sc.truth.exact && (links.precision < 1 || links.recall < 1)) failed = true;
   process.stdout.write(

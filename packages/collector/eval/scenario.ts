@@ -94,6 +94,42 @@ export function units(s: Scenario): Unit[] {
   ];
 }
 
+/** A child span id derived from its parent's (the reversed hex digits). */
+function childSpanId(parent: string): string {
+  return [...parent].reverse().join('');
+}
+
+/**
+ * The arrival units with every app trace split over two batches, children first: one extra child
+ * span under each app root, the children (old and new) in one unit, the roots in another. Where
+ * the roots join the ingress trace by X-Request-ID, children that arrive before their root must
+ * still end up in the joined trace.
+ */
+export function splitAppUnits(s: Scenario): Unit[] {
+  const roots = s.app.filter((x) => !x.parentSpanId);
+  const children: ScenarioSpan[] = [
+    ...s.app.filter((x) => x.parentSpanId),
+    ...roots.map((r) => ({
+      traceId: r.traceId,
+      spanId: childSpanId(r.spanId),
+      parentSpanId: r.spanId,
+      name: 'SELECT orders',
+      kind: 'client' as const,
+      layer: r.layer,
+      service: r.service,
+      start: r.start,
+      end: r.end,
+      resource: r.resource,
+    })),
+  ];
+  return [
+    ...s.k8s.map((text) => ({ kind: 'k8s' as const, text })),
+    { kind: 'spans', spans: s.ingress.map(toSpan), receiver: 'ingress' },
+    { kind: 'spans', spans: children.map(toSpan), receiver: 'app-children' },
+    { kind: 'spans', spans: roots.map(toSpan), receiver: 'app' },
+  ];
+}
+
 export function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [items.slice()];
   const out: T[][] = [];
@@ -109,8 +145,8 @@ export interface RunResult {
 }
 
 /** Feeds the units in the given order through a fresh store, control-plane state and stitcher. */
-export async function runOrder(order: readonly Unit[]): Promise<RunResult> {
-  const store = createMemoryStore();
+export async function runOrder(order: readonly Unit[], opts: { store?: SpanStore } = {}): Promise<RunResult> {
+  const store = opts.store ?? createMemoryStore();
   const controlPlane = createControlPlaneState();
   const stitching = createStitchingProcessor({
     next: { consume: (b) => store.writeSpans(b.spans) },

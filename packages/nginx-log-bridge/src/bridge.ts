@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { SpanSink } from './export/span-sink.js';
+import { DirectTraceEncoder } from './export/otlp-protobuf.js';
+import type { ExportOutcome, SpanSink } from './export/span-sink.js';
 import { BridgeMetrics } from './metrics.js';
 import { type ContainerFormat, createUnwrapper, type Unwrapper } from './parse/container.js';
 import type { BadLineReason, LineParser } from './parse/types.js';
@@ -111,20 +112,23 @@ export class Bridge {
     }
   }
 
-  /** Exports one batch, retrying with back-off; false only when stopped before an ack. */
-  private async exportBatch(spans: ReadableSpan[]): Promise<boolean> {
+  /**
+   * Exports one batch (`send` is called again for each retry), retrying with back-off; false only
+   * when stopped before an ack.
+   */
+  private async exportBatch(send: () => Promise<ExportOutcome>, count: number): Promise<boolean> {
     let wait = this.backoff.initialMs;
     let failures = 0;
     for (;;) {
-      const outcome = await this.options.sink.export(spans);
+      const outcome = await send();
       if (outcome.ok) {
-        this.metrics.exported(spans.length);
+        this.metrics.exported(count);
         if (failures > 0) this.log(`export recovered after ${failures} failed attempt(s)`);
         return true;
       }
       if (outcome.permanent) {
-        this.metrics.rejected(spans.length);
-        this.log(`collector rejected ${spans.length} spans permanently: ${outcome.error.message}`);
+        this.metrics.rejected(count);
+        this.log(`collector rejected ${count} spans permanently: ${outcome.error.message}`);
         return true;
       }
       this.metrics.failure();
@@ -140,7 +144,9 @@ export class Bridge {
   /**
    * Turns lines into spans and exports them batch by batch; `ack(offset)` is called after each
    * acknowledged batch with the offset after its last complete (non-partial) line. False when
-   * stopped before everything was acknowledged.
+   * stopped before everything was acknowledged. With a sink that takes encoded requests
+   * (`exportEncoded`), lines are written straight into the request bytes ({@link DirectTraceEncoder},
+   * the same bytes as span objects through `encodeTraceRequest`); otherwise span objects are built.
    */
   async processLines(
     chunk: LineChunk,
@@ -148,9 +154,11 @@ export class Bridge {
     unwrapper: Unwrapper,
     ack: (offset: number) => void,
   ): Promise<boolean> {
-    const { parser } = this.options;
+    const { parser, sink } = this.options;
     const spanOptions = this.options.spans ?? {};
+    const direct = typeof sink.exportEncoded === 'function';
     let spans: ReadableSpan[] = [];
+    let encoder = direct ? new DirectTraceEncoder(this.batchLines * 2) : undefined;
     let inBatch = 0;
     let safe: number | undefined;
     for (let i = 0; i < chunk.tooLong; i++) this.metrics.bad('too-long');
@@ -161,31 +169,47 @@ export class Bridge {
       if (u.kind === 'line') {
         const parsed = parser.parse(u.text);
         if (parsed.ok) {
-          const made = spansForLine(parsed.record, spanOptions, { id: sourceId, offset: ends[i] });
-          if (made.length === 0) this.badLine('no-timestamp', u.text);
-          else for (const s of made) spans.push(s);
+          const source = { id: sourceId, offset: ends[i] };
+          if (encoder !== undefined) {
+            if (encoder.line(parsed.record, spanOptions, source) === 0) this.badLine('no-timestamp', u.text);
+          } else {
+            const made = spansForLine(parsed.record, spanOptions, source);
+            if (made.length === 0) this.badLine('no-timestamp', u.text);
+            else for (const s of made) spans.push(s);
+          }
         } else this.badLine(parsed.reason, u.text);
       } else if (u.kind === 'stderr') this.metrics.stderr();
       else if (u.kind === 'bad') this.badLine('invalid-wrapper', line);
       if (!unwrapper.pending) safe = ends[i];
       if (++inBatch >= this.batchLines) {
         this.metrics.line(inBatch);
-        if (!(await this.flush(spans, safe, ack))) return false;
+        if (!(await this.flush(spans, encoder, safe, ack))) return false;
         spans = [];
+        if (encoder !== undefined) encoder = new DirectTraceEncoder(this.batchLines * 2);
         inBatch = 0;
         safe = undefined;
       }
     }
     if (inBatch > 0) this.metrics.line(inBatch);
-    return this.flush(spans, safe, ack);
+    return this.flush(spans, encoder, safe, ack);
   }
 
   private async flush(
     spans: ReadableSpan[],
+    encoder: DirectTraceEncoder | undefined,
     safe: number | undefined,
     ack: (offset: number) => void,
   ): Promise<boolean> {
-    if (spans.length > 0 && !(await this.exportBatch(spans))) return false;
+    const sink = this.options.sink;
+    const exportEncoded = sink.exportEncoded?.bind(sink);
+    if (encoder !== undefined && exportEncoded !== undefined) {
+      const count = encoder.count;
+      if (count > 0) {
+        const body = encoder.finish();
+        if (!(await this.exportBatch(() => exportEncoded(body, count), count))) return false;
+      }
+    } else if (spans.length > 0 && !(await this.exportBatch(() => sink.export(spans), spans.length)))
+      return false;
     if (safe !== undefined) ack(safe);
     return true;
   }

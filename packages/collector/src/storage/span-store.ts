@@ -67,6 +67,13 @@ export interface SpanStore {
   findSpans(query: SpanQuery): Promise<Span[]>;
   /** The stored spans of `traceId` among `spanIds` (unknown ids are skipped). */
   getSpansByIds(traceId: string, spanIds: readonly string[]): Promise<Span[]>;
+  /**
+   * Deletes the stored spans of `traceId` among `spanIds` (the whole trace when omitted; unknown
+   * ids are skipped). Resolves once the deletion is durable; a deleted span is never returned by
+   * a read or a search afterwards. For pipeline stages that move spans between traces (the
+   * stitching processor's trace remaps): write the new copies first, then delete the old ones.
+   */
+  deleteSpans(traceId: string, spanIds?: readonly string[]): Promise<void>;
   getServices(): Promise<string[]>;
   getOperations(service: string, spanKind?: string): Promise<Operation[]>;
   /** Service call edges from parent/child spans whose start falls in [endMs - lookbackMs, endMs]. */

@@ -27,6 +27,14 @@ const backends: Array<[string, (t: Test) => Promise<SpanStore>]> = [
       return openSqliteStore({ path: join(dir, 'spans.db') });
     },
   ],
+  [
+    'sqlite (inline writer)',
+    async (tt) => {
+      const dir = mkdtempSync(join(tmpdir(), 'ct-store-'));
+      tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+      return openSqliteStore({ path: join(dir, 'spans.db'), writer: 'inline' });
+    },
+  ],
 ];
 
 function richSpan(): Span {
@@ -320,6 +328,115 @@ for (const [name, open] of backends) {
         [ingress.spanId],
       );
       t.same(await store.findSpans({ service: 'api', limit: 0 }), []);
+    });
+
+    t.test('deleteSpans removes spans from every read and search', async (t) => {
+      const store = await open(t);
+      t.teardown(() => store.close());
+      const traceId = newTraceId();
+      const tag = (v: string) => [{ key: 'move.tag', value: { stringValue: v } }];
+      const root = makeSpan({ traceId, name: 'root', attributes: tag('a'), startTimeUnixNano: ns(100) });
+      const child = makeSpan({
+        traceId,
+        parentSpanId: root.spanId,
+        service: 'db',
+        name: 'child',
+        attributes: tag('a'),
+        startTimeUnixNano: ns(110),
+      });
+      const other = makeSpan({ attributes: tag('a'), startTimeUnixNano: ns(50) });
+      await store.writeSpans([root, child, other]);
+      t.same(await store.getDependencies(BASE_MS + 1000, 10_000), [
+        { parent: 'frontend', child: 'db', callCount: 1 },
+      ]);
+      await store.deleteSpans(traceId.toUpperCase(), [child.spanId.toUpperCase(), 'ffffffffffffffff']);
+      t.same(
+        (await store.getTrace(traceId)).map((s) => s.spanId),
+        [root.spanId],
+      );
+      t.same(await store.getSpansByIds(traceId, [child.spanId]), []);
+      t.same(
+        (await store.findSpans({ tags: { 'move.tag': 'a' }, limit: 10 })).map((s) => s.spanId),
+        [root.spanId, other.spanId],
+        'tag search skips the deleted span',
+      );
+      t.same(await store.findSpans({ service: 'db', limit: 10 }), [], 'service search too');
+      t.same(await store.findTraceIds({ service: 'db', limit: 10 }), []);
+      t.same(
+        (await store.findSpans({ traceId, limit: 10 })).map((s) => s.spanId),
+        [root.spanId],
+      );
+      t.same(await store.getDependencies(BASE_MS + 1000, 10_000), [], 'no edge to a deleted span');
+      await store.deleteSpans(traceId);
+      t.same(await store.getTrace(traceId), [], 'omitted span ids: the whole trace');
+      t.same(await store.findTraceIds({ tags: { 'move.tag': 'a' }, limit: 10 }), [other.traceId]);
+      await store.deleteSpans(newTraceId());
+      await store.deleteSpans(other.traceId, []);
+      t.same((await store.getTrace(other.traceId)).length, 1, 'unknown trace, empty id list: no-ops');
+    });
+
+    t.test('write-then-delete moves a span between traces, whatever the queueing', async (t) => {
+      const store = await open(t);
+      t.teardown(() => store.close());
+      const oldTrace = newTraceId();
+      const newTrace = newTraceId();
+      const spans = [0, 1, 2].map((i) =>
+        makeSpan({
+          traceId: oldTrace,
+          attributes: [{ key: 'move.tag', value: { stringValue: `s${i}` } }],
+          startTimeUnixNano: ns(200 + i),
+        }),
+      );
+      await store.writeSpans(spans);
+      // not awaited in between: the delete must still commit after the write queued before it
+      const moved = spans.map((s) => ({ ...s, traceId: newTrace }));
+      await Promise.all([
+        store.writeSpans(moved),
+        store.deleteSpans(
+          oldTrace,
+          spans.map((s) => s.spanId),
+        ),
+      ]);
+      t.same(await store.getTrace(oldTrace), []);
+      t.same((await store.getTrace(newTrace)).map((s) => s.spanId).sort(), spans.map((s) => s.spanId).sort());
+      t.same(
+        (await store.findSpans({ tags: { 'move.tag': 's1' }, limit: 10 })).map((s) => s.traceId),
+        [newTrace],
+        'a search hit is the moved copy, once',
+      );
+    });
+
+    t.test('a row id reused after a delete is searched as the new span', async (t) => {
+      const store = await open(t);
+      t.teardown(() => store.close());
+      const first = makeSpan({
+        attributes: [{ key: 'reuse.tag', value: { stringValue: 'old' } }],
+        startTimeUnixNano: ns(300),
+      });
+      await store.writeSpans([first]);
+      // the newest row is deleted, so SQLite hands its row id to the next insert
+      await store.deleteSpans(first.traceId, [first.spanId]);
+      const second = makeSpan({
+        attributes: [{ key: 'reuse.tag', value: { stringValue: 'new' } }],
+        startTimeUnixNano: ns(300),
+      });
+      await store.writeSpans([second]);
+      t.same(await store.findSpans({ tags: { 'reuse.tag': 'old' }, limit: 10 }), []);
+      t.same(await store.findTraceIds({ tags: { 'reuse.tag': 'old' }, limit: 10 }), []);
+      t.same(
+        (await store.findSpans({ tags: { 'reuse.tag': 'new' }, limit: 10 })).map((s) => s.spanId),
+        [second.spanId],
+      );
+      // the deleted span re-written comes back, found by its own terms only
+      await store.writeSpans([first]);
+      t.same(
+        (await store.findSpans({ tags: { 'reuse.tag': 'old' }, limit: 10 })).map((s) => s.spanId),
+        [first.spanId],
+      );
+      t.same(
+        (await store.findSpans({ tags: { 'reuse.tag': 'new' }, limit: 10 })).map((s) => s.spanId),
+        [second.spanId],
+      );
     });
 
     t.test('lists services, operations and dependencies', async (t) => {

@@ -3,10 +3,12 @@
 // building spans, so the bridge writes the wire format itself: one pass over the spans into one
 // growable buffer, nested lengths patched in place. Output decodes to the same message as
 // @opentelemetry/otlp-transformer's ProtobufTraceSerializer (tested against it).
-import type { Attributes, AttributeValue, HrTime, Link } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, HrTime, Link, SpanKind, SpanStatus } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { type AttributeList, kAttributeList } from '../spans/attribute-list.js';
+import type { LogRecord } from '../parse/types.js';
+import { AttributeList, kAttributeList } from '../spans/attribute-list.js';
+import { build, type LineSource, SCOPE, type SpanOut, type ToSpansOptions } from '../spans/to-spans.js';
 
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
@@ -264,12 +266,22 @@ class Writer {
   }
 
   fixed64Time(field: number, t: HrTime): void {
+    this.fixed64Nanos(field, t[0], t[1]);
+  }
+
+  /** {@link fixed64Time} of `msToHrTime(ms)`, without the array. */
+  fixed64Ms(field: number, ms: number): void {
+    const micros = Math.round(ms * 1000);
+    const seconds = Math.floor(micros / 1_000_000);
+    this.fixed64Nanos(field, seconds, (micros - seconds * 1_000_000) * 1000);
+  }
+
+  fixed64Nanos(field: number, s: number, nanos: number): void {
     this.tag(field, 1);
     this.ensure(8);
     // seconds * 1e9 + nanos as two exact 32-bit halves, in doubles (no BigInt per timestamp).
-    const s = t[0];
     const s1 = Math.floor(s / 65536);
-    const x0 = (s - s1 * 65536) * 1e9 + t[1];
+    const x0 = (s - s1 * 65536) * 1e9 + nanos;
     const x1 = s1 * 1e9;
     const x1hi = Math.floor(x1 / 65536);
     const y = (x1 - x1hi * 65536) * 65536 + x0;
@@ -609,4 +621,118 @@ export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
     w.end(rs);
   }
   return w.buf.subarray(0, w.pos);
+}
+
+/**
+ * Writes the bridge's spans straight into one `ExportTraceServiceRequest` (protobuf), without span
+ * objects: the same bytes as {@link encodeTraceRequest} over `toSpans` of the same lines (tested),
+ * for batches whose lines share one set of options (one resource), as the bridge's.
+ */
+export class DirectTraceEncoder implements SpanOut {
+  private w: Writer;
+  private resource: Resource | undefined;
+  private rs = 0;
+  private ss = 0;
+  private lineStart = 0;
+  private lineCount = 0;
+  /** Spans written so far. */
+  count = 0;
+  // Written out by span() before the next span's attributes are set: one list serves every span.
+  private readonly list = new AttributeList();
+
+  attributeList(): AttributeList {
+    return this.list.clear();
+  }
+
+  constructor(expectedSpans = 0) {
+    this.w = new Writer(Math.max(4096, expectedSpans * 700));
+  }
+
+  /**
+   * Writes the spans of one parsed line (those `toSpans(record, { ...options, source })` returns);
+   * returns how many (0: no usable time, or the line could not be turned into spans). Never throws.
+   */
+  line(record: LogRecord, options: ToSpansOptions, source: LineSource | undefined): number {
+    this.lineStart = this.w.pos;
+    this.lineCount = this.count;
+    try {
+      return build(record, options, source, this);
+    } catch {
+      // as toSpans: a line that fails gives no spans at all
+      this.w.pos = this.lineStart;
+      this.count = this.lineCount;
+      return 0;
+    }
+  }
+
+  span(
+    name: string,
+    kind: SpanKind,
+    traceId: string,
+    spanId: string,
+    traceFlags: number,
+    parentSpanId: string | undefined,
+    parentRemote: boolean,
+    startMs: number,
+    endMs: number,
+    status: SpanStatus,
+    attrs: AttributeList,
+    resource: Resource,
+  ): void {
+    const w = this.w;
+    if (this.resource === undefined) {
+      // Header at the first span (an empty batch encodes to no bytes, as encodeTraceRequest).
+      const at = w.pos;
+      this.resource = resource;
+      this.rs = w.begin(1);
+      const res = w.begin(1);
+      attributes(w, 1, resource.attributes);
+      w.end(res);
+      this.ss = w.begin(2);
+      const sc = w.begin(1);
+      w.string(1, SCOPE.name);
+      if (SCOPE.version) w.string(2, SCOPE.version);
+      w.end(sc);
+      if (this.lineStart === at) this.lineStart = w.pos;
+    } else if (resource !== this.resource) throw new Error('one resource per direct-encoded batch');
+    const mark = w.begin2(2);
+    w.hex(1, traceId);
+    w.hex(2, spanId);
+    if (parentSpanId) w.hex(4, parentSpanId);
+    if (name === lastName) w.tagged(5, lastNameBytes);
+    else {
+      const from = w.pos + 1;
+      w.string(5, name);
+      if (w.pos - from <= 256) {
+        lastName = name;
+        lastNameBytes = Buffer.from(w.buf.subarray(from, w.pos));
+      }
+    }
+    w.tag(6, 0);
+    w.varint(kind + 1);
+    w.fixed64Ms(7, startMs);
+    w.fixed64Ms(8, endMs);
+    const e = attrs.entries;
+    for (let i = 0; i < e.length; i += 2) keyValue(w, 9, e[i] as string, e[i + 1] as AttributeValue);
+    const st = w.begin2(15);
+    if (status.message) w.string(2, status.message);
+    if (status.code) {
+      w.tag(3, 0);
+      w.varint(status.code);
+    }
+    w.end2(st);
+    w.fixed32(16, flags(traceFlags, parentSpanId !== undefined && parentRemote));
+    w.end2(mark);
+    this.count++;
+  }
+
+  /** The encoded request (empty when no span was written); the encoder is not reused after. */
+  finish(): Uint8Array {
+    const w = this.w;
+    if (this.resource === undefined || this.count === 0) return w.buf.subarray(0, 0);
+    w.end(this.ss);
+    if (this.resource.schemaUrl) w.string(3, this.resource.schemaUrl);
+    w.end(this.rs);
+    return w.buf.subarray(0, w.pos);
+  }
 }

@@ -15,6 +15,11 @@ export type ExportOutcome =
 /** Where batches of spans go; `export` resolves once the receiver acknowledged (never rejects). */
 export interface SpanSink {
   export(spans: ReadableSpan[]): Promise<ExportOutcome>;
+  /**
+   * Optional: sends an already encoded OTLP protobuf `ExportTraceServiceRequest` of `spanCount`
+   * spans. When present, the bridge writes lines straight into the request bytes (no span objects).
+   */
+  exportEncoded?(body: Uint8Array, spanCount: number): Promise<ExportOutcome>;
   shutdown(): Promise<void>;
 }
 
@@ -53,8 +58,9 @@ export function isPermanentStatus(status: number): boolean {
 }
 
 /**
- * OTLP/HTTP protobuf export: spans encoded by {@link encodeTraceRequest}, POSTed over a kept-alive
- * HTTP(S) agent (TLS and mTLS options). One request per batch; the caller retries with back-off.
+ * OTLP/HTTP protobuf export: spans encoded by {@link encodeTraceRequest} (or a request the bridge
+ * encoded directly, `exportEncoded`), POSTed over a kept-alive HTTP(S) agent (TLS and mTLS
+ * options). One request per batch; the caller retries with back-off.
  *
  * @example
  * const sink = createOtlpSink({ endpoint: 'http://127.0.0.1:4318' });
@@ -68,55 +74,58 @@ export function createOtlpSink(options: OtlpSinkOptions): SpanSink {
   const send = secure ? httpsRequest : httpRequest;
   const timeout = options.timeoutMillis ?? 10_000;
   const headers = { ...options.headers, 'content-type': 'application/x-protobuf' };
+  const post = (body: Uint8Array): Promise<ExportOutcome> =>
+    new Promise<ExportOutcome>((resolve) => {
+      const req = send(
+        url,
+        { method: 'POST', agent, headers: { ...headers, 'content-length': body.length }, timeout },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve({ ok: true });
+            else {
+              const error = new BridgeError(
+                BridgeErrorCode.ExportFailed,
+                `collector answered HTTP ${status}`,
+              );
+              resolve({ ok: false, permanent: isPermanentStatus(status), error });
+            }
+          });
+          res.on('error', (cause) =>
+            resolve({
+              ok: false,
+              permanent: false,
+              error: new BridgeError(BridgeErrorCode.ExportFailed, 'response failed', { cause }),
+            }),
+          );
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeout} ms`)));
+      req.on('error', (cause) =>
+        resolve({
+          ok: false,
+          permanent: false,
+          error: new BridgeError(BridgeErrorCode.ExportFailed, `cannot reach ${url.host}: ${cause.message}`, {
+            cause,
+          }),
+        }),
+      );
+      req.end(body);
+    });
   return {
     export(spans) {
-      return new Promise<ExportOutcome>((resolve) => {
-        let body: Uint8Array;
-        try {
-          body = encodeTraceRequest(spans);
-        } catch (err) {
-          resolve({ ok: false, permanent: true, error: err instanceof Error ? err : new Error(String(err)) });
-          return;
-        }
-        const req = send(
-          url,
-          { method: 'POST', agent, headers: { ...headers, 'content-length': body.length }, timeout },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              const status = res.statusCode ?? 0;
-              if (status >= 200 && status < 300) resolve({ ok: true });
-              else {
-                const error = new BridgeError(
-                  BridgeErrorCode.ExportFailed,
-                  `collector answered HTTP ${status}`,
-                );
-                resolve({ ok: false, permanent: isPermanentStatus(status), error });
-              }
-            });
-            res.on('error', (cause) =>
-              resolve({
-                ok: false,
-                permanent: false,
-                error: new BridgeError(BridgeErrorCode.ExportFailed, 'response failed', { cause }),
-              }),
-            );
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error(`no answer within ${timeout} ms`)));
-        req.on('error', (cause) =>
-          resolve({
-            ok: false,
-            permanent: false,
-            error: new BridgeError(
-              BridgeErrorCode.ExportFailed,
-              `cannot reach ${url.host}: ${cause.message}`,
-              { cause },
-            ),
-          }),
-        );
-        req.end(body);
-      });
+      let body: Uint8Array;
+      try {
+        body = encodeTraceRequest(spans);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        return Promise.resolve({ ok: false, permanent: true, error });
+      }
+      return post(body);
+    },
+    exportEncoded(body) {
+      return post(body);
     },
     async shutdown() {
       agent.destroy();

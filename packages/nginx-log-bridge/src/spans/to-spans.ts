@@ -36,7 +36,8 @@ export interface ToSpansOptions {
   namespaces?: readonly string[];
 }
 
-const SCOPE: InstrumentationScope = { name: '@crosstrace/nginx-log-bridge', version: '0.1.0' };
+/** The instrumentation scope of the bridge's spans. */
+export const SCOPE: InstrumentationScope = { name: '@crosstrace/nginx-log-bridge', version: '0.1.0' };
 const OK: SpanStatus = { code: SpanStatusCode.UNSET };
 const NO_LINKS: never[] = [];
 const NO_EVENTS: TimedEvent[] = [];
@@ -329,14 +330,85 @@ export function spansForLine(
   options: ToSpansOptions,
   source: LineSource | undefined,
 ): ReadableSpan[] {
+  const out = new SpanCollector();
   try {
-    return build(record, options, source);
+    build(record, options, source, out);
+    return out.spans;
   } catch {
     return [];
   }
 }
 
-function build(record: LogRecord, options: ToSpansOptions, source: LineSource | undefined): ReadableSpan[] {
+/**
+ * Receives the spans of one line as plain values, in order (the SERVER span, then one CLIENT span
+ * per attempt): {@link SpanCollector} makes `ReadableSpan` objects of them, the direct OTLP encoder
+ * writes them straight into the request's bytes.
+ */
+export interface SpanOut {
+  /** A list for the next span's attributes (used up by the {@link SpanOut.span} call it goes to). */
+  attributeList(): AttributeList;
+  span(
+    name: string,
+    kind: SpanKind,
+    traceId: string,
+    spanId: string,
+    traceFlags: number,
+    parentSpanId: string | undefined,
+    parentRemote: boolean,
+    startMs: number,
+    endMs: number,
+    status: SpanStatus,
+    attrs: AttributeList,
+    resource: Resource,
+  ): void;
+}
+
+class SpanCollector implements SpanOut {
+  readonly spans: ReadableSpan[] = [];
+  private server: SpanContext | undefined;
+
+  attributeList(): AttributeList {
+    return new AttributeList();
+  }
+
+  span(
+    name: string,
+    kind: SpanKind,
+    traceId: string,
+    spanId: string,
+    traceFlags: number,
+    parentSpanId: string | undefined,
+    parentRemote: boolean,
+    startMs: number,
+    endMs: number,
+    status: SpanStatus,
+    attrs: AttributeList,
+    resource: Resource,
+  ): void {
+    const context: SpanContext = { traceId, spanId, traceFlags };
+    let parent: SpanContext | undefined;
+    if (parentSpanId === undefined) parent = undefined;
+    else if (parentRemote) parent = { traceId, spanId: parentSpanId, traceFlags, isRemote: true };
+    else
+      parent =
+        this.server !== undefined && this.server.spanId === parentSpanId
+          ? this.server
+          : { traceId, spanId: parentSpanId, traceFlags };
+    if (kind === SpanKind.SERVER) this.server = context;
+    this.spans.push(new IngressSpan(name, kind, context, parent, startMs, endMs, status, attrs, resource));
+  }
+}
+
+/**
+ * Builds the spans of one line into `out` (see {@link toSpans}); returns how many (0 when the line
+ * has no usable time). May throw on unexpected input: callers drop the line's spans then.
+ */
+export function build(
+  record: LogRecord,
+  options: ToSpansOptions,
+  source: LineSource | undefined,
+  out: SpanOut,
+): number {
   // Timing.
   let endMs = parseSeconds(record.msec) * 1000;
   let precision = 'ms';
@@ -344,7 +416,7 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
     precision = 's';
     endMs = record.time_iso8601 !== undefined ? parseIso8601(record.time_iso8601) : Number.NaN;
     if (Number.isNaN(endMs) && record.time_local !== undefined) endMs = parseTimeLocal(record.time_local);
-    if (Number.isNaN(endMs)) return [];
+    if (Number.isNaN(endMs)) return 0;
   }
   const requestSeconds = parseSeconds(record.request_time);
   const startMs =
@@ -383,7 +455,7 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
   const namePrefix = canonicalMethod ?? 'HTTP';
   const name = upstreamName === undefined ? namePrefix : spanName(namePrefix, upstreamName);
 
-  const attrs = new AttributeList();
+  const attrs = out.attributeList();
   attrs.set(LAYER_ATTRIBUTE, Layer.Ingress);
   attrs.set('crosstrace.ingress.time_precision', precision);
   let urlPath: string | undefined;
@@ -500,26 +572,24 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
   }
   if (traceFlags === 0) attrs.set('crosstrace.ingress.unsampled', true);
   const resource = resourceFor(options);
-  const serverContext: SpanContext = { traceId, spanId: serverSpanId, traceFlags };
-  const parentContext: SpanContext | undefined =
-    serverParent === undefined ? undefined : { traceId, spanId: serverParent, traceFlags, isRemote: true };
   const serverStatus: SpanStatus =
     status !== undefined && status >= 500 ? { code: SpanStatusCode.ERROR } : OK;
   if (status !== undefined && status >= 500) attrs.set('error.type', String(status));
-  const spans: ReadableSpan[] = [
-    new IngressSpan(
-      name,
-      SpanKind.SERVER,
-      serverContext,
-      parentContext,
-      startMs,
-      endMs,
-      serverStatus,
-      attrs,
-      resource,
-    ),
-  ];
-  if (attempts === 0) return spans;
+  out.span(
+    name,
+    SpanKind.SERVER,
+    traceId,
+    serverSpanId,
+    traceFlags,
+    serverParent,
+    true,
+    startMs,
+    endMs,
+    serverStatus,
+    attrs,
+    resource,
+  );
+  if (attempts === 0) return 1;
 
   const statuses = list(record.upstream_status);
   const times = list(record.upstream_response_time);
@@ -529,7 +599,7 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
   const groupOf = groups(addrText!);
   let cursor = startMs;
   for (let i = 0; i < attempts; i++) {
-    const a = new AttributeList();
+    const a = out.attributeList();
     a.set(LAYER_ATTRIBUTE, Layer.Ingress);
     a.set('crosstrace.ingress.timing', 'estimated');
     a.set('http.request.resend_count', i);
@@ -559,24 +629,25 @@ function build(record: LogRecord, options: ToSpansOptions, source: LineSource | 
     const start = Math.min(cursor, endMs);
     const end = Math.min(Number.isFinite(seconds) && seconds >= 0 ? start + seconds * 1000 : start, endMs);
     cursor = end;
-    spans.push(
-      new IngressSpan(
-        name,
-        SpanKind.CLIENT,
-        { traceId, spanId: attemptIds[i], traceFlags },
-        serverContext,
-        start,
-        end,
-        failed
-          ? {
-              code: SpanStatusCode.ERROR,
-              message: st === undefined ? 'no upstream response' : `upstream ${st}`,
-            }
-          : OK,
-        a,
-        resource,
-      ),
+    out.span(
+      name,
+      SpanKind.CLIENT,
+      traceId,
+      attemptIds[i],
+      traceFlags,
+      serverSpanId,
+      false,
+      start,
+      end,
+      failed
+        ? {
+            code: SpanStatusCode.ERROR,
+            message: st === undefined ? 'no upstream response' : `upstream ${st}`,
+          }
+        : OK,
+      a,
+      resource,
     );
   }
-  return spans;
+  return 1 + attempts;
 }

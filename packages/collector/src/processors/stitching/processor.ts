@@ -192,7 +192,15 @@ class Stitcher implements StitchingProcessor {
   async consume(batch: SpanBatch): Promise<void> {
     // remaps first, so that children listed before their root in the same batch follow it
     for (const s of batch.spans) this.#registerRemap(s);
-    const spans = batch.spans.map((s) => this.#joinExact(s));
+    // Traces whose stored spans may sit under an id that is (now) remapped: the old trace of every
+    // span that creates a remap (its trace's spans may have come in earlier batches), and every
+    // trace written here under its own id (a batch running beside this one may remap it).
+    const moveFrom = new Set<string>();
+    const spans = batch.spans.map((s0) => {
+      const s = this.#joinExact(s0);
+      if (s.traceId === s0.traceId || this.#targetTrace(s0) !== undefined) moveFrom.add(s0.traceId);
+      return s;
+    });
     const out = spans.map((s) => (isAttempt(s) ? this.#stitchAttempt(strip(s), undefined) : s));
     await this.#next.consume({ spans: out, receiver: batch.receiver });
     // heuristic joins and late control-plane data need the store: done after the batch is durable
@@ -222,6 +230,12 @@ class Stitcher implements StitchingProcessor {
         }
     }
     try {
+      // checked after this batch is durable, and remaps are registered before a batch is written:
+      // of two batches racing, the later check sees the other's spans
+      for (const from of moveFrom) {
+        const to = this.#cp.traceRemap(from);
+        if (to !== undefined && to !== from) await this.#moveTrace(from, to);
+      }
       if (seeds.length > 0) await this.#relink(seeds);
       for (const [ip, r] of [...ranges].sort((x, y) => x[0].localeCompare(y[0])))
         await this.restitch({ fromNanos: r.from, toNanos: r.to, addresses: [ip] });
@@ -241,7 +255,24 @@ class Stitcher implements StitchingProcessor {
     }
   }
 
-  /** Exact joins that need no other data: trace remaps, audit ids, X-Request-ID. */
+  /**
+   * Moves the stored spans of a remapped trace into its new trace, as if the remap had existed
+   * when they arrived (they follow it like later spans do: new trace id, nothing else changed).
+   * Write first, delete second: a crash in between leaves a duplicate under the old id (the
+   * retried batch finishes the move), never a loss.
+   */
+  async #moveTrace(from: string, to: string): Promise<void> {
+    const stored = await this.#store.getTrace(from);
+    const moved: Span[] = [];
+    for (const s of stored) if (this.#targetTrace(s) === undefined) moved.push({ ...s, traceId: to });
+    if (moved.length === 0) return;
+    await this.#store.writeSpans(moved);
+    await this.#store.deleteSpans(
+      from,
+      moved.map((s) => s.spanId),
+    );
+  }
+
   /** The trace a span's own data moves it to (audit id, X-Request-ID), if any. */
   #targetTrace(
     s: Span,

@@ -46,6 +46,18 @@ export class MemorySpanStore implements SpanStore {
     return out;
   }
 
+  async deleteSpans(traceId: string, spanIds?: readonly string[]): Promise<void> {
+    const id = traceId.toLowerCase();
+    const t = this.#traces.get(id);
+    if (t === undefined) return;
+    if (spanIds === undefined) {
+      this.#traces.delete(id);
+      return;
+    }
+    for (const s of spanIds) t.delete(s.toLowerCase());
+    if (t.size === 0) this.#traces.delete(id);
+  }
+
   #search(f: SpanFilter): Span[] {
     const out: Span[] = [];
     const traces =

@@ -140,6 +140,8 @@ interface StoreTimings {
 /** The write side, on this thread or in a worker. */
 interface WriterClient {
   write(spans: readonly Span[]): Promise<void>;
+  /** hex ids, lower case; after the writes already queued */
+  deleteSpans(traceId: string, spanIds: string[] | undefined): Promise<void>;
   retention(req: RetentionRequest): Promise<RetentionResult>;
   close(): Promise<void>;
 }
@@ -184,6 +186,16 @@ class InlineWriter implements WriterClient {
     } catch (e) {
       const err = storeError('WRITE', `writing spans failed: ${(e as Error).message}`, e);
       for (const p of group) p.reject(err);
+    }
+  }
+
+  async deleteSpans(traceId: string, spanIds: string[] | undefined): Promise<void> {
+    // the writes queued before this call commit first, so write-then-delete keeps its order
+    this.#flush();
+    try {
+      this.writer.deleteSpans(traceId, spanIds);
+    } catch (e) {
+      throw storeError('WRITE', `deleting spans failed: ${(e as Error).message}`, e);
     }
   }
 
@@ -297,6 +309,10 @@ class WorkerWriter implements WriterClient {
       batch.tags.buffer as ArrayBuffer,
       batch.tagCounts.buffer as ArrayBuffer,
     ]);
+  }
+
+  async deleteSpans(traceId: string, spanIds: string[] | undefined): Promise<void> {
+    await this.#call({ type: 'delete', id: this.#next++, traceId, spanIds });
   }
 
   async retention(request: RetentionRequest): Promise<RetentionResult> {
@@ -441,6 +457,20 @@ export class SqliteSpanStore implements SpanStore {
     if (this.#closed) return Promise.reject(storeError('CLOSED', 'the span store is closed'));
     if (spans.length === 0) return Promise.resolve();
     return this.#writer.write(spans);
+  }
+
+  /**
+   * Deletes spans of a trace (all of them when `spanIds` is omitted), after the writes already
+   * queued; resolves once committed.
+   */
+  deleteSpans(traceId: string, spanIds?: readonly string[]): Promise<void> {
+    if (this.#closed) return Promise.reject(storeError('CLOSED', 'the span store is closed'));
+    if (spanIds !== undefined && spanIds.length === 0) return Promise.resolve();
+    const hex = /^[0-9a-f]*$/;
+    const trace = traceId.toLowerCase();
+    const ids = spanIds?.map((id) => id.toLowerCase()).filter((id) => hex.test(id) && id.length % 2 === 0);
+    if (!hex.test(trace) || trace.length % 2 !== 0 || ids?.length === 0) return Promise.resolve();
+    return this.#writer.deleteSpans(trace, ids);
   }
 
   // ---- reads ----

@@ -5,6 +5,7 @@ import type { RetentionRequest, RetentionResult } from './writer.js';
 export type ToWorker =
   | { type: 'write'; id: number; batches: EncodedBatch[] }
   | { type: 'retention'; id: number; request: RetentionRequest }
+  | { type: 'delete'; id: number; traceId: string; spanIds?: string[] }
   | { type: 'close'; id: number };
 
 export type FromWorker =

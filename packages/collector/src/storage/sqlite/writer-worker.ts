@@ -52,6 +52,16 @@ port.on('message', (m: ToWorker) => {
       scheduled = true;
       setImmediate(flush);
     }
+  } else if (m.type === 'delete') {
+    // after the writes queued before it, so a write-then-delete sequence keeps its order
+    flush();
+    let error: string | undefined;
+    try {
+      writer.deleteSpans(m.traceId, m.spanIds);
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    post({ type: 'done', id: m.id, error });
   } else if (m.type === 'retention') {
     const run = (retention ?? Promise.resolve()).then(() => writer.retention(m.request, pause));
     retention = run.catch(() => {});

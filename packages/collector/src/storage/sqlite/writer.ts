@@ -325,6 +325,26 @@ export class SqliteWriter {
     return Number(id);
   }
 
+  /**
+   * Deletes the spans of a trace (hex ids; all of them when `spanIds` is undefined) in one
+   * transaction; returns how many rows went. The search-index blocks keep their entries for the
+   * deleted row ids: every search candidate is re-read by row id (a deleted row is gone) and
+   * checked against the query (a row id SQLite reuses for a later span is checked as that span).
+   */
+  deleteSpans(traceId: string, spanIds: readonly string[] | undefined): number {
+    const trace = Buffer.from(traceId, 'hex');
+    return this.db
+      .transaction(() => {
+        if (spanIds === undefined)
+          return this.#stmt('DELETE FROM spans WHERE trace_id = ?').run(trace).changes;
+        const del = this.#stmt('DELETE FROM spans WHERE trace_id = ? AND span_id = ?');
+        let n = 0;
+        for (const id of spanIds) n += del.run(trace, Buffer.from(id, 'hex')).changes;
+        return n;
+      })
+      .immediate();
+  }
+
   // ---- retention ----
 
   usedBytes(): number {

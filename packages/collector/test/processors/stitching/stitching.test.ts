@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { contextFromRequestId } from '@crosstrace/tracer';
 import t from 'tap';
 import {
   canonicalStore,
@@ -6,6 +10,7 @@ import {
   predictedDiagnoses,
   predictedLinks,
   runOrder,
+  splitAppUnits,
   units,
 } from '../../../eval/scenario.js';
 import { getStringAttribute } from '../../../src/model/attributes.js';
@@ -16,6 +21,7 @@ import {
   LINK_TYPE,
 } from '../../../src/processors/stitching/index.js';
 import { ingestK8sText } from '../../../src/receivers/k8s/index.js';
+import { openSqliteStore } from '../../../src/storage/index.js';
 
 const scenarios = loadScenarios();
 const get = (name: string) => scenarios.find((s) => s.name === name)!;
@@ -239,3 +245,187 @@ t.test('X-Request-ID join: the app trace follows its root, children listed first
   );
   t.same(await store.getTrace(appTrace), [], 'nothing left behind');
 });
+
+for (const name of ['request-id-only', 'rollout-stale-endpoint']) {
+  t.test(
+    `${name}: app traces split over two batches (children first) — every order, one result`,
+    async (t) => {
+      const sc = get(name);
+      const u = splitAppUnits(sc);
+      const reference = await canonicalStore(await runOrder(u));
+      const perms = permutations(u);
+      let same = 0;
+      for (const p of perms) {
+        const label = p.map((x) => (x.kind === 'k8s' ? 'k8s' : x.receiver)).join(' → ');
+        const got = await canonicalStore(await runOrder(p));
+        if (JSON.stringify(got) === JSON.stringify(reference)) same++;
+        else t.same(got, reference, label);
+      }
+      t.equal(same, perms.length, `${same}/${perms.length} orders identical`);
+      // and the reference is the joined one: every app span (children included) in its ingress trace
+      const r = await runOrder(u);
+      const roots = sc.app.filter((x) => !x.parentSpanId);
+      let joined = 0;
+      for (const root of roots) {
+        const ctx = contextFromRequestId(String(root.attributes?.['http.request.header.x-request-id'] ?? ''));
+        if (ctx === undefined) continue;
+        const trace = await r.store.getTrace(ctx.traceId);
+        const child = [...root.spanId].reverse().join('');
+        if (trace.some((s) => s.spanId === root.spanId) && trace.some((s) => s.spanId === child)) joined++;
+        t.same(await r.store.getTrace(root.traceId), [], 'nothing left under the app trace id');
+      }
+      t.equal(joined, roots.length, 'every root and its child joined the ingress trace');
+    },
+  );
+}
+
+t.test('SQLite store: moving a remapped trace gives the memory store’s result in both orders', async (t) => {
+  const sc = get('request-id-only');
+  const u = splitAppUnits(sc);
+  const reference = await canonicalStore(await runOrder(u));
+  const dir = mkdtempSync(join(tmpdir(), 'ct-stitch-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const childrenFirst = u;
+  const rootsFirst = [...u.slice(0, -2), u[u.length - 1], u[u.length - 2]];
+  for (const [label, order] of [
+    ['children first', childrenFirst],
+    ['roots first', rootsFirst],
+  ] as const) {
+    const store = await openSqliteStore({ path: join(dir, `${label.replace(' ', '-')}.db`) });
+    t.teardown(() => store.close());
+    const r = await runOrder(order, { store });
+    t.same(await canonicalStore(r), reference, label);
+    // searches never return the deleted copies
+    const oldTrace = sc.app[0].traceId;
+    t.same(await store.findSpans({ traceId: oldTrace, limit: 10 }), [], `${label}: old trace empty`);
+    t.same(
+      (await store.findSpans({ service: sc.app[0].service, limit: 100_000 })).filter(
+        (s) => s.traceId === oldTrace,
+      ),
+      [],
+      `${label}: a service search finds no old copy`,
+    );
+  }
+});
+
+t.test('audit join: apiserver spans stored before the audit-id span follow it, any order', async (t) => {
+  const { createMemoryStore } = await import('../../../src/storage/index.js');
+  const { createControlPlaneState } = await import('../../../src/controlplane/index.js');
+  const { toSpan } = await import('../../../eval/scenario.js');
+  const { traceIdFromAuditId, spanIdFromAuditId } = await import('../../../src/controlplane/ids.js');
+  const auditId = '4c1f2f4e-9f0e-4b8e-8a4e-0a9d3c1e2b7f';
+  const apiTrace = 'b'.repeat(32);
+  const base = { layer: 'app' as const, service: 'kube-apiserver', start: '1000000', end: '2000000' };
+  const handler = toSpan({
+    ...base,
+    traceId: apiTrace,
+    spanId: '1'.repeat(16),
+    name: 'HTTP GET',
+    kind: 'server',
+    attributes: { 'audit-id': auditId },
+  });
+  const etcd = toSpan({
+    ...base,
+    traceId: apiTrace,
+    spanId: '2'.repeat(16),
+    parentSpanId: '1'.repeat(16),
+    name: 'etcd Range',
+    kind: 'client',
+  });
+  const list = toSpan({
+    ...base,
+    traceId: apiTrace,
+    spanId: '3'.repeat(16),
+    parentSpanId: '1'.repeat(16),
+    name: 'List',
+    kind: 'internal',
+  });
+  const batches = [[etcd], [handler], [list]];
+  const results: string[][] = [];
+  for (const order of permutations(batches)) {
+    const store = createMemoryStore();
+    const controlPlane = createControlPlaneState();
+    const stitching = createStitchingProcessor({
+      next: { consume: (b) => store.writeSpans(b.spans) },
+      store,
+      controlPlane,
+    });
+    for (const b of order) await stitching.consume({ spans: b, receiver: 'otlp' });
+    const trace = await store.getTrace(traceIdFromAuditId(auditId));
+    t.same(trace.map((s) => s.name).sort(), ['HTTP GET', 'List', 'etcd Range']);
+    t.equal(trace.find((s) => s.name === 'HTTP GET')?.parentSpanId, spanIdFromAuditId(auditId));
+    t.same(await store.getTrace(apiTrace), [], 'nothing left under the apiserver trace id');
+    results.push(await canonicalStore({ store, controlPlane }));
+  }
+  t.ok(
+    results.every((r) => JSON.stringify(r) === JSON.stringify(results[0])),
+    'all 6 orders store the same',
+  );
+});
+
+t.test(
+  'write first, delete second: a crash between leaves a duplicate that the retry resolves',
+  async (t) => {
+    const { createMemoryStore } = await import('../../../src/storage/index.js');
+    const { createControlPlaneState } = await import('../../../src/controlplane/index.js');
+    const { toSpan } = await import('../../../eval/scenario.js');
+    const appTrace = 'c'.repeat(32);
+    const ctx = contextFromRequestId('req-crash')!;
+    const base = { layer: 'app' as const, service: 'web', start: '1000000', end: '2000000' };
+    const root = toSpan({
+      ...base,
+      traceId: appTrace,
+      spanId: '1'.repeat(16),
+      name: 'GET /',
+      kind: 'server',
+      attributes: { 'http.request.header.x-request-id': 'req-crash' },
+    });
+    const child = toSpan({
+      ...base,
+      traceId: appTrace,
+      spanId: '2'.repeat(16),
+      parentSpanId: '1'.repeat(16),
+      name: 'db',
+      kind: 'client',
+    });
+    const store = createMemoryStore();
+    let crash = true;
+    // the store, except that deleteSpans fails while `crash` is set (the process died in between)
+    const crashing = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'deleteSpans')
+          return async (traceId: string, ids?: readonly string[]) => {
+            if (crash) throw new Error('killed');
+            return target.deleteSpans(traceId, ids);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const controlPlane = createControlPlaneState();
+    const stitching = createStitchingProcessor({
+      next: { consume: (b) => store.writeSpans(b.spans) },
+      store: crashing,
+      controlPlane,
+    });
+    await stitching.consume({ spans: [child], receiver: 'app' });
+    await t.rejects(stitching.consume({ spans: [root], receiver: 'app' }), {
+      code: 'CT_COLLECTOR_STITCH_FAILED',
+      statusCode: 503,
+    });
+    t.same(
+      (await store.getTrace(ctx.traceId)).map((s) => s.name).sort(),
+      ['GET /', 'db'],
+      'the copy was written',
+    );
+    t.same(
+      (await store.getTrace(appTrace)).map((s) => s.name),
+      ['db'],
+      'the old copy is still there: a duplicate, no loss',
+    );
+    crash = false;
+    await stitching.consume({ spans: [root], receiver: 'app' });
+    t.same((await store.getTrace(appTrace)).length, 0, 'the retried batch finished the move');
+    t.same((await store.getTrace(ctx.traceId)).map((s) => s.name).sort(), ['GET /', 'db']);
+  },
+);

@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import t from 'tap';
+import { benchLine } from '../bench/lines.js';
+import { Bridge } from '../src/bridge.js';
+import { encodeTraceRequest } from '../src/export/otlp-protobuf.js';
+import type { ExportOutcome, SpanSink } from '../src/export/span-sink.js';
+import { createParser } from '../src/parse/parse-line.js';
+import { fixtureLines } from './helpers/fixtures.js';
+
+function logFile(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-bridge-direct-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'access.log');
+  const lines = [
+    ...fixtureLines('ingress-nginx-upstreaminfo.log'),
+    ...fixtureLines('ingress-nginx-legacy-2019.log'),
+  ];
+  for (let i = 0; i < 250; i++) lines.push(benchLine(i).slice(0, -1));
+  // a line that parses but has no usable time: no spans on either path, counted as no-timestamp
+  lines.push(lines[0].replace(/\[\d\d\/\w+\/\d{4}:[^\]]+\]/, '[not a time]'));
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function run(file: string, sink: SpanSink): Promise<Bridge> {
+  const bridge = new Bridge({
+    parser: createParser({ format: 'ingress-nginx' }),
+    sink,
+    batchLines: 64,
+    container: 'none',
+    backoff: { initialMs: 1, maxMs: 2 },
+  });
+  await bridge.follow([file], { fromBeginning: true, once: true });
+  return bridge;
+}
+
+t.test(
+  'a sink with exportEncoded gets the direct bytes: identical to the object path, batch by batch',
+  async (t) => {
+    const file = logFile(t);
+    const objectBodies: Buffer[] = [];
+    const objectSink: SpanSink = {
+      async export(spans: ReadableSpan[]) {
+        objectBodies.push(Buffer.from(encodeTraceRequest(spans)));
+        return { ok: true };
+      },
+      async shutdown() {},
+    };
+    const directBodies: Buffer[] = [];
+    const counts: number[] = [];
+    let objectCalls = 0;
+    const directSink: SpanSink = {
+      async export() {
+        objectCalls++;
+        return { ok: true };
+      },
+      async exportEncoded(body, spanCount) {
+        directBodies.push(Buffer.from(body));
+        counts.push(spanCount);
+        return { ok: true };
+      },
+      async shutdown() {},
+    };
+    const a = await run(file, objectSink);
+    const b = await run(file, directSink);
+    t.equal(objectCalls, 0, 'export(spans) is not used when exportEncoded exists');
+    t.ok(directBodies.length >= 4, 'several batches');
+    t.equal(directBodies.length, objectBodies.length);
+    for (let i = 0; i < directBodies.length; i++)
+      t.ok(directBodies[i].equals(objectBodies[i]), `batch ${i}: same bytes (${directBodies[i].length} B)`);
+    t.same(b.metrics.counts, a.metrics.counts, 'same line, span and bad-line counts');
+    t.equal(
+      counts.reduce((x, y) => x + y, 0),
+      b.metrics.counts.spans,
+    );
+    t.ok(b.metrics.counts.spans > 500);
+    t.equal(b.metrics.counts.badLines['no-timestamp'], 1, 'the line without time');
+    t.equal(b.metrics.counts.badLines['format-mismatch'], 1, 'the error-log line');
+  },
+);
+
+t.test('a failed encoded export is retried with the same bytes, and counted once', async (t) => {
+  const file = logFile(t);
+  const attempts: Buffer[] = [];
+  let fail = 2;
+  const sink: SpanSink = {
+    async export() {
+      throw new Error('not used');
+    },
+    async exportEncoded(body): Promise<ExportOutcome> {
+      attempts.push(Buffer.from(body));
+      if (fail-- > 0) return { ok: false, permanent: false, error: new Error('collector down') };
+      return { ok: true };
+    },
+    async shutdown() {},
+  };
+  const bridge = await run(file, sink);
+  t.ok(
+    attempts[1].equals(attempts[0]) && attempts[2].equals(attempts[0]),
+    'the first batch sent three times, same bytes',
+  );
+  const reference = await run(file, {
+    async export() {
+      return { ok: true };
+    },
+    async shutdown() {},
+  });
+  t.equal(bridge.metrics.counts.spans, reference.metrics.counts.spans, 'spans counted once');
+});

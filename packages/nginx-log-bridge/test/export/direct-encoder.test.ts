@@ -1,0 +1,105 @@
+import t, { type Test } from 'tap';
+import { benchLine } from '../../bench/lines.js';
+import { DirectTraceEncoder, encodeTraceRequest } from '../../src/export/otlp-protobuf.js';
+import { type ParserOptions, parseLine } from '../../src/parse/parse-line.js';
+import type { LogRecord } from '../../src/parse/types.js';
+import { type LineSource, type ToSpansOptions, toSpans } from '../../src/spans/to-spans.js';
+import { fixtureLines } from '../helpers/fixtures.js';
+
+interface Line {
+  record: LogRecord;
+  source: LineSource | undefined;
+}
+
+function parsed(lines: string[], options: ParserOptions, withSource: boolean): Line[] {
+  const out: Line[] = [];
+  let offset = 0;
+  for (const l of lines) {
+    offset += l.length + 1;
+    const r = parseLine(l, options);
+    if (r.ok)
+      out.push({ record: r.record, source: withSource ? { id: '2049:1234:abcd', offset } : undefined });
+  }
+  return out;
+}
+
+/** The object path (toSpans + encodeTraceRequest) and the direct path, over one batch. */
+function both(
+  t: Test,
+  lines: Line[],
+  options: ToSpansOptions = {},
+): { objects: Buffer; direct: Buffer; spans: number } {
+  const spans = lines.flatMap((l) => toSpans(l.record, { ...options, source: l.source }));
+  const encoder = new DirectTraceEncoder();
+  let count = 0;
+  for (const l of lines) count += encoder.line(l.record, options, l.source);
+  t.equal(count, spans.length, 'direct path reports the same span count');
+  t.equal(encoder.count, spans.length);
+  return {
+    objects: Buffer.from(encodeTraceRequest(spans)),
+    direct: Buffer.from(encoder.finish()),
+    spans: spans.length,
+  };
+}
+
+const FIXTURES: [string, ParserOptions][] = [
+  ['ingress-nginx-upstreaminfo.log', { format: 'ingress-nginx' }],
+  ['ingress-nginx-legacy-2019.log', { format: 'ingress-nginx' }],
+  ['combined.log', { format: 'combined' }],
+  ['main-with-xff.log', { format: 'combined' }],
+  ['ingress-json-traceparent.log', { format: 'json' }],
+];
+
+t.test('byte-identical to the object path for every fixture line, alone and as one batch', async (t) => {
+  let lines = 0;
+  for (const [name, parser] of FIXTURES) {
+    for (const withSource of [true, false]) {
+      const all = parsed(fixtureLines(name), parser, withSource);
+      t.ok(all.length > 0, `${name} has parsed lines`);
+      for (const [i, line] of all.entries()) {
+        const r = both(t, [line]);
+        t.ok(r.spans > 0, `${name}:${i} makes spans`);
+        t.ok(r.direct.equals(r.objects), `${name}:${i} (source: ${withSource}) same bytes`);
+        lines++;
+      }
+      const batch = both(t, all, {
+        serviceName: 'edge',
+        resourceAttributes: { 'k8s.pod.name': 'ingress-0' },
+      });
+      t.ok(batch.direct.equals(batch.objects), `${name} as one batch, custom resource: same bytes`);
+    }
+  }
+  t.ok(lines >= 20);
+});
+
+t.test('byte-identical for the generated benchmark lines, in 1000-line batches', async (t) => {
+  const text: string[] = [];
+  for (let i = 0; i < 3000; i++) text.push(benchLine(i).slice(0, -1));
+  const all = parsed(text, { format: 'ingress-nginx' }, true);
+  t.equal(all.length, 3000);
+  for (let from = 0; from < all.length; from += 1000) {
+    const r = both(t, all.slice(from, from + 1000));
+    t.equal(r.spans, 2000 + 20, 'SERVER + CLIENT per line, a second attempt on every 50th');
+    t.ok(r.direct.equals(r.objects), `lines ${from}..${from + 999}: same bytes (${r.direct.length} B)`);
+  }
+});
+
+t.test(
+  'lines without spans: no time → 0 spans, empty batch → empty request, like the object path',
+  async (t) => {
+    const encoder = new DirectTraceEncoder();
+    t.equal(encoder.line({ status: '200', request: 'GET / HTTP/1.1' }, {}, undefined), 0);
+    t.equal(encoder.count, 0);
+    t.equal(encoder.finish().length, 0);
+    t.equal(encodeTraceRequest([]).length, 0);
+    const [line] = parsed(fixtureLines('combined.log').slice(0, 1), { format: 'combined' }, true);
+    const mixed = new DirectTraceEncoder();
+    t.equal(mixed.line({ status: '200' }, {}, undefined), 0);
+    t.equal(mixed.line(line.record, {}, line.source), 1);
+    t.ok(
+      Buffer.from(mixed.finish()).equals(
+        Buffer.from(encodeTraceRequest(toSpans(line.record, { source: line.source }))),
+      ),
+    );
+  },
+);
