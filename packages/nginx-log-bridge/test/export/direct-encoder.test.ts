@@ -103,3 +103,38 @@ t.test(
     );
   },
 );
+
+t.test('byte-identical when spans of a kind repeat attributes across spans of every size', async (t) => {
+  // The direct encoder copies a run of attributes equal to the previous span's of the same kind
+  // from that span's bytes; spans under 128 B or over 16 KiB are moved when their length is
+  // written, so the copies must follow them.
+  const normal = (i: number): LogRecord => ({
+    msec: `1700000000.${100 + i}`,
+    request: `GET /api/items/${i % 3}?page=${i} HTTP/1.1`,
+    status: '200',
+    body_bytes_sent: '612',
+    http_user_agent: 'curl/8.5.0',
+    proxy_upstream_name: 'default-web-8080',
+    upstream_addr: i % 2 === 0 ? '10.0.0.1:8080' : '10.0.0.2:8080, 10.0.0.1:8080',
+    upstream_status: i % 2 === 0 ? '200' : '502, 200',
+    upstream_response_time: i % 2 === 0 ? '0.004' : '0.001, 0.003',
+    req_id: `${i.toString(16).padStart(8, '0')}9f1c4e2ab04d7c1e8f3a5b6c`,
+  });
+  const huge = (i: number): LogRecord => ({ ...normal(i), http_user_agent: 'x'.repeat(20_000 + i) });
+  const tiny = (i: number): LogRecord => ({ msec: `1700000001.${i}` });
+  const tinyWithUpstream = (i: number): LogRecord => ({
+    msec: `1700000002.${i}`,
+    upstream_addr: '10.0.0.1:8080',
+  });
+  const records: LogRecord[] = [];
+  for (let i = 0; i < 12; i++) {
+    records.push(normal(i), huge(i), normal(i + 1), tiny(i), normal(i + 2), tinyWithUpstream(i), tiny(i + 1));
+    records.push(huge(i + 1), huge(i + 2), normal(i + 3), normal(i + 3));
+  }
+  const lines = records.map((record, i) => ({ record, source: { id: '2049:1234:abcd', offset: i * 100 } }));
+  const r = both(t, lines);
+  t.ok(r.spans > records.length);
+  t.ok(r.direct.equals(r.objects), `same bytes (${r.direct.length} B, ${r.spans} spans)`);
+  const tinyOnly = both(t, [tiny(1)]);
+  t.ok(tinyOnly.direct.length < 200, 'a span under 128 bytes is in the mix');
+});
