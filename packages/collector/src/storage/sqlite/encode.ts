@@ -1,26 +1,39 @@
-// Turns spans into what the SQLite writer stores: flat rows of strings and numbers, cheap to hand
-// to a worker thread (structured clone copies strings; the tag hashes travel as a transferable
-// Float64Array). Runs on the caller's thread; the writer does only SQLite work.
+// Turns spans into what the SQLite writer stores, cheap to hand to a worker thread: ids as bytes
+// and numbers in typed arrays (transferred, not copied), repeated strings (service, operation,
+// layer) once per batch, span bodies as strings. Runs on the caller's thread; the writer does only
+// SQLite work.
 import type { InstrumentationScope, Resource, Span } from '../../model/span.js';
 import { StatusCode } from '../../model/span.js';
 import { parentSpanIdOf, tagString } from '../matching.js';
 import { encodeResourceScope, encodeSpanBody } from './codec.js';
 import { tagHash } from './hash.js';
 
-/** Values per span in `EncodedBatch.rows`. */
-export const ROW_STRIDE = 11;
+/** Values per span in `EncodedBatch.nums`: kind, resource index, service, name, layer (indexes into `strings`), tag count. */
+export const NUM_STRIDE = 6;
 
 /**
- * rows: per span [traceId, spanId, parentId ('' for none), serviceName, name, kind,
- * resource index, layer, startNs, durationNs, body]; tagCounts[i] hashes of span i follow each
- * other in `tags`.
+ * Span i: ids are `ids` bytes [idEnds[3i-1] (0 for i = 0), idEnds[3i]) trace id, then up to
+ * idEnds[3i+1] span id, then up to idEnds[3i+2] parent id (none when `hasParent[i]` is 0);
+ * nums[6i..6i+5] as `NUM_STRIDE`; times[2i] start, times[2i+1] duration (ns); bodies[i];
+ * its nums[6i+5] tag hashes follow those of span i-1 in `tags`.
  */
 export interface EncodedBatch {
-  rows: unknown[];
-  tagCounts: Uint16Array;
+  count: number;
+  ids: Uint8Array;
+  idEnds: Uint32Array;
+  hasParent: Uint8Array;
+  nums: Float64Array;
+  times: BigInt64Array;
+  strings: string[];
+  bodies: string[];
   tags: Float64Array;
-  /** Encoded resource+scope pairs referenced by the rows, with their attribute hashes. */
+  /** Encoded resource+scope pairs referenced by the spans, with their attribute hashes. */
   resources: Array<{ body: string; tags: number[] }>;
+}
+
+/** The buffers of a batch, to transfer instead of copy. */
+export function transferList(b: EncodedBatch): ArrayBuffer[] {
+  return [b.ids, b.idEnds, b.hasParent, b.nums, b.times, b.tags].map((a) => a.buffer as ArrayBuffer);
 }
 
 export const ERROR_TRUE = tagHash('error', 'true');
@@ -78,14 +91,63 @@ function resourceBody(resource: Resource, scope: InstrumentationScope): string {
   return body;
 }
 
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[65 + c] = 10 + c;
+  HEX[97 + c] = 10 + c;
+}
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Writes hex `id` at `at` as Buffer.from(id, 'hex') decodes it (pairs up to the first invalid
+ * one); returns the end. In JS: a native call per id costs more than the loop.
+ */
+function putHex(buf: Uint8Array, at: number, id: string): number {
+  for (let i = 0; i + 1 < id.length; i += 2) {
+    const a = id.charCodeAt(i);
+    const b = id.charCodeAt(i + 1);
+    const hi = a < 128 ? HEX[a] : -1;
+    const lo = b < 128 ? HEX[b] : -1;
+    if (hi < 0 || lo < 0) break;
+    buf[at++] = (hi << 4) | lo;
+  }
+  return at;
+}
+
 export function encodeBatch(spans: readonly Span[]): EncodedBatch {
-  const rows: unknown[] = new Array(spans.length * ROW_STRIDE);
-  const tagCounts = new Uint16Array(spans.length);
+  const n = spans.length;
+  const parents: string[] = new Array(n);
+  let idBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const s = spans[i];
+    const parent = parentSpanIdOf(s);
+    parents[i] = parent;
+    idBytes += (s.traceId.length >> 1) + (s.spanId.length >> 1) + (parent.length >> 1);
+  }
+  const ids = new Uint8Array(idBytes);
+  const idEnds = new Uint32Array(3 * n);
+  const hasParent = new Uint8Array(n);
+  const nums = new Float64Array(NUM_STRIDE * n);
+  const times = new BigInt64Array(2 * n);
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (v: string): number => {
+    let k = stringIndex.get(v);
+    if (k === undefined) {
+      k = strings.length;
+      strings.push(v);
+      stringIndex.set(v, k);
+    }
+    return k;
+  };
+  const bodies: string[] = new Array(n);
   const tags: number[] = [];
   const resources: EncodedBatch['resources'] = [];
   const resourceIndex = new Map<string, number>();
-  let r = 0;
-  for (let i = 0; i < spans.length; i++) {
+  let at = 0;
+  for (let i = 0, r = 0; i < n; i++, r += NUM_STRIDE) {
     const s = spans[i];
     const body = resourceBody(s.resource, s.scope);
     let ri = resourceIndex.get(body);
@@ -94,22 +156,45 @@ export function encodeBatch(spans: readonly Span[]): EncodedBatch {
       resourceIndex.set(body, ri);
       resources.push({ body, tags: s.resource.attributes.map((kv) => tagHash(kv.key, tagString(kv.value))) });
     }
+    at = putHex(ids, at, s.traceId);
+    idEnds[3 * i] = at;
+    at = putHex(ids, at, s.spanId);
+    idEnds[3 * i + 1] = at;
+    const parent = parents[i];
+    if (parent !== '') {
+      hasParent[i] = 1;
+      at = putHex(ids, at, parent);
+    }
+    idEnds[3 * i + 2] = at;
     const start = s.startTimeUnixNano;
-    rows[r++] = s.traceId;
-    rows[r++] = s.spanId;
-    rows[r++] = parentSpanIdOf(s);
-    rows[r++] = s.serviceName;
-    rows[r++] = s.name;
-    rows[r++] = s.kind;
-    rows[r++] = ri;
-    rows[r++] = s.layer;
-    rows[r++] = start;
-    rows[r++] = s.endTimeUnixNano > start ? s.endTimeUnixNano - start : 0n;
-    rows[r++] = encodeSpanBody(s);
+    const duration = s.endTimeUnixNano > start ? s.endTimeUnixNano - start : 0n;
+    if (start < INT64_MIN || start > INT64_MAX || duration > INT64_MAX) {
+      throw new RangeError(`span ${s.spanId}: time out of the 64-bit range`);
+    }
+    times[2 * i] = start;
+    times[2 * i + 1] = duration;
+    nums[r] = s.kind;
+    nums[r + 1] = ri;
+    nums[r + 2] = str(s.serviceName);
+    nums[r + 3] = str(s.name);
+    nums[r + 4] = str(s.layer);
+    bodies[i] = encodeSpanBody(s);
     const before = tags.length;
     pushTagHashes(tags, s);
-    tagCounts[i] = Math.min(tags.length - before, 0xffff);
-    tags.length = before + tagCounts[i];
+    const count = Math.min(tags.length - before, 0xffff);
+    nums[r + 5] = count;
+    tags.length = before + count;
   }
-  return { rows, tagCounts, tags: Float64Array.from(tags), resources };
+  return {
+    count: n,
+    ids,
+    idEnds,
+    hasParent,
+    nums,
+    times,
+    strings,
+    bodies,
+    tags: Float64Array.from(tags),
+    resources,
+  };
 }

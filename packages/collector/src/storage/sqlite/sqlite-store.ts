@@ -14,7 +14,14 @@ import {
 } from '../matching.js';
 import type { DependencyLink, Operation, SpanQuery, SpanStore, TraceQuery } from '../span-store.js';
 import { decodeResourceScope, decodeSpan, type ResourceScope } from './codec.js';
-import { encodeBatch, isIndexComplete, layerTerm, operationTerm, serviceTerm } from './encode.js';
+import {
+  encodeBatch,
+  isIndexComplete,
+  layerTerm,
+  operationTerm,
+  serviceTerm,
+  transferList,
+} from './encode.js';
 import { tagHash } from './hash.js';
 import { lookupPostings } from './postings.js';
 import {
@@ -305,10 +312,7 @@ class WorkerWriter implements WriterClient {
     } catch (e) {
       throw storeError('WRITE', `encoding spans failed: ${(e as Error).message}`, e);
     }
-    await this.#call({ type: 'write', id: this.#next++, batches: [batch] }, [
-      batch.tags.buffer as ArrayBuffer,
-      batch.tagCounts.buffer as ArrayBuffer,
-    ]);
+    await this.#call({ type: 'write', id: this.#next++, batches: [batch] }, transferList(batch));
   }
 
   async deleteSpans(traceId: string, spanIds: string[] | undefined): Promise<void> {

@@ -30,7 +30,7 @@ function flush(): void {
     const group: typeof queue = [];
     let spans = 0;
     while (queue.length > 0) {
-      const n = queue[0].batches.reduce((a, b) => a + b.tagCounts.length, 0);
+      const n = queue[0].batches.reduce((a, b) => a + b.count, 0);
       if (group.length > 0 && spans + n > MAX_SPANS_PER_TRANSACTION) break;
       group.push(queue.shift()!);
       spans += n;

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type EncodedBatch, layerTerm, operationTerm, ROW_STRIDE, serviceTerm } from './encode.js';
+import { type EncodedBatch, layerTerm, NUM_STRIDE, operationTerm, serviceTerm } from './encode.js';
 import { tagHash } from './hash.js';
 import { forEachPosting, PostingsBuilder, postingsEntries } from './postings.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
@@ -247,32 +247,44 @@ export class SqliteWriter {
     );
     const resourceIds = b.resources.map((r) => this.#resourceId(r.body));
     const postings = block.postings;
-    const { rows, tagCounts, tags } = b;
+    const { count, idEnds, hasParent, nums, times, strings, bodies, tags } = b;
+    // a Uint8Array after the transfer: Buffer views bind as blobs
+    const ids = Buffer.from(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength);
+    const services = new Map<number, ServiceEntry>();
+    const layerTerms = new Map<number, number>();
     let t = 0;
-    let prevTrace = '';
-    let traceBuf: Buffer = Buffer.alloc(0);
-    for (let i = 0, r = 0; r < rows.length; i++, r += ROW_STRIDE) {
-      const traceHex = rows[r] as string;
-      if (traceHex !== prevTrace) {
-        traceBuf = Buffer.from(traceHex, 'hex');
-        prevTrace = traceHex;
+    let from = 0;
+    for (let i = 0, r = 0; i < count; i++, r += NUM_STRIDE) {
+      const traceEnd = idEnds[3 * i];
+      const spanEnd = idEnds[3 * i + 1];
+      const parentEnd = idEnds[3 * i + 2];
+      const traceBuf = ids.subarray(from, traceEnd);
+      const spanBuf = ids.subarray(traceEnd, spanEnd);
+      const parentBuf = hasParent[i] === 1 ? ids.subarray(spanEnd, parentEnd) : null;
+      from = parentEnd;
+      const serviceIndex = nums[r + 2];
+      let svc = services.get(serviceIndex);
+      if (svc === undefined) {
+        svc = this.#service(strings[serviceIndex]);
+        services.set(serviceIndex, svc);
       }
-      const spanBuf = Buffer.from(rows[r + 1] as string, 'hex');
-      const parent = rows[r + 2] as string;
-      const service = rows[r + 3] as string;
-      const name = rows[r + 4] as string;
-      const svc = this.#service(service);
       const serviceId = svc.id;
-      const kind = rows[r + 5] as number;
+      const kind = nums[r];
+      const name = strings[nums[r + 3]];
       const op = this.#operation(svc, name);
       const operationId = this.#operationId(svc, op, name, kind);
-      const ri = rows[r + 6] as number;
-      const layer = rows[r + 7] as string;
-      const start = rows[r + 8] as bigint;
-      const parentBuf = parent === '' ? null : Buffer.from(parent, 'hex');
+      const ri = nums[r + 1];
+      const layerIndex = nums[r + 4];
+      const layer = strings[layerIndex];
+      let layerTerm = layerTerms.get(layerIndex);
+      if (layerTerm === undefined) {
+        layerTerm = this.#layerTerm(layer);
+        layerTerms.set(layerIndex, layerTerm);
+      }
+      const start = times[2 * i];
       const resourceId = resourceIds[ri];
-      const duration = rows[r + 9] as bigint;
-      const body = rows[r + 10] as string;
+      const duration = times[2 * i + 1];
+      const body = bodies[i];
       const info = insert.run(
         traceBuf,
         spanBuf,
@@ -305,8 +317,8 @@ export class SqliteWriter {
       block.spans++;
       postings.add(svc.term, rowid);
       postings.add(op.term, rowid);
-      postings.add(this.#layerTerm(layer), rowid);
-      for (let n = tagCounts[i]; n > 0; n--) postings.add(tags[t++], rowid);
+      postings.add(layerTerm, rowid);
+      for (let n = nums[r + 5]; n > 0; n--) postings.add(tags[t++], rowid);
       for (const kv of b.resources[ri].tags) postings.add(kv, rowid);
     }
   }
