@@ -68,8 +68,18 @@ function groupTraceId(group: string): string {
 }
 
 /** The span every request to this pod links to: its lifecycle span. */
+/** podLifecycleRef is a pure function of a pod's identity and hashes: its recent answers are kept. */
+const refCache = new Map<string, { traceId: string; spanId: string }>();
+const REF_CACHE_MAX = 4096;
+
 export function podLifecycleRef(p: PodIdentity): { traceId: string; spanId: string } {
-  return { traceId: groupTraceId(podGroup(p)), spanId: deriveSpanId('pod', p.namespace, p.name, p.uid) };
+  const k = `${p.namespace}\u0000${p.name}\u0000${p.uid}`;
+  const hit = refCache.get(k);
+  if (hit !== undefined) return { traceId: hit.traceId, spanId: hit.spanId };
+  const ref = { traceId: groupTraceId(podGroup(p)), spanId: deriveSpanId('pod', p.namespace, p.name, p.uid) };
+  if (refCache.size >= REF_CACHE_MAX) refCache.clear();
+  refCache.set(k, ref);
+  return { traceId: ref.traceId, spanId: ref.spanId };
 }
 
 const SCALED = /replica set (\S+)/i;

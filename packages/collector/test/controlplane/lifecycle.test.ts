@@ -4,6 +4,7 @@ import {
   affectedGroups,
   buildLifecycleSpans,
   createControlPlaneState,
+  podLifecycleRef,
 } from '../../src/controlplane/index.js';
 import { getStringAttribute } from '../../src/model/attributes.js';
 import type { Span } from '../../src/model/span.js';
@@ -122,3 +123,15 @@ t.test(
     t.ok(after.startTimeUnixNano < before.startTimeUnixNano);
   },
 );
+
+t.test('podLifecycleRef: repeated calls give the same ids, and callers cannot change them', async (t) => {
+  const pod = { namespace: 'shop', name: 'web-5d567cc74c-abcde', uid: 'u-1' };
+  const first = podLifecycleRef(pod);
+  t.match(first.traceId, /^[0-9a-f]{32}$/);
+  t.match(first.spanId, /^[0-9a-f]{16}$/);
+  first.traceId = 'x';
+  const again = podLifecycleRef(pod);
+  t.not(again.traceId, 'x', 'a returned ref is a copy');
+  t.same(podLifecycleRef({ ...pod }), again, 'same identity, same ids');
+  t.not(podLifecycleRef({ ...pod, uid: 'u-2' }).spanId, again.spanId, 'another uid, another span');
+});

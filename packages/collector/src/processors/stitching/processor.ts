@@ -100,9 +100,34 @@ function strip(s: Span): Span {
   };
 }
 
-function canonical(s: Span): string {
-  return JSON.stringify([s.traceId, s.spanId, s.parentSpanId, s.attributes, s.links, s.events], (_k, v) =>
-    typeof v === 'bigint' ? v.toString() : v,
+/** Deep equality of plain span data (bigints by value): what a re-stitch may change. */
+function same(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!same(x[i], y[i])) return false;
+    return true;
+  }
+  if (Array.isArray(y)) return false;
+  const a = x as Record<string, unknown>;
+  const b = y as Record<string, unknown>;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || !same(a[ka[i]], b[ka[i]])) return false;
+  return true;
+}
+
+/** Whether a re-stitch left a span as stored (ids, attributes, links, events). */
+function unchanged(next: Span, s: Span): boolean {
+  return (
+    next.traceId === s.traceId &&
+    next.spanId === s.spanId &&
+    next.parentSpanId === s.parentSpanId &&
+    same(next.attributes, s.attributes) &&
+    same(next.links, s.links) &&
+    same(next.events, s.events)
   );
 }
 
@@ -136,6 +161,7 @@ function diagnosisEvent(at: bigint, d: Diagnosis): SpanEvent {
  * inside it from memory (a truncated result never does).
  */
 class SearchCache {
+  /** per query: fetched windows, each with its spans sorted by start (binary-searched on a hit) */
   readonly #entries = new Map<string, { min: bigint; max: bigint; spans: Span[] }[]>();
 
   constructor(
@@ -146,9 +172,7 @@ class SearchCache {
   async find(base: Omit<SpanQuery, 'limit'>, min: bigint, max: bigint): Promise<Span[]> {
     const k = JSON.stringify(base);
     const list = this.#entries.get(k) ?? [];
-    for (const e of list)
-      if (e.min <= min && e.max >= max)
-        return e.spans.filter((s) => s.startTimeUnixNano >= min && s.startTimeUnixNano <= max);
+    for (const e of list) if (e.min <= min && e.max >= max) return inWindow(e.spans, min, max);
     // a miss fetches a wider window: the component's next members are usually close in time
     const wideMin = min - WIDEN_NS;
     const wideMax = max + WIDEN_NS;
@@ -159,9 +183,10 @@ class SearchCache {
       limit: this.limit,
     });
     if (wide.length < this.limit) {
-      list.push({ min: wideMin, max: wideMax, spans: wide });
+      const sorted = [...wide].sort(byStartNanos);
+      list.push({ min: wideMin, max: wideMax, spans: sorted });
       this.#entries.set(k, list);
-      return wide.filter((x) => x.startTimeUnixNano >= min && x.startTimeUnixNano <= max);
+      return inWindow(sorted, min, max);
     }
     return this.store.findSpans({
       ...base,
@@ -170,6 +195,29 @@ class SearchCache {
       limit: this.limit,
     });
   }
+}
+
+function byStartNanos(a: Span, b: Span): number {
+  return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0;
+}
+
+/** The spans (sorted by start) starting in [min, max]. */
+function inWindow(sorted: readonly Span[], min: bigint, max: bigint): Span[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid].startTimeUnixNano < min) lo = mid + 1;
+    else hi = mid;
+  }
+  const from = lo;
+  hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid].startTimeUnixNano <= max) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted.slice(from, lo);
 }
 
 class Stitcher implements StitchingProcessor {
@@ -406,8 +454,9 @@ class Stitcher implements StitchingProcessor {
     }));
     const prev = this.#cp.diagnosesOf(a.traceId, a.spanId);
     if (
+      (prev.length > 0 || stored.length > 0) &&
       JSON.stringify(prev.map((d) => [d.code, d.message, d.evidence])) !==
-      JSON.stringify(stored.map((d) => [d.code, d.message, d.evidence]))
+        JSON.stringify(stored.map((d) => [d.code, d.message, d.evidence]))
     )
       this.#cp.setDiagnoses(a.traceId, a.spanId, stored);
     return { ...a, attributes, links, events };
@@ -559,8 +608,8 @@ class Stitcher implements StitchingProcessor {
       }
     };
     for (const s of seeds) enqueue(s);
-    while (queue.length > 0 && inComponent.size <= this.#limit) {
-      const k = queue.shift()!;
+    for (let head = 0; head < queue.length && inComponent.size <= this.#limit; head++) {
+      const k = queue[head];
       const s = spans.get(k)!;
       for (const c of await candOf(s)) enqueue(spans.get(c)!);
       for (const p of await this.#currentPartners(s, spans)) enqueue(p);
@@ -605,7 +654,7 @@ class Stitcher implements StitchingProcessor {
       const base = strip(s);
       const p = partner.get(k);
       const next = isAttempt(s) ? this.#stitchAttempt(base, p) : isAppRoot(s) ? this.#stitchApp(base, p) : s;
-      if (canonical(next) !== canonical(s)) updates.push(next);
+      if (!unchanged(next, s)) updates.push(next);
     }
     if (updates.length > 0) await this.#store.writeSpans(updates);
     return updates.length;
