@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { type BenchRow, report } from '../../../scripts/bench/record.js';
 import type { KeyValue, Resource, Span } from '../src/model/span.js';
 import { openSqliteStore } from '../src/storage/index.js';
+import { randomHex, rng } from './random.js';
 
 const PKG = '@crosstrace/collector';
 const BATCH = 512;
@@ -30,26 +31,6 @@ const SERVICES = [
   'kube-apiserver',
 ];
 const WINDOW_MS = 24 * 3600_000;
-
-/** xorshift32: the same rows on every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
-
-function hex(r: () => number, bytes: number): string {
-  let s = '';
-  for (let i = 0; i < bytes; i += 4)
-    s += Math.floor(r() * 0x1_0000_0000)
-      .toString(16)
-      .padStart(8, '0');
-  return s.slice(0, bytes * 2);
-}
 
 interface Generator {
   batch(): Span[];
@@ -81,7 +62,7 @@ function generator(total: number, baseMs: number): Generator {
     batch() {
       const out: Span[] = [];
       while (out.length < BATCH && written < total) {
-        const traceId = hex(r, 16);
+        const traceId = randomHex(r, 32);
         if (traceIds.length < 100_000) traceIds.push(traceId);
         // Trace starts spread over the window, in roughly arrival order.
         const start = BigInt(baseMs + Math.floor((written / total) * WINDOW_MS)) * 1_000_000n;
@@ -89,14 +70,14 @@ function generator(total: number, baseMs: number): Generator {
         for (let i = 0; i < SPANS_PER_TRACE && written < total; i++, written++) {
           const svcIndex = i === 0 ? 0 : Math.floor(r() * SERVICES.length);
           const resource = resources[svcIndex * 8 + Math.floor(r() * 8)];
-          const spanId = hex(r, 8);
+          const spanId = randomHex(r, 16);
           const s0 = start + BigInt(i) * 1_000_000n;
           const attributes: KeyValue[] = [
             { key: 'http.method', value: { stringValue: 'GET' } },
             { key: 'http.route', value: { stringValue: `/api/v1/op${i}` } },
             { key: 'http.status_code', value: { intValue: r() < 0.02 ? '500' : '200' } },
             { key: 'customer_id', value: { stringValue: `c${Math.floor(r() * 1000)}` } },
-            { key: 'http.request_id', value: { stringValue: hex(r, 16) } },
+            { key: 'http.request_id', value: { stringValue: randomHex(r, 32) } },
             {
               key: 'net.peer.ip',
               value: { stringValue: `10.0.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}` },

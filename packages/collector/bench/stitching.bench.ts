@@ -17,31 +17,13 @@ import { createStitchingProcessor } from '../src/processors/stitching/index.js';
 import { ingestK8sText } from '../src/receivers/k8s/index.js';
 import type { SpanStore } from '../src/storage/index.js';
 import { createMemoryStore, openSqliteStore } from '../src/storage/index.js';
+import { randomHex, rng } from './random.js';
 
 const PKG = '@crosstrace/collector';
 const PODS = 20;
 const BATCH = 512;
 const MS = 1_000_000n;
 const T0 = BigInt(Date.parse('2026-01-10T12:00:00Z')) * MS;
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
-
-function hex(r: () => number, n: number): string {
-  let s = '';
-  while (s.length < n)
-    s += Math.floor(r() * 0x1_0000_0000)
-      .toString(16)
-      .padStart(8, '0');
-  return s.slice(0, n);
-}
 
 function podName(i: number): string {
   return `web-5d567cc74c-p${'bcdfghjklmnpqrstvwxz'[i % 20]}${'bcdfg'[Math.floor(i / 20) % 5]}zz`;
@@ -144,7 +126,7 @@ function traffic(requests: number, withRequestId: boolean): { ingress: Span[]; a
   for (let i = 0; i < requests; i++) {
     const pod = Math.floor(r() * PODS);
     const ip = `10.244.${Math.floor(pod / 200)}.${(pod % 200) + 10}`;
-    const reqId = hex(r, 32);
+    const reqId = randomHex(r, 32);
     const ids = ingressSpanIds(reqId, 1)!;
     const start = T0 + BigInt(i) * 2n * MS;
     const end = start + 30n * MS;
@@ -180,8 +162,8 @@ function traffic(requests: number, withRequestId: boolean): { ingress: Span[]; a
     );
     app.push(
       span({
-        traceId: hex(r, 32),
-        spanId: hex(r, 16),
+        traceId: randomHex(r, 32),
+        spanId: randomHex(r, 16),
         name: 'GET /api/items',
         kind: SpanKind.Server,
         startTimeUnixNano: start + 600_000n,
