@@ -17,7 +17,7 @@ export type { PropagatorName } from './propagation/create-propagator.js';
 export { createPropagator, PROPAGATOR_NAMES } from './propagation/create-propagator.js';
 export { JaegerPropagator } from './propagation/jaeger.js';
 export type { IngressSpanIds, RequestIdContext } from './propagation/request-id.js';
-export { contextFromRequestId, ingressSpanIds } from './propagation/request-id.js';
+export { contextFromRequestId, ingressSpanIdBytes, ingressSpanIds } from './propagation/request-id.js';
 export type { Traceparent } from './propagation/w3c-trace-context.js';
 export {
   formatTraceparent,

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import t from 'tap';
-import { contextFromRequestId, ingressSpanIds } from '../src/propagation/request-id.js';
+import { contextFromRequestId, ingressSpanIdBytes, ingressSpanIds } from '../src/propagation/request-id.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -72,4 +72,71 @@ t.test('ids are the documented sha256 derivation, byte for byte', async (t) => {
       raw,
     );
   }
+});
+
+/** A request id of one of the shapes the derivation tells apart (and some it rejects). */
+function randomRequestId(): unknown {
+  switch (randomInt(12)) {
+    case 0:
+      return randomBytes(16).toString('hex');
+    case 1:
+      return randomBytes(16).toString('hex').toUpperCase();
+    case 2:
+      return randomUUID();
+    case 3:
+      return ` ${randomUUID().toUpperCase()}\t`;
+    case 4:
+      return randomInt(3) === 0 ? '0'.repeat(32) : '00000000-0000-0000-0000-000000000000';
+    case 5:
+      return randomBytes(randomInt(1, 40)).toString('base64');
+    case 6:
+      return 'x'.repeat(randomInt(250, 260));
+    case 7:
+      return String.fromCodePoint(...Array.from({ length: randomInt(1, 20) }, () => randomInt(0x20, 0x2fff)));
+    case 8:
+      return randomInt(2) === 0 ? '' : '   ';
+    case 9:
+      return randomInt(2) === 0 ? 42 : undefined;
+    case 10:
+      return randomBytes(15).toString('hex'); // 30 digits: hashed
+    default:
+      return `req-${randomInt(1e9)}`;
+  }
+}
+
+t.test('ingressSpanIdBytes writes the bytes of ingressSpanIds, for thousands of random ids', async (t) => {
+  const out = new Uint8Array(256);
+  let checked = 0;
+  for (let n = 0; n < 5000; n++) {
+    const raw = randomRequestId();
+    const attempts = [0, 1, 2, 3, 5, -1, 1.5][n % 7];
+    const offset = n % 3;
+    out.fill(0xee);
+    const ok = ingressSpanIdBytes(raw, attempts, out, offset);
+    const hex = ingressSpanIds(raw, attempts);
+    if (hex === undefined) {
+      if (ok || out.some((b) => b !== 0xee)) t.fail(`wrote ids for ${JSON.stringify(raw)}`);
+      continue;
+    }
+    const got = Buffer.from(out);
+    const count = hex.attemptSpanIds.length;
+    const expected = [hex.traceId, hex.serverSpanId, ...hex.attemptSpanIds].join('');
+    const actual = got.toString('hex', offset, offset + 24 + 8 * count);
+    if (!ok || actual !== expected || got[offset + 24 + 8 * count] !== 0xee)
+      t.fail(`ids of ${JSON.stringify(raw)} ×${attempts}`, { actual, expected });
+    else checked++;
+  }
+  t.ok(checked > 2500, `${checked} ids compared`);
+});
+
+t.test('ingressSpanIdBytes: zero ids and digests, and an out without room', async (t) => {
+  const out = new Uint8Array(40);
+  t.ok(ingressSpanIdBytes('0'.repeat(32), 2, out));
+  t.equal(
+    Buffer.from(out.subarray(0, 16)).toString('hex'),
+    sha(`crosstrace/trace/${'0'.repeat(32)}`).slice(0, 32),
+  );
+  t.throws(() => ingressSpanIdBytes('req-1', 3, out), RangeError);
+  t.throws(() => ingressSpanIdBytes('req-1', 2, out, 1), RangeError);
+  t.equal(ingressSpanIdBytes(undefined, 0, out), false);
 });

@@ -8,7 +8,14 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { LogRecord } from '../parse/types.js';
 import { AttributeList, kAttributeList } from '../spans/attribute-list.js';
-import { build, type LineSource, SCOPE, type SpanOut, type ToSpansOptions } from '../spans/to-spans.js';
+import {
+  build,
+  IDS_TRACE,
+  type LineSource,
+  SCOPE,
+  type SpanOut,
+  type ToSpansOptions,
+} from '../spans/to-spans.js';
 
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
@@ -254,6 +261,17 @@ class Writer {
       }
       buf[pos++] = (hi << 4) | lo;
     }
+    this.pos = pos;
+  }
+
+  /** A bytes field of `n` (< 128) bytes of `b` from `at` (ids). */
+  idBytes(field: number, b: Uint8Array, at: number, n: number): void {
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = (field << 3) | 2;
+    buf[pos++] = n;
+    for (let i = 0; i < n; i++) buf[pos++] = b[at + i];
     this.pos = pos;
   }
 
@@ -668,10 +686,10 @@ export class DirectTraceEncoder implements SpanOut {
   span(
     name: string,
     kind: SpanKind,
-    traceId: string,
-    spanId: string,
+    ids: Uint8Array,
+    spanAt: number,
     traceFlags: number,
-    parentSpanId: string | undefined,
+    parentAt: number,
     parentRemote: boolean,
     startMs: number,
     endMs: number,
@@ -696,9 +714,9 @@ export class DirectTraceEncoder implements SpanOut {
       if (this.lineStart === at) this.lineStart = w.pos;
     } else if (resource !== this.resource) throw new Error('one resource per direct-encoded batch');
     const mark = w.begin2(2);
-    w.hex(1, traceId);
-    w.hex(2, spanId);
-    if (parentSpanId) w.hex(4, parentSpanId);
+    w.idBytes(1, ids, IDS_TRACE, 16);
+    w.idBytes(2, ids, spanAt, 8);
+    if (parentAt >= 0) w.idBytes(4, ids, parentAt, 8);
     if (name === lastName) w.tagged(5, lastNameBytes);
     else {
       const from = w.pos + 1;
@@ -721,7 +739,7 @@ export class DirectTraceEncoder implements SpanOut {
       w.varint(status.code);
     }
     w.end2(st);
-    w.fixed32(16, flags(traceFlags, parentSpanId !== undefined && parentRemote));
+    w.fixed32(16, flags(traceFlags, parentAt >= 0 && parentRemote));
     w.end2(mark);
     this.count++;
   }

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { ingressSpanIds, LAYER_ATTRIBUTE, Layer } from '@crosstrace/tracer';
+import { ingressSpanIdBytes, LAYER_ATTRIBUTE, Layer } from '@crosstrace/tracer';
 import {
   type Attributes,
   type HrTime,
@@ -339,10 +339,39 @@ export function spansForLine(
   }
 }
 
+// Where build() keeps a line's ids as bytes (see SpanOut.span): the SERVER span's remote parent,
+// the trace id, the SERVER span id, then one id per upstream attempt.
+/** Offset of the SERVER span's remote parent id (8 bytes) in the ids of a line. */
+export const IDS_SERVER_PARENT = 0;
+/** Offset of the trace id (16 bytes) in the ids of a line. */
+export const IDS_TRACE = 8;
+/** Offset of the SERVER span id (8 bytes) in the ids of a line. */
+export const IDS_SERVER = 24;
+/** Offset of the first upstream attempt's span id (8 bytes each) in the ids of a line. */
+export const IDS_ATTEMPTS = 32;
+
+let lineIds = new Uint8Array(IDS_ATTEMPTS + 8 * 8);
+
+/** Hex digits (validated, lowercase) → bytes at `at`. */
+function hexInto(hex: string, out: Uint8Array, at: number): void {
+  for (let i = 0; i < hex.length; i += 2) out[at + (i >> 1)] = Number.parseInt(hex.slice(i, i + 2), 16);
+}
+
+const HEX_BYTE: string[] = [];
+for (let i = 0; i < 256; i++) HEX_BYTE.push(i.toString(16).padStart(2, '0'));
+
+/** `n` bytes from `at` as lowercase hex. */
+export function hexOf(bytes: Uint8Array, at: number, n: number): string {
+  let s = '';
+  for (let i = at; i < at + n; i++) s += HEX_BYTE[bytes[i]];
+  return s;
+}
+
 /**
  * Receives the spans of one line as plain values, in order (the SERVER span, then one CLIENT span
  * per attempt): {@link SpanCollector} makes `ReadableSpan` objects of them, the direct OTLP encoder
- * writes them straight into the request's bytes.
+ * writes them straight into the request's bytes. Ids are bytes in `ids` (valid until the next
+ * line): the trace id at {@link IDS_TRACE}, the span id at `spanAt`, the parent's at `parentAt`.
  */
 export interface SpanOut {
   /** A list for the next span's attributes (used up by the {@link SpanOut.span} call it goes to). */
@@ -350,10 +379,11 @@ export interface SpanOut {
   span(
     name: string,
     kind: SpanKind,
-    traceId: string,
-    spanId: string,
+    ids: Uint8Array,
+    spanAt: number,
     traceFlags: number,
-    parentSpanId: string | undefined,
+    /** -1: no parent. */
+    parentAt: number,
     parentRemote: boolean,
     startMs: number,
     endMs: number,
@@ -366,6 +396,7 @@ export interface SpanOut {
 class SpanCollector implements SpanOut {
   readonly spans: ReadableSpan[] = [];
   private server: SpanContext | undefined;
+  private traceId = '';
 
   attributeList(): AttributeList {
     return new AttributeList();
@@ -374,10 +405,10 @@ class SpanCollector implements SpanOut {
   span(
     name: string,
     kind: SpanKind,
-    traceId: string,
-    spanId: string,
+    ids: Uint8Array,
+    spanAt: number,
     traceFlags: number,
-    parentSpanId: string | undefined,
+    parentAt: number,
     parentRemote: boolean,
     startMs: number,
     endMs: number,
@@ -385,15 +416,14 @@ class SpanCollector implements SpanOut {
     attrs: AttributeList,
     resource: Resource,
   ): void {
-    const context: SpanContext = { traceId, spanId, traceFlags };
+    if (kind === SpanKind.SERVER || this.traceId === '') this.traceId = hexOf(ids, IDS_TRACE, 16);
+    const traceId = this.traceId;
+    const context: SpanContext = { traceId, spanId: hexOf(ids, spanAt, 8), traceFlags };
     let parent: SpanContext | undefined;
-    if (parentSpanId === undefined) parent = undefined;
-    else if (parentRemote) parent = { traceId, spanId: parentSpanId, traceFlags, isRemote: true };
-    else
-      parent =
-        this.server !== undefined && this.server.spanId === parentSpanId
-          ? this.server
-          : { traceId, spanId: parentSpanId, traceFlags };
+    if (parentAt < 0) parent = undefined;
+    else if (parentRemote) parent = { traceId, spanId: hexOf(ids, parentAt, 8), traceFlags, isRemote: true };
+    else if (this.server !== undefined && parentAt === IDS_SERVER) parent = this.server;
+    else parent = { traceId, spanId: hexOf(ids, parentAt, 8), traceFlags };
     if (kind === SpanKind.SERVER) this.server = context;
     this.spans.push(new IngressSpan(name, kind, context, parent, startMs, endMs, status, attrs, resource));
   }
@@ -546,30 +576,32 @@ export function build(
   const tp = parseTraceparent(record.http_traceparent);
   const otelTrace = validTraceId(record.otel_trace_id) ?? validTraceId(record.opentelemetry_trace_id);
   const otelSpan = validSpanId(record.otel_span_id) ?? validSpanId(record.opentelemetry_span_id);
-  const derived = ingressSpanIds(requestId ?? seedFor(record, source), attempts)!;
-  let traceId = derived.traceId;
-  let serverSpanId = derived.serverSpanId;
-  let attemptIds = derived.attemptSpanIds;
-  let serverParent: string | undefined;
+  if (lineIds.length < IDS_ATTEMPTS + 8 * attempts) lineIds = new Uint8Array(IDS_ATTEMPTS + 8 * attempts);
+  const ids = lineIds;
+  if (!ingressSpanIdBytes(requestId ?? seedFor(record, source), attempts, ids, IDS_TRACE))
+    throw new Error('no usable request id'); // (an over-long one): the line gives no spans
+  let serverParent = -1;
   let traceFlags = 1;
   let propagated: string | undefined;
   if (otelTrace !== undefined) {
-    traceId = otelTrace;
+    hexInto(otelTrace, ids, IDS_TRACE);
     propagated = otelSpan;
-    serverParent = validSpanId(record.otel_parent_id) ?? (tp?.traceId === otelTrace ? tp.spanId : undefined);
+    const parent = validSpanId(record.otel_parent_id) ?? (tp?.traceId === otelTrace ? tp.spanId : undefined);
+    if (parent !== undefined) {
+      hexInto(parent, ids, IDS_SERVER_PARENT);
+      serverParent = IDS_SERVER_PARENT;
+    }
   } else if (tp !== undefined) {
-    traceId = tp.traceId;
+    hexInto(tp.traceId, ids, IDS_TRACE);
     traceFlags = tp.traceFlags;
     if (attempts > 0) propagated = tp.spanId;
-    else serverParent = tp.spanId;
+    else {
+      hexInto(tp.spanId, ids, IDS_SERVER_PARENT);
+      serverParent = IDS_SERVER_PARENT;
+    }
   }
-  if (propagated !== undefined) {
-    if (attempts > 0) {
-      const ids = [...attemptIds];
-      ids[attempts - 1] = propagated;
-      attemptIds = ids;
-    } else serverSpanId = propagated;
-  }
+  if (propagated !== undefined)
+    hexInto(propagated, ids, attempts > 0 ? IDS_ATTEMPTS + 8 * (attempts - 1) : IDS_SERVER);
   if (traceFlags === 0) attrs.set('crosstrace.ingress.unsampled', true);
   const resource = resourceFor(options);
   const serverStatus: SpanStatus =
@@ -578,8 +610,8 @@ export function build(
   out.span(
     name,
     SpanKind.SERVER,
-    traceId,
-    serverSpanId,
+    ids,
+    IDS_SERVER,
     traceFlags,
     serverParent,
     true,
@@ -632,10 +664,10 @@ export function build(
     out.span(
       name,
       SpanKind.CLIENT,
-      traceId,
-      attemptIds[i],
+      ids,
+      IDS_ATTEMPTS + 8 * i,
       traceFlags,
-      serverSpanId,
+      IDS_SERVER,
       false,
       start,
       end,

@@ -30,6 +30,15 @@ const sha256Hex: (text: string) => string =
     ? (text) => oneShot('sha256', text, 'hex')
     : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
+// The same digest as one byte per character (`binary`, i.e. latin1): the cheapest way to get a digest's bytes out
+// of `crypto.hash()` (a `Buffer` result costs about 3x as much, a JS SHA-256 measured no faster).
+const oneShotLatin1 = (crypto as { hash?: (algorithm: string, data: string, encoding: 'binary') => string })
+  .hash;
+const sha256Latin1: (text: string) => string =
+  typeof oneShotLatin1 === 'function'
+    ? (text) => oneShotLatin1('sha256', text, 'binary')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('binary');
+
 /** 32 lowercase hex digits (`/^[0-9a-f]{32}$/`), without a regex on the hot path. */
 function isHex32(id: string): boolean {
   if (id.length !== 32) return false;
@@ -117,4 +126,77 @@ export function ingressSpanIds(requestId: unknown, attempts: number): IngressSpa
   if (count > 0) attemptSpanIds.push(ctx.spanId);
   const serverSpanId = nonZeroSpanId(sha256Hex(`crosstrace/server/${id}`).slice(0, 16));
   return { traceId: ctx.traceId, serverSpanId, attemptSpanIds };
+}
+
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_DIGIT[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_DIGIT[97 + i] = 10 + i;
+
+/** 16 bytes of 32 lowercase hex digits (dashes skipped: a UUID), already validated. */
+function writeHexTraceId(id: string, out: Uint8Array, at: number): void {
+  let o = at;
+  let hi = -1;
+  for (let i = 0; i < id.length; i++) {
+    const d = HEX_DIGIT[id.charCodeAt(i)];
+    if (d === undefined || d < 0) continue;
+    if (hi < 0) hi = d;
+    else {
+      out[o++] = (hi << 4) | d;
+      hi = -1;
+    }
+  }
+}
+
+/** The first `n` bytes of sha256(text), an all-zero span id (n = 8) replaced by `…01`. */
+function writeDigest(text: string, n: number, out: Uint8Array, at: number): void {
+  const d = sha256Latin1(text);
+  let any = 0;
+  for (let i = 0; i < n; i++) {
+    const b = d.charCodeAt(i);
+    out[at + i] = b;
+    any |= b;
+  }
+  if (any === 0 && n === 8) out[at + 7] = 1;
+}
+
+/**
+ * {@link ingressSpanIds} as bytes, for encoders that write ids as bytes (OTLP protobuf): the same
+ * ids, without hex strings. Writes from `offset` the trace id (16 bytes), the SERVER span id (8
+ * bytes) and one 8-byte id per upstream attempt, in log order (`24 + 8 * attempts` bytes).
+ *
+ * Returns false, writing nothing, where {@link ingressSpanIds} returns `undefined`; never throws
+ * for any request id. Throws a `RangeError` when `out` has no room for the ids.
+ *
+ * @param requestId - the logged `$req_id` / `$request_id`
+ * @param attempts - how many upstream attempts the log line lists (0 when none)
+ * @param out - where the ids go
+ * @param offset - the first byte written (default 0)
+ * @example
+ * const out = new Uint8Array(24 + 8);
+ * ingressSpanIdBytes('fe1c2b9f0d6a4c8e9b7a6d5c4b3a2910', 1, out);
+ * // Buffer.from(out.subarray(24, 32)).toString('hex') === ingressSpanIds(id, 1).attemptSpanIds[0]
+ */
+export function ingressSpanIdBytes(
+  requestId: unknown,
+  attempts: number,
+  out: Uint8Array,
+  offset = 0,
+): boolean {
+  const count = Number.isInteger(attempts) && attempts > 0 ? attempts : 0;
+  if (!(offset >= 0 && offset + 24 + 8 * count <= out.length)) {
+    throw new RangeError(`ingressSpanIdBytes: out needs ${offset + 24 + 8 * count} bytes`);
+  }
+  if (typeof requestId !== 'string') return false;
+  const id = requestId.trim().toLowerCase();
+  if (id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH) return false;
+  let direct = false;
+  if (isHex32(id)) direct = id !== ZERO_TRACE;
+  else if (UUID.test(id)) direct = id !== '00000000-0000-0000-0000-000000000000';
+  if (direct) writeHexTraceId(id, out, offset);
+  else writeDigest(`crosstrace/trace/${id}`, 16, out, offset);
+  writeDigest(`crosstrace/server/${id}`, 8, out, offset + 16);
+  for (let i = 0; i < count - 1; i++)
+    writeDigest(`crosstrace/attempt/${i}/${id}`, 8, out, offset + 24 + 8 * i);
+  if (count > 0) writeDigest(`crosstrace/ingress/${id}`, 8, out, offset + 16 + 8 * count);
+  return true;
 }
