@@ -7,8 +7,9 @@ import type { Attributes, AttributeValue, HrTime, Link, SpanKind, SpanStatus } f
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { LogRecord } from '../parse/types.js';
-import { AttributeList, kAttributeList } from '../spans/attribute-list.js';
+import { type AttributeList, kAttributeList } from '../spans/attribute-list.js';
 import {
+  type AttributeSink,
   build,
   IDS_TRACE,
   type LineSource,
@@ -641,6 +642,15 @@ export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
   return w.buf.subarray(0, w.pos);
 }
 
+/** Writes each attribute set on it as a span's KeyValue (field 9) straight into the request. */
+class AttributeWriter implements AttributeSink {
+  constructor(private readonly w: Writer) {}
+
+  set(key: string, value: AttributeValue): void {
+    keyValue(this.w, 9, key, value);
+  }
+}
+
 /**
  * Writes the bridge's spans straight into one `ExportTraceServiceRequest` (protobuf), without span
  * objects: the same bytes as {@link encodeTraceRequest} over `toSpans` of the same lines (tested),
@@ -655,15 +665,14 @@ export class DirectTraceEncoder implements SpanOut {
   private lineCount = 0;
   /** Spans written so far. */
   count = 0;
-  // Written out by span() before the next span's attributes are set: one list serves every span.
-  private readonly list = new AttributeList();
-
-  attributeList(): AttributeList {
-    return this.list.clear();
-  }
+  /** The open span's length mark, and its flags field. */
+  private mark = 0;
+  private flags = 0;
+  private readonly sink: AttributeWriter;
 
   constructor(expectedSpans = 0) {
     this.w = new Writer(Math.max(4096, expectedSpans * 700));
+    this.sink = new AttributeWriter(this.w);
   }
 
   /**
@@ -683,7 +692,7 @@ export class DirectTraceEncoder implements SpanOut {
     }
   }
 
-  span(
+  begin(
     name: string,
     kind: SpanKind,
     ids: Uint8Array,
@@ -693,10 +702,8 @@ export class DirectTraceEncoder implements SpanOut {
     parentRemote: boolean,
     startMs: number,
     endMs: number,
-    status: SpanStatus,
-    attrs: AttributeList,
     resource: Resource,
-  ): void {
+  ): AttributeSink {
     const w = this.w;
     if (this.resource === undefined) {
       // Header at the first span (an empty batch encodes to no bytes, as encodeTraceRequest).
@@ -713,7 +720,7 @@ export class DirectTraceEncoder implements SpanOut {
       w.end(sc);
       if (this.lineStart === at) this.lineStart = w.pos;
     } else if (resource !== this.resource) throw new Error('one resource per direct-encoded batch');
-    const mark = w.begin2(2);
+    this.mark = w.begin2(2);
     w.idBytes(1, ids, IDS_TRACE, 16);
     w.idBytes(2, ids, spanAt, 8);
     if (parentAt >= 0) w.idBytes(4, ids, parentAt, 8);
@@ -730,8 +737,13 @@ export class DirectTraceEncoder implements SpanOut {
     w.varint(kind + 1);
     w.fixed64Ms(7, startMs);
     w.fixed64Ms(8, endMs);
-    const e = attrs.entries;
-    for (let i = 0; i < e.length; i += 2) keyValue(w, 9, e[i] as string, e[i + 1] as AttributeValue);
+    this.flags = flags(traceFlags, parentAt >= 0 && parentRemote);
+    // The attributes are written as build() sets them (field 9, after the times).
+    return this.sink;
+  }
+
+  end(status: SpanStatus): void {
+    const w = this.w;
     const st = w.begin2(15);
     if (status.message) w.string(2, status.message);
     if (status.code) {
@@ -739,8 +751,8 @@ export class DirectTraceEncoder implements SpanOut {
       w.varint(status.code);
     }
     w.end2(st);
-    w.fixed32(16, flags(traceFlags, parentAt >= 0 && parentRemote));
-    w.end2(mark);
+    w.fixed32(16, this.flags);
+    w.end2(this.mark);
     this.count++;
   }
 

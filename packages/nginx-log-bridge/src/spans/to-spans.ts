@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import { ingressSpanIdBytes, LAYER_ATTRIBUTE, Layer } from '@crosstrace/tracer';
 import {
   type Attributes,
+  type AttributeValue,
   type HrTime,
   type SpanContext,
   SpanKind,
@@ -367,16 +368,22 @@ export function hexOf(bytes: Uint8Array, at: number, n: number): string {
   return s;
 }
 
+/** Where a span's attributes go, one `set` per attribute, in order. */
+export interface AttributeSink {
+  set(key: string, value: AttributeValue): void;
+}
+
 /**
  * Receives the spans of one line as plain values, in order (the SERVER span, then one CLIENT span
- * per attempt): {@link SpanCollector} makes `ReadableSpan` objects of them, the direct OTLP encoder
- * writes them straight into the request's bytes. Ids are bytes in `ids` (valid until the next
- * line): the trace id at {@link IDS_TRACE}, the span id at `spanAt`, the parent's at `parentAt`.
+ * per attempt), each as {@link SpanOut.begin}, its attributes, {@link SpanOut.end}:
+ * {@link SpanCollector} makes `ReadableSpan` objects of them, the direct OTLP encoder writes them
+ * straight into the request's bytes (attributes included, as they are set). Ids are bytes in `ids`
+ * (valid until the next line): the trace id at {@link IDS_TRACE}, the span id at `spanAt`, the
+ * parent's at `parentAt`.
  */
 export interface SpanOut {
-  /** A list for the next span's attributes (used up by the {@link SpanOut.span} call it goes to). */
-  attributeList(): AttributeList;
-  span(
+  /** Starts a span; its attributes go to the returned sink until {@link SpanOut.end}. */
+  begin(
     name: string,
     kind: SpanKind,
     ids: Uint8Array,
@@ -387,22 +394,26 @@ export interface SpanOut {
     parentRemote: boolean,
     startMs: number,
     endMs: number,
-    status: SpanStatus,
-    attrs: AttributeList,
     resource: Resource,
-  ): void;
+  ): AttributeSink;
+  /** Ends the span begun last. */
+  end(status: SpanStatus): void;
 }
 
 class SpanCollector implements SpanOut {
   readonly spans: ReadableSpan[] = [];
   private server: SpanContext | undefined;
   private traceId = '';
+  private name = '';
+  private kind = SpanKind.INTERNAL;
+  private context: SpanContext | undefined;
+  private parent: SpanContext | undefined;
+  private startMs = 0;
+  private endMs = 0;
+  private list = new AttributeList();
+  private resource: Resource | undefined;
 
-  attributeList(): AttributeList {
-    return new AttributeList();
-  }
-
-  span(
+  begin(
     name: string,
     kind: SpanKind,
     ids: Uint8Array,
@@ -412,10 +423,8 @@ class SpanCollector implements SpanOut {
     parentRemote: boolean,
     startMs: number,
     endMs: number,
-    status: SpanStatus,
-    attrs: AttributeList,
     resource: Resource,
-  ): void {
+  ): AttributeSink {
     if (kind === SpanKind.SERVER || this.traceId === '') this.traceId = hexOf(ids, IDS_TRACE, 16);
     const traceId = this.traceId;
     const context: SpanContext = { traceId, spanId: hexOf(ids, spanAt, 8), traceFlags };
@@ -425,7 +434,31 @@ class SpanCollector implements SpanOut {
     else if (this.server !== undefined && parentAt === IDS_SERVER) parent = this.server;
     else parent = { traceId, spanId: hexOf(ids, parentAt, 8), traceFlags };
     if (kind === SpanKind.SERVER) this.server = context;
-    this.spans.push(new IngressSpan(name, kind, context, parent, startMs, endMs, status, attrs, resource));
+    this.name = name;
+    this.kind = kind;
+    this.context = context;
+    this.parent = parent;
+    this.startMs = startMs;
+    this.endMs = endMs;
+    this.resource = resource;
+    this.list = new AttributeList();
+    return this.list;
+  }
+
+  end(status: SpanStatus): void {
+    this.spans.push(
+      new IngressSpan(
+        this.name,
+        this.kind,
+        this.context!,
+        this.parent,
+        this.startMs,
+        this.endMs,
+        status,
+        this.list,
+        this.resource!,
+      ),
+    );
   }
 }
 
@@ -485,7 +518,57 @@ export function build(
   const namePrefix = canonicalMethod ?? 'HTTP';
   const name = upstreamName === undefined ? namePrefix : spanName(namePrefix, upstreamName);
 
-  const attrs = out.attributeList();
+  const status = int(record.status);
+  const requestId = present(record.req_id) ?? present(record.request_id) ?? present(record.http_x_request_id);
+
+  // Attempts.
+  const addrText = present(record.upstream_addr);
+  const addrs = list(addrText);
+  const attempts = addrs.length;
+
+  // Identity.
+  const tp = parseTraceparent(record.http_traceparent);
+  const otelTrace = validTraceId(record.otel_trace_id) ?? validTraceId(record.opentelemetry_trace_id);
+  const otelSpan = validSpanId(record.otel_span_id) ?? validSpanId(record.opentelemetry_span_id);
+  if (lineIds.length < IDS_ATTEMPTS + 8 * attempts) lineIds = new Uint8Array(IDS_ATTEMPTS + 8 * attempts);
+  const ids = lineIds;
+  if (!ingressSpanIdBytes(requestId ?? seedFor(record, source), attempts, ids, IDS_TRACE))
+    throw new Error('no usable request id'); // (an over-long one): the line gives no spans
+  let serverParent = -1;
+  let traceFlags = 1;
+  let propagated: string | undefined;
+  if (otelTrace !== undefined) {
+    hexInto(otelTrace, ids, IDS_TRACE);
+    propagated = otelSpan;
+    const parent = validSpanId(record.otel_parent_id) ?? (tp?.traceId === otelTrace ? tp.spanId : undefined);
+    if (parent !== undefined) {
+      hexInto(parent, ids, IDS_SERVER_PARENT);
+      serverParent = IDS_SERVER_PARENT;
+    }
+  } else if (tp !== undefined) {
+    hexInto(tp.traceId, ids, IDS_TRACE);
+    traceFlags = tp.traceFlags;
+    if (attempts > 0) propagated = tp.spanId;
+    else {
+      hexInto(tp.spanId, ids, IDS_SERVER_PARENT);
+      serverParent = IDS_SERVER_PARENT;
+    }
+  }
+  if (propagated !== undefined)
+    hexInto(propagated, ids, attempts > 0 ? IDS_ATTEMPTS + 8 * (attempts - 1) : IDS_SERVER);
+  const resource = resourceFor(options);
+  const attrs = out.begin(
+    name,
+    SpanKind.SERVER,
+    ids,
+    IDS_SERVER,
+    traceFlags,
+    serverParent,
+    true,
+    startMs,
+    endMs,
+    resource,
+  );
   attrs.set(LAYER_ATTRIBUTE, Layer.Ingress);
   attrs.set('crosstrace.ingress.time_precision', precision);
   let urlPath: string | undefined;
@@ -505,7 +588,6 @@ export function build(
     attrs.set('network.protocol.name', 'http');
     attrs.set('network.protocol.version', protocol.slice(5));
   }
-  const status = int(record.status);
   if (status !== undefined) attrs.set('http.response.status_code', status);
   const bodySize = int(record.body_bytes_sent);
   if (bodySize !== undefined) attrs.set('http.response.body.size', bodySize);
@@ -523,7 +605,6 @@ export function build(
   if (ua !== undefined) attrs.set('user_agent.original', ua);
   const referer = present(record.http_referer);
   if (referer !== undefined) attrs.set('http.request.header.referer', [referer]);
-  const requestId = present(record.req_id) ?? present(record.request_id) ?? present(record.http_x_request_id);
   if (requestId !== undefined) attrs.set('http.request.header.x-request-id', [requestId]);
   if (upstreamName !== undefined) {
     attrs.set('crosstrace.ingress.upstream', upstreamName);
@@ -567,60 +648,11 @@ export function build(
     else attrs.set(`nginx.${key}`, value);
   }
 
-  // Attempts.
-  const addrText = present(record.upstream_addr);
-  const addrs = list(addrText);
-  const attempts = addrs.length;
-
-  // Identity.
-  const tp = parseTraceparent(record.http_traceparent);
-  const otelTrace = validTraceId(record.otel_trace_id) ?? validTraceId(record.opentelemetry_trace_id);
-  const otelSpan = validSpanId(record.otel_span_id) ?? validSpanId(record.opentelemetry_span_id);
-  if (lineIds.length < IDS_ATTEMPTS + 8 * attempts) lineIds = new Uint8Array(IDS_ATTEMPTS + 8 * attempts);
-  const ids = lineIds;
-  if (!ingressSpanIdBytes(requestId ?? seedFor(record, source), attempts, ids, IDS_TRACE))
-    throw new Error('no usable request id'); // (an over-long one): the line gives no spans
-  let serverParent = -1;
-  let traceFlags = 1;
-  let propagated: string | undefined;
-  if (otelTrace !== undefined) {
-    hexInto(otelTrace, ids, IDS_TRACE);
-    propagated = otelSpan;
-    const parent = validSpanId(record.otel_parent_id) ?? (tp?.traceId === otelTrace ? tp.spanId : undefined);
-    if (parent !== undefined) {
-      hexInto(parent, ids, IDS_SERVER_PARENT);
-      serverParent = IDS_SERVER_PARENT;
-    }
-  } else if (tp !== undefined) {
-    hexInto(tp.traceId, ids, IDS_TRACE);
-    traceFlags = tp.traceFlags;
-    if (attempts > 0) propagated = tp.spanId;
-    else {
-      hexInto(tp.spanId, ids, IDS_SERVER_PARENT);
-      serverParent = IDS_SERVER_PARENT;
-    }
-  }
-  if (propagated !== undefined)
-    hexInto(propagated, ids, attempts > 0 ? IDS_ATTEMPTS + 8 * (attempts - 1) : IDS_SERVER);
   if (traceFlags === 0) attrs.set('crosstrace.ingress.unsampled', true);
-  const resource = resourceFor(options);
   const serverStatus: SpanStatus =
     status !== undefined && status >= 500 ? { code: SpanStatusCode.ERROR } : OK;
   if (status !== undefined && status >= 500) attrs.set('error.type', String(status));
-  out.span(
-    name,
-    SpanKind.SERVER,
-    ids,
-    IDS_SERVER,
-    traceFlags,
-    serverParent,
-    true,
-    startMs,
-    endMs,
-    serverStatus,
-    attrs,
-    resource,
-  );
+  out.end(serverStatus);
   if (attempts === 0) return 1;
 
   const statuses = list(record.upstream_status);
@@ -631,7 +663,22 @@ export function build(
   const groupOf = groups(addrText!);
   let cursor = startMs;
   for (let i = 0; i < attempts; i++) {
-    const a = out.attributeList();
+    const seconds = parseSeconds(times[i]);
+    const start = Math.min(cursor, endMs);
+    const end = Math.min(Number.isFinite(seconds) && seconds >= 0 ? start + seconds * 1000 : start, endMs);
+    cursor = end;
+    const a = out.begin(
+      name,
+      SpanKind.CLIENT,
+      ids,
+      IDS_ATTEMPTS + 8 * i,
+      traceFlags,
+      IDS_SERVER,
+      false,
+      start,
+      end,
+      resource,
+    );
     a.set(LAYER_ATTRIBUTE, Layer.Ingress);
     a.set('crosstrace.ingress.timing', 'estimated');
     a.set('http.request.resend_count', i);
@@ -657,28 +704,13 @@ export function build(
     let failed = st === undefined || st >= 500;
     if (addr === undefined) failed = true;
     if (failed) a.set('error.type', st === undefined ? 'no_response' : String(st));
-    const seconds = parseSeconds(times[i]);
-    const start = Math.min(cursor, endMs);
-    const end = Math.min(Number.isFinite(seconds) && seconds >= 0 ? start + seconds * 1000 : start, endMs);
-    cursor = end;
-    out.span(
-      name,
-      SpanKind.CLIENT,
-      ids,
-      IDS_ATTEMPTS + 8 * i,
-      traceFlags,
-      IDS_SERVER,
-      false,
-      start,
-      end,
+    out.end(
       failed
         ? {
             code: SpanStatusCode.ERROR,
             message: st === undefined ? 'no upstream response' : `upstream ${st}`,
           }
         : OK,
-      a,
-      resource,
     );
   }
   return 1 + attempts;
