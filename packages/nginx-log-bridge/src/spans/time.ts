@@ -56,13 +56,41 @@ export function parseIso8601(text: string): number {
   return Date.parse(text);
 }
 
+// 10^k, exact as doubles for k <= 22.
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * `Number(text)` for the plain decimals nginx logs (`612`, `0.004`, `1647878409.123`), without the
+ * native string-to-number call; anything else (signs, exponents, spaces, > 15 digits) goes to
+ * `Number`. Same result: with at most 15 digits the digits are an exact integer below 2^53 and 10^k
+ * an exact double, so one correctly rounded division gives the correctly rounded decimal, which is
+ * what `Number` returns (Clinger's fast path).
+ */
+export function decimalNumber(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 16) return Number(text);
+  let value = 0;
+  let digits = 0;
+  let point = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && point < 0 && i > 0 && i < n - 1) point = i;
+    else return Number(text);
+  }
+  if (digits > 15) return Number(text);
+  return point < 0 ? value : value / POW10[n - 1 - point];
+}
+
 /** A logged number of seconds (`0.013`, `1647878409.123`, `0.003s`) → number, NaN for `-`/garbage. */
 export function parseSeconds(text: string | undefined): number {
   if (text === undefined || text === '-' || text === '') return Number.NaN;
   // The usual `0.005`: digits at both ends, so nothing to trim or strip.
   const first = text.charCodeAt(0);
   const last = text.charCodeAt(text.length - 1);
-  if (first >= 48 && first <= 57 && last >= 48 && last <= 57) return Number(text);
+  if (first >= 48 && first <= 57 && last >= 48 && last <= 57) return decimalNumber(text);
   const t = text.trim();
   const n = Number(t.endsWith('s') ? t.slice(0, -1) : t);
   return t === '' || t === 's' ? Number.NaN : n;

@@ -14,7 +14,7 @@ import { type Resource, resourceFromAttributes } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { LogRecord } from '../parse/types.js';
 import { AttributeList, kAttributeList } from './attribute-list.js';
-import { msToHrTime, parseIso8601, parseSeconds, parseTimeLocal } from './time.js';
+import { decimalNumber, msToHrTime, parseIso8601, parseSeconds, parseTimeLocal } from './time.js';
 import { parseTraceparent, validSpanId, validTraceId } from './traceparent.js';
 
 /** Where a line came from, for ids of lines that carry no request id or trace context. */
@@ -149,7 +149,7 @@ function present(value: string | undefined): string | undefined {
 function int(value: string | undefined): number | undefined {
   const v = present(value);
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = decimalNumber(v);
   return Number.isInteger(n) ? n : undefined;
 }
 
