@@ -147,6 +147,24 @@ function writeHexTraceId(id: string, out: Uint8Array, at: number): void {
   }
 }
 
+/**
+ * The bytes of an already normalised 32-hex id (lowercase digits only, as ingress-nginx logs
+ * `$req_id`) at `at`, checking it in the same pass; false for anything else (then the caller
+ * normalises it and writes the trace id again) and for the all-zero id.
+ */
+function decodeHex32(id: string, out: Uint8Array, at: number): boolean {
+  let any = 0;
+  for (let i = 0; i < 32; i += 2) {
+    const hi = HEX_DIGIT[id.charCodeAt(i)];
+    const lo = HEX_DIGIT[id.charCodeAt(i + 1)];
+    if (hi === undefined || lo === undefined || hi < 0 || lo < 0) return false;
+    const b = (hi << 4) | lo;
+    out[at + (i >> 1)] = b;
+    any |= b;
+  }
+  return any !== 0;
+}
+
 /** The first `n` bytes of sha256(text), an all-zero span id (n = 8) replaced by `…01`. */
 function writeDigest(text: string, n: number, out: Uint8Array, at: number): void {
   const d = sha256Latin1(text);
@@ -187,13 +205,17 @@ export function ingressSpanIdBytes(
     throw new RangeError(`ingressSpanIdBytes: out needs ${offset + 24 + 8 * count} bytes`);
   }
   if (typeof requestId !== 'string') return false;
-  const id = requestId.trim().toLowerCase();
-  if (id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH) return false;
-  let direct = false;
-  if (isHex32(id)) direct = id !== ZERO_TRACE;
-  else if (UUID.test(id)) direct = id !== '00000000-0000-0000-0000-000000000000';
-  if (direct) writeHexTraceId(id, out, offset);
-  else writeDigest(`crosstrace/trace/${id}`, 16, out, offset);
+  let id = requestId;
+  // The usual `$req_id` is the trace id as it is: no normalising, one pass over its digits.
+  if (id.length !== 32 || !decodeHex32(id, out, offset)) {
+    id = requestId.trim().toLowerCase();
+    if (id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH) return false;
+    let direct = false;
+    if (isHex32(id)) direct = id !== ZERO_TRACE;
+    else if (UUID.test(id)) direct = id !== '00000000-0000-0000-0000-000000000000';
+    if (direct) writeHexTraceId(id, out, offset);
+    else writeDigest(`crosstrace/trace/${id}`, 16, out, offset);
+  }
   writeDigest(`crosstrace/server/${id}`, 8, out, offset + 16);
   for (let i = 0; i < count - 1; i++)
     writeDigest(`crosstrace/attempt/${i}/${id}`, 8, out, offset + 24 + 8 * i);
