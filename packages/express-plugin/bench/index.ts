@@ -7,7 +7,8 @@
 // BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 20),
 // BENCH_FLOOR=1 adds `als`: bare Express plus one AsyncLocalStorage.run per request, the context
 // propagation cost any tracer pays on Node 20. BENCH_CPU_PROF=<dir> runs the servers under
-// `node --cpu-prof` (profiles in <dir>, one per subject and round).
+// `node --cpu-prof` (profiles in <dir>, one per subject and round). BENCH_PIN=<cpu> runs each server
+// under `taskset -c <cpu>` (start the runner itself on another CPU: `taskset -c 0 pnpm bench`).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -31,9 +32,11 @@ interface Subject {
 }
 
 async function start(variant: Variant): Promise<Subject> {
+  const pin = process.env.BENCH_PIN;
   const child = spawn(
-    process.execPath,
+    pin ? 'taskset' : process.execPath,
     [
+      ...(pin ? ['-c', pin, process.execPath] : []),
       ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
       '--conditions=crosstrace-source',
       '--import',

@@ -50,7 +50,17 @@ export interface CrosstraceOptions {
   requestIdHeader?: string;
   /** Join the ingress trace derived from the request id when a request has no trace context. Default true. */
   joinRequestId?: boolean;
-  /** Express 5: record errors from the router's `express.router.request` diagnostics channel. Default true. */
+  /**
+   * Express 4 and 5: keep an error middleware last in the app's router that records every error
+   * reaching Express's final handler (thrown, rejected or passed to `next(err)` and answered by no
+   * error middleware of the app). Default true.
+   */
+  errorLayer?: boolean;
+  /**
+   * Express 5: also record errors at their origin from the router's `express.router.request`
+   * diagnostics channel, including those the app's own error middleware answers. Default false:
+   * subscribing makes the router trace every layer call of every request.
+   */
   captureRouterErrors?: boolean;
 }
 
@@ -72,6 +82,7 @@ export interface Config {
     | undefined;
   readonly requestIdHeader: string;
   readonly joinRequestId: boolean;
+  readonly errorLayer: boolean;
   readonly captureRouterErrors: boolean;
 }
 
@@ -106,6 +117,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'responseAttributes',
   'requestIdHeader',
   'joinRequestId',
+  'errorLayer',
   'captureRouterErrors',
 ]);
 
@@ -203,6 +215,7 @@ export function createConfig(options: CrosstraceOptions | undefined): Config {
     >(opts, 'responseAttributes'),
     requestIdHeader: lowerRequestId,
     joinRequestId: optionalBoolean(opts, 'joinRequestId', true),
-    captureRouterErrors: optionalBoolean(opts, 'captureRouterErrors', true),
+    errorLayer: optionalBoolean(opts, 'errorLayer', true),
+    captureRouterErrors: optionalBoolean(opts, 'captureRouterErrors', false),
   });
 }

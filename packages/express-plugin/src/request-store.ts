@@ -1,28 +1,44 @@
 import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Span } from '@opentelemetry/api';
 
-// Where a request's trace lives, with as few own properties on `req` as possible.
+// Where a request's trace lives, without adding a property to `req`.
 //
 // Express (4 and 5) moves every request onto its own prototype (`Object.setPrototypeOf(req,
-// app.request)`). On Node 20's V8 an object whose prototype was changed that way gets a fresh
-// hidden class (map + descriptor array copy, in old space) for every property added afterwards,
-// per request: each of `req[kTrace] = …` and `req.span = …` cost about 2.5 µs. A WeakMap instead
-// costs more (its ephemeron table slows every scavenge: ~8 µs/request in A/B runs). So the private
-// state is one symbol property (Fastify's habit), and `req.span` is an accessor on Express's shared
-// request prototype (`express.request`, its documented extension point) that reads it.
-// Requests whose prototype is still `IncomingMessage.prototype` (Connect, `node:http`) keep
-// stable hidden classes and get a plain own `span` property, as before.
+// app.request)`). On Node 20's V8, a property added to such an object afterwards copies its
+// property backing store, per request: about 2–3 µs for one symbol property in profiles. A
+// WeakMap costs more (its ephemeron table slows every scavenge). So the state hangs off the
+// request's socket, which is never re-prototyped and serves many requests over keep-alive: a
+// short list (one entry, more only for pipelined requests) whose head is added once per
+// connection. `req.span` is an accessor on Express's shared request prototype
+// (`express.request`, its documented extension point) that looks the state up. Requests without
+// a `net.Socket` (hand-made or exotic ones) keep one own symbol property instead.
 
 /** What is kept per request (the plugin's RequestTrace). */
 export interface RequestState {
   readonly span: Span;
+  readonly req: IncomingMessage;
+  /** True once the request's span ended; ended states are pruned when the socket gets a new request. */
+  readonly ended: boolean;
+  /** The older state on the same socket (pipelined requests), or undefined. */
+  nextOnSocket: RequestState | undefined;
+  /** The socket closed: end as aborted unless the response had finished. */
+  socketClosed(): void;
+  /** node:http finished the response (see response-finish.ts). */
+  responseFinished(): void;
 }
 
-/** The request's {@link RequestState}. */
+/** The request's {@link RequestState} when it has no socket to hang it on. */
 export const kState: unique symbol = Symbol('crosstrace.request-state');
+/** The states of the requests on a socket: undefined before the first, null when none is left. */
+const kSocketStates: unique symbol = Symbol('crosstrace.socket-states');
 
 interface StatefulRequest {
   [kState]?: RequestState;
+}
+
+interface StatefulSocket {
+  [kSocketStates]?: RequestState | null;
 }
 
 const incomingPrototype: object = IncomingMessage.prototype;
@@ -32,8 +48,8 @@ const withAccessor = new WeakSet<object>();
 let lastPrototype: object | null = null;
 let lastHasAccessor = false;
 
-function spanAccessor(this: StatefulRequest): Span | undefined {
-  return this[kState]?.span;
+function spanAccessor(this: IncomingMessage): Span | undefined {
+  return requestState(this)?.span;
 }
 
 function setOwnSpan(this: object, value: unknown): void {
@@ -67,27 +83,67 @@ function accessorHost(proto: object): boolean {
   return false;
 }
 
-/** Remembers the request's state and exposes its span as `req.span`. Never throws. */
-export function storeRequestState(req: IncomingMessage, state: RequestState): void {
+function onSocketClose(this: StatefulSocket): void {
+  // the list stays: getRequestSpan() still answers for these requests
+  for (let s = this[kSocketStates]; s !== undefined && s !== null; s = s.nextOnSocket) s.socketClosed();
+}
+
+/** Links `state` in front of the socket's live states, dropping the ended ones. */
+function pushOnSocket(socket: Socket & StatefulSocket, state: RequestState): void {
+  const head = socket[kSocketStates];
+  if (head === undefined) socket.once('close', onSocketClose);
+  let live: RequestState | undefined;
+  let tail: RequestState | undefined;
+  for (let s = head ?? undefined; s !== undefined; s = s.nextOnSocket) {
+    if (s.ended) continue;
+    if (tail === undefined) live = s;
+    else tail.nextOnSocket = s;
+    tail = s;
+  }
+  if (tail !== undefined) tail.nextOnSocket = undefined;
+  state.nextOnSocket = live;
+  socket[kSocketStates] = state;
+}
+
+/**
+ * Remembers the request's state and exposes its span as `req.span`. Returns true when the state
+ * hangs off the request's socket, whose `close` then reaches {@link RequestState.socketClosed}.
+ * Never throws.
+ */
+export function storeRequestState(req: IncomingMessage, state: RequestState): boolean {
+  let onSocket = false;
   try {
-    (req as StatefulRequest)[kState] = state;
+    const socket = req.socket;
+    if (socket instanceof Socket) {
+      pushOnSocket(socket, state);
+      onSocket = true;
+    } else {
+      (req as StatefulRequest)[kState] = state;
+    }
   } catch {
-    return; // a frozen or exotic request: not traced further
+    return false; // a frozen or exotic request: not traced further
   }
   const proto: object | null = Object.getPrototypeOf(req);
   if (proto !== lastPrototype) {
     lastPrototype = proto;
     lastHasAccessor = proto !== null && proto !== incomingPrototype && accessorHost(proto);
   }
-  if (lastHasAccessor && !Object.hasOwn(req, 'span')) return;
+  if (lastHasAccessor && !Object.hasOwn(req, 'span')) return onSocket;
   try {
     (req as { span?: Span }).span = state.span;
   } catch {
     // a frozen or exotic request: the span stays reachable through getRequestSpan()
   }
+  return onSocket;
 }
 
 /** The state stored for `req` by {@link storeRequestState}, or undefined. */
 export function requestState(req: object): RequestState | undefined {
+  const socket = (req as { socket?: unknown }).socket as StatefulSocket | null | undefined;
+  if (socket !== undefined && socket !== null) {
+    for (let s = socket[kSocketStates]; s !== undefined && s !== null; s = s.nextOnSocket) {
+      if (s.req === req) return s;
+    }
+  }
   return (req as StatefulRequest)[kState];
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { contextFromRequestId, Layer } from '@crosstrace/tracer';
 import {
@@ -16,6 +16,7 @@ import { clientAddress } from './client-address.js';
 import type { Config } from './options.js';
 import { RequestContext } from './request-context.js';
 import { type RequestState, requestState, storeRequestState } from './request-store.js';
+import { watchResponseFinish } from './response-finish.js';
 import { routeTemplate } from './route.js';
 import * as sc from './semconv.js';
 import { extract, type RequestScope, type ResolvedTracer } from './tracer-source.js';
@@ -60,14 +61,15 @@ export class RequestTrace implements RequestScope, RequestState {
   /** The active context for the request's handlers: the server span plus the request scope. */
   readonly context: Context;
   private readonly config: Config;
-  private readonly req: TracedRequest;
   private readonly res: ServerResponse;
   private readonly method: string;
   // RequestScope, for outgoing calls made while the request is handled
   readonly resolved: ResolvedTracer;
   readonly requestId: string | undefined;
   readonly requestIdHeader: string;
-  private ended = false;
+  readonly req: TracedRequest;
+  ended = false;
+  nextOnSocket: RequestState | undefined = undefined;
   private error: unknown;
   private hasError = false;
 
@@ -89,9 +91,29 @@ export class RequestTrace implements RequestScope, RequestState {
     this.method = method;
     this.span = span;
     this.context = new RequestContext(parent, span, this);
-    // A ServerResponse emits 'close' both after 'finish' (next tick) and when the connection
-    // goes first: one listener, no `once` wrapper, `writableFinished` tells the two apart.
+  }
+
+  /**
+   * Hooks the span's end: on a node:http response whose request hangs off its socket, the
+   * process-wide finished-response channel and the socket's `close` (no per-request listener);
+   * otherwise the response's `close`, which comes both after `finish` and when the connection
+   * goes first (`writableFinished` tells the two apart).
+   */
+  watchEnd(onSocket: boolean): void {
+    const res = this.res;
+    if (onSocket && res instanceof ServerResponse) {
+      watchResponseFinish();
+      return;
+    }
     res.on('close', () => this.end(!res.writableFinished));
+  }
+
+  responseFinished(): void {
+    this.end(false);
+  }
+
+  socketClosed(): void {
+    if (!this.ended) this.end(!this.res.writableFinished);
   }
 
   /** Records a thrown or forwarded error on the span (each error object once). */
@@ -297,7 +319,7 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
     parent,
   );
   const rt = new RequestTrace(config, req, res, method, span, parent, requestId);
-  storeRequestState(req, rt);
+  rt.watchEnd(storeRequestState(req, rt));
   return rt;
 }
 
