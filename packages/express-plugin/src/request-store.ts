@@ -30,7 +30,7 @@ export interface RequestState {
 
 /** The request's {@link RequestState} when it has no socket to hang it on. */
 export const kState: unique symbol = Symbol('crosstrace.request-state');
-/** The states of the requests on a socket: undefined before the first, null when none is left. */
+/** The newest state of the requests on a socket (undefined before the first), linked to the older ones. */
 const kSocketStates: unique symbol = Symbol('crosstrace.socket-states');
 
 interface StatefulRequest {
@@ -38,7 +38,7 @@ interface StatefulRequest {
 }
 
 interface StatefulSocket {
-  [kSocketStates]?: RequestState | null;
+  [kSocketStates]?: RequestState;
 }
 
 const incomingPrototype: object = IncomingMessage.prototype;
@@ -85,7 +85,7 @@ function accessorHost(proto: object): boolean {
 
 function onSocketClose(this: StatefulSocket): void {
   // the list stays: getRequestSpan() still answers for these requests
-  for (let s = this[kSocketStates]; s !== undefined && s !== null; s = s.nextOnSocket) s.socketClosed();
+  for (let s = this[kSocketStates]; s !== undefined; s = s.nextOnSocket) s.socketClosed();
 }
 
 /** Links `state` in front of the socket's live states, dropping the ended ones. */
@@ -94,7 +94,7 @@ function pushOnSocket(socket: Socket & StatefulSocket, state: RequestState): voi
   if (head === undefined) socket.once('close', onSocketClose);
   let live: RequestState | undefined;
   let tail: RequestState | undefined;
-  for (let s = head ?? undefined; s !== undefined; s = s.nextOnSocket) {
+  for (let s = head; s !== undefined; s = s.nextOnSocket) {
     if (s.ended) continue;
     if (tail === undefined) live = s;
     else tail.nextOnSocket = s;
@@ -141,7 +141,7 @@ export function storeRequestState(req: IncomingMessage, state: RequestState): bo
 export function requestState(req: object): RequestState | undefined {
   const socket = (req as { socket?: unknown }).socket as StatefulSocket | null | undefined;
   if (socket !== undefined && socket !== null) {
-    for (let s = socket[kSocketStates]; s !== undefined && s !== null; s = s.nextOnSocket) {
+    for (let s = socket[kSocketStates]; s !== undefined; s = s.nextOnSocket) {
       if (s.req === req) return s;
     }
   }

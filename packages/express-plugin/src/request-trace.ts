@@ -113,7 +113,7 @@ export class RequestTrace implements RequestScope, RequestState {
   }
 
   socketClosed(): void {
-    if (!this.ended) this.end(!this.res.writableFinished);
+    this.end(!this.res.writableFinished);
   }
 
   /** Records a thrown or forwarded error on the span (each error object once). */
