@@ -61,7 +61,7 @@ t.test('ids are the documented sha256 derivation, byte for byte', async (t) => {
     const hashed = !/^[0-9a-f]{32}$/.test(id) && !/^[0-9a-f-]{36}$/.test(id);
     if (hashed) t.equal(ctx?.traceId, sha(`crosstrace/trace/${id}`).slice(0, 32), raw);
     const all = ingressSpanIds(raw, 3);
-    t.equal(all?.serverSpanId, sha(`crosstrace/server/${id}`).slice(0, 16), raw);
+    t.equal(all?.serverSpanId, sha(`crosstrace/ingress/${id}`).slice(16, 32), raw);
     t.same(
       all?.attemptSpanIds,
       [

@@ -7,6 +7,8 @@ import type { Attributes, AttributeValue, HrTime, Link, SpanKind, SpanStatus } f
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { LogRecord } from '../parse/types.js';
+import type { AttributeGroup } from '../spans/attribute-group.js';
+import type { AttributeKey } from '../spans/attribute-key.js';
 import { type AttributeList, kAttributeList } from '../spans/attribute-list.js';
 import {
   type AttributeSink,
@@ -49,13 +51,18 @@ function varintSize(n: number): number {
   return size;
 }
 
-// Per attribute name: its encoded `key` field (tag + length + bytes), and the whole encoded KeyValue
-// (after its own tag) of the last value seen under that name. Names repeat in every span, and many
-// values too (layer, method, upstream, k8s names, status 200): a repeated value is one copy.
+// Per attribute name: its encoded `key` field (tag + length + bytes), and where the whole encoded
+// KeyValue (after its own tag) of the last value seen under that name sits in the request being
+// written. Names repeat in every span, and many values too (user agent, status 200, a CLIENT span's
+// url.path after its SERVER span's): a repeated value is one copy within the buffer, no allocation.
 interface KeyEntry {
   readonly key: Buffer;
   last: AttributeValue | undefined;
-  lastBytes: Buffer | undefined;
+  /** The writer and its generation the last value was written in; `lastAt`/`lastLength` locate it. */
+  lastWriter: Writer | undefined;
+  lastGeneration: number;
+  lastAt: number;
+  lastLength: number;
   /** Hits minus misses, clamped: the value cache is skipped for names whose values keep changing. */
   score: number;
   skipped: number;
@@ -66,18 +73,25 @@ const keyCache = new Map<string, KeyEntry>();
 function keyEntry(key: string): KeyEntry {
   let e = keyCache.get(key);
   if (e === undefined) {
-    const bytes = Buffer.from(key, 'utf8');
-    e = {
-      key: Buffer.concat([Buffer.from([0x0a]), varintBuffer(bytes.length), bytes]),
-      last: undefined,
-      lastBytes: undefined,
-      score: 0,
-      skipped: 0,
-    };
+    e = newKeyEntry(key);
     if (keyCache.size > 4096) keyCache.clear();
     keyCache.set(key, e);
   }
   return e;
+}
+
+function newKeyEntry(key: string): KeyEntry {
+  const bytes = Buffer.from(key, 'utf8');
+  return {
+    key: Buffer.concat([Buffer.from([0x0a]), varintBuffer(bytes.length), bytes]),
+    last: undefined,
+    lastWriter: undefined,
+    lastGeneration: 0,
+    lastAt: 0,
+    lastLength: 0,
+    score: 0,
+    skipped: 0,
+  };
 }
 
 /** True when the value cache is worth a try for this name (retried now and then after giving up). */
@@ -92,7 +106,10 @@ function tryCache(e: KeyEntry): boolean {
 function remember(e: KeyEntry, value: AttributeValue, w: Writer, from: number): void {
   e.score = e.score > -16 ? e.score - 1 : -16;
   e.last = value;
-  e.lastBytes = Buffer.from(w.buf.subarray(from, w.pos));
+  e.lastWriter = w;
+  e.lastGeneration = w.generation;
+  e.lastAt = from;
+  e.lastLength = w.pos - from;
 }
 
 function varintBuffer(n: number): Buffer {
@@ -116,6 +133,8 @@ const lastSpanHexBytes = Buffer.alloc(8);
 class Writer {
   buf: Buffer;
   pos = 0;
+  /** Bumped when written bytes are given up (a line rolled back): remembered positions expire. */
+  generation = 0;
 
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
@@ -177,6 +196,70 @@ class Writer {
     return true;
   }
 
+  /**
+   * The body of a KeyValue whose value is the short (< 100 characters) string `s`, with `k` its
+   * encoded key field, in one pass that assumes ASCII; false, with nothing written, when `s` is not.
+   */
+  asciiAttribute(k: Buffer, s: string): boolean {
+    const n = s.length;
+    const start = this.pos;
+    this.varint(k.length + 4 + n);
+    this.raw(k);
+    this.ensure(n + 4);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = 0x12; // value: AnyValue
+    buf[pos++] = n + 2;
+    buf[pos++] = 0x0a; // string_value
+    buf[pos++] = n;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = start;
+        return false;
+      }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+    return true;
+  }
+
+  /**
+   * A whole header KeyValue (as `field`, value a one-string array) whose string `s` is short (< 100
+   * characters), with `k` its encoded key field, in one pass that assumes ASCII; false, with nothing
+   * written, when `s` is not.
+   */
+  asciiHeaderAttribute(field: number, k: Buffer, s: string): boolean {
+    const n = s.length;
+    const start = this.pos;
+    // KeyValue { key, value: AnyValue { array_value: ArrayValue { values: AnyValue { string_value } } } }
+    this.ensure(6);
+    this.buf[this.pos++] = (field << 3) | 2;
+    this.varint(k.length + 8 + n);
+    this.raw(k);
+    this.ensure(n + 8);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = 0x12; // value: AnyValue
+    buf[pos++] = n + 6;
+    buf[pos++] = 0x2a; // array_value
+    buf[pos++] = n + 4;
+    buf[pos++] = 0x0a; // values: AnyValue
+    buf[pos++] = n + 2;
+    buf[pos++] = 0x0a; // string_value
+    buf[pos++] = n;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = start;
+        return false;
+      }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+    return true;
+  }
+
   /** Writes the length varint and the UTF-8 bytes of `s` (`len` = its byte length). */
   rawString(s: string, len: number): void {
     this.varint(len);
@@ -187,6 +270,16 @@ class Writer {
       for (let i = 0; i < len; i++) buf[pos++] = s.charCodeAt(i);
       this.pos = pos;
     } else this.pos += this.buf.write(s, this.pos, len, 'utf8');
+  }
+
+  /** A length-delimited field (< 16) whose length and content are already written at `at`. */
+  repeat(field: number, at: number, n: number): void {
+    this.ensure(n + 1);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = (field << 3) | 2;
+    buf.copyWithin(pos, at, at + n);
+    this.pos = pos + n;
   }
 
   /** A length-delimited field (< 16) whose length and content are already encoded in `bytes`. */
@@ -205,7 +298,7 @@ class Writer {
     this.pos = pos;
   }
 
-  raw(bytes: Buffer): void {
+  raw(bytes: Uint8Array): void {
     const n = bytes.length;
     this.ensure(n);
     if (n < 16) {
@@ -354,6 +447,7 @@ class Writer {
       if (size > 2) this.ensure(size - 2);
       this.buf.copyWithin(mark + size, start, this.pos);
       this.pos += size - 2;
+      this.generation++; // bytes moved: remembered positions are stale
     }
     let p = mark;
     let n = len;
@@ -374,7 +468,10 @@ class Writer {
       n >>>= 7;
       size++;
     }
-    if (size < RESERVED) this.buf.copyWithin(mark + size, start, this.pos);
+    if (size < RESERVED) {
+      this.buf.copyWithin(mark + size, start, this.pos);
+      this.generation++; // bytes moved: remembered positions are stale
+    }
     let p = mark;
     n = len;
     while (n > 127) {
@@ -426,23 +523,36 @@ function anyValue(
 }
 
 function keyValue(w: Writer, field: number, key: string, value: AttributeValue | undefined): void {
+  keyValueOf(w, field, key, undefined, value);
+}
+
+/** {@link keyValue} with the name's entry when the caller has it (`entry`), else looked up by `key`. */
+function keyValueOf(
+  w: Writer,
+  field: number,
+  key: string,
+  entry: KeyEntry | undefined,
+  value: AttributeValue | undefined,
+): void {
   const isString = typeof value === 'string';
   if (
     isString ||
     (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 0x80000000)
   ) {
-    const e = keyEntry(key);
+    const e = entry ?? keyEntry(key);
     const caching = tryCache(e);
-    if (caching && e.last === value && e.lastBytes !== undefined) {
+    if (caching && e.last === value && e.lastWriter === w && e.lastGeneration === w.generation) {
       if (e.score < 64) e.score++;
-      w.tagged(field, e.lastBytes);
+      w.repeat(field, e.lastAt, e.lastLength);
       return;
     }
     w.tag(field, 2);
     const from = w.pos;
     // Fast path: every length is known up front, no patching.
     const k = e.key;
-    if (isString) {
+    if (isString && value.length < 100 && w.asciiAttribute(k, value)) {
+      // written in one pass (short ASCII value)
+    } else if (isString) {
       const len = utf8Length(value);
       const any = 1 + varintSize(len) + len;
       w.varint(k.length + 1 + varintSize(any) + any);
@@ -466,8 +576,9 @@ function keyValue(w: Writer, field: number, key: string, value: AttributeValue |
   }
   if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') {
     // A header attribute (`[value]`): sizes known up front, no length patching.
-    const k = keyEntry(key).key;
+    const k = (entry ?? keyEntry(key)).key;
     const item: string = value[0];
+    if (item.length < 100 && w.asciiHeaderAttribute(field, k, item)) return;
     const len = utf8Length(item);
     const inner = 1 + varintSize(len) + len;
     const element = 1 + varintSize(inner) + inner;
@@ -646,8 +757,27 @@ export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
 class AttributeWriter implements AttributeSink {
   constructor(private readonly w: Writer) {}
 
-  set(key: string, value: AttributeValue): void {
-    keyValue(this.w, 9, key, value);
+  set(key: AttributeKey, value: AttributeValue): void {
+    let entry = key.encoderEntry as KeyEntry | undefined;
+    if (entry === undefined) {
+      entry = newKeyEntry(key.name);
+      key.encoderEntry = entry;
+    }
+    keyValueOf(this.w, 9, key.name, entry, value);
+  }
+
+  /** A shared group: its bytes are copied, encoded the first time from its entries. */
+  group(group: AttributeGroup): void {
+    const w = this.w;
+    const encoded = group.encoded;
+    if (encoded !== undefined) {
+      w.raw(encoded);
+      return;
+    }
+    const from = w.pos;
+    const e = group.entries;
+    for (let i = 0; i < e.length; i += 2) keyValue(w, 9, e[i] as string, e[i + 1] as AttributeValue);
+    group.encoded = Buffer.from(w.buf.subarray(from, w.pos));
   }
 }
 
@@ -659,8 +789,10 @@ class AttributeWriter implements AttributeSink {
 export class DirectTraceEncoder implements SpanOut {
   private w: Writer;
   private resource: Resource | undefined;
-  private rs = 0;
-  private ss = 0;
+  /** The encoded Resource and InstrumentationScope fields, written in front of the spans at the end. */
+  private header: Uint8Array | undefined;
+  /** Where the first span starts (room for the header is left before it). */
+  private spansStart = 0;
   private lineStart = 0;
   private lineCount = 0;
   /** Spans written so far. */
@@ -687,9 +819,36 @@ export class DirectTraceEncoder implements SpanOut {
     } catch {
       // as toSpans: a line that fails gives no spans at all
       this.w.pos = this.lineStart;
+      this.w.generation++;
       this.count = this.lineCount;
       return 0;
     }
+  }
+
+  /**
+   * At the first span: encodes the resource and scope fields aside and leaves room for them and for
+   * the two enclosing lengths before the spans, so {@link finish} writes the header in front of the
+   * spans instead of moving the whole batch to fit its lengths.
+   */
+  private startBatch(resource: Resource): void {
+    const h = new Writer(256);
+    const res = h.begin(1);
+    attributes(h, 1, resource.attributes);
+    h.end(res);
+    const sc = h.begin(1);
+    h.string(1, SCOPE.name);
+    if (SCOPE.version) h.string(2, SCOPE.version);
+    h.end(sc);
+    this.header = Buffer.from(h.buf.subarray(0, h.pos));
+    this.resource = resource;
+    const w = this.w;
+    // ResourceSpans tag + length, the resource, ScopeSpans tag + length, the scope (lengths ≤ 5 B).
+    const room = 2 * (1 + RESERVED) + this.header.length;
+    const at = w.pos;
+    w.ensure(room);
+    w.pos += room;
+    this.spansStart = w.pos;
+    if (this.lineStart === at) this.lineStart = w.pos;
   }
 
   begin(
@@ -704,22 +863,10 @@ export class DirectTraceEncoder implements SpanOut {
     endMs: number,
     resource: Resource,
   ): AttributeSink {
+    // The header is made at the first span (an empty batch encodes to no bytes, as encodeTraceRequest).
+    if (this.resource === undefined) this.startBatch(resource);
+    else if (resource !== this.resource) throw new Error('one resource per direct-encoded batch');
     const w = this.w;
-    if (this.resource === undefined) {
-      // Header at the first span (an empty batch encodes to no bytes, as encodeTraceRequest).
-      const at = w.pos;
-      this.resource = resource;
-      this.rs = w.begin(1);
-      const res = w.begin(1);
-      attributes(w, 1, resource.attributes);
-      w.end(res);
-      this.ss = w.begin(2);
-      const sc = w.begin(1);
-      w.string(1, SCOPE.name);
-      if (SCOPE.version) w.string(2, SCOPE.version);
-      w.end(sc);
-      if (this.lineStart === at) this.lineStart = w.pos;
-    } else if (resource !== this.resource) throw new Error('one resource per direct-encoded batch');
     this.mark = w.begin2(2);
     w.idBytes(1, ids, IDS_TRACE, 16);
     w.idBytes(2, ids, spanAt, 8);
@@ -744,13 +891,26 @@ export class DirectTraceEncoder implements SpanOut {
 
   end(status: SpanStatus): void {
     const w = this.w;
-    const st = w.begin2(15);
-    if (status.message) w.string(2, status.message);
-    if (status.code) {
-      w.tag(3, 0);
-      w.varint(status.code);
+    if (status.message) {
+      const st = w.begin2(15);
+      w.string(2, status.message);
+      if (status.code) {
+        w.tag(3, 0);
+        w.varint(status.code);
+      }
+      w.end2(st);
+    } else {
+      // The usual status: its length is known (2 bytes with a code, none without).
+      const code = status.code & 0x7f;
+      w.ensure(4);
+      const buf = w.buf;
+      buf[w.pos++] = 0x7a; // field 15, length-delimited
+      if (code !== 0) {
+        buf[w.pos++] = 2;
+        buf[w.pos++] = 0x18; // code
+        buf[w.pos++] = code;
+      } else buf[w.pos++] = 0;
     }
-    w.end2(st);
     w.fixed32(16, this.flags);
     w.end2(this.mark);
     this.count++;
@@ -759,10 +919,53 @@ export class DirectTraceEncoder implements SpanOut {
   /** The encoded request (empty when no span was written); the encoder is not reused after. */
   finish(): Uint8Array {
     const w = this.w;
-    if (this.resource === undefined || this.count === 0) return w.buf.subarray(0, 0);
-    w.end(this.ss);
-    if (this.resource.schemaUrl) w.string(3, this.resource.schemaUrl);
-    w.end(this.rs);
-    return w.buf.subarray(0, w.pos);
+    const header = this.header;
+    if (this.resource === undefined || header === undefined || this.count === 0) return w.buf.subarray(0, 0);
+    const schemaUrl = this.resource.schemaUrl;
+    // ScopeSpans = the scope (last part of the header) + the spans; ResourceSpans = the resource +
+    // ScopeSpans + the resource's schema URL, written after the spans.
+    const spans = w.pos - this.spansStart;
+    if (schemaUrl) w.string(3, schemaUrl);
+    const tail = w.pos - this.spansStart - spans;
+    const resourceLength = header[0] === 0x0a ? headerFieldLength(header, 0) : 0;
+    const scopeLength = header.length - resourceLength;
+    const ssLength = scopeLength + spans;
+    const rsLength = resourceLength + 1 + varintSize(ssLength) + ssLength + tail;
+    const start =
+      this.spansStart - (1 + varintSize(rsLength) + resourceLength + 1 + varintSize(ssLength) + scopeLength);
+    let p = start;
+    const buf = w.buf;
+    buf[p++] = 0x0a; // resource_spans
+    p = putVarint(buf, p, rsLength);
+    buf.set(header.subarray(0, resourceLength), p);
+    p += resourceLength;
+    buf[p++] = 0x12; // scope_spans
+    p = putVarint(buf, p, ssLength);
+    buf.set(header.subarray(resourceLength), p);
+    return buf.subarray(start, w.pos);
   }
+}
+
+/** The encoded size of the length-delimited field at `at` (tag, length, content). */
+function headerFieldLength(bytes: Uint8Array, at: number): number {
+  let p = at + 1;
+  let n = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    b = bytes[p++];
+    n += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return p - at + n;
+}
+
+/** Writes `n` as a varint at `p`; returns the position after it. */
+function putVarint(buf: Uint8Array, p: number, n: number): number {
+  while (n > 127) {
+    buf[p++] = (n & 127) | 128;
+    n >>>= 7;
+  }
+  buf[p++] = n;
+  return p;
 }

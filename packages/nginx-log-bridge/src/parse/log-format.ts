@@ -1,6 +1,7 @@
 import { BridgeError, BridgeErrorCode } from '../errors.js';
 import {
   type BadLineReason,
+  kRecordVariables,
   type LineParser,
   type LogRecord,
   MAX_LINE_LENGTH,
@@ -124,14 +125,20 @@ const asIs = (value: string): string => value;
 type RecordFactory = (m: RegExpExecArray, decode: (value: string) => string) => LogRecord;
 
 /**
- * A function that builds the record of one match as one object literal, so every record of a format
- * has the same shape from the start (a loop of keyed stores is several times slower per line).
+ * A function that builds the record of one match with one generated constructor, so every record of
+ * a format has the same shape from the start (a loop of keyed stores is several times slower per
+ * line); the prototype carries the variable names ({@link kRecordVariables}).
  * Names come from the tokenizer (`[a-z0-9_]`), and are quoted with JSON.stringify all the same; a
  * variable logged twice keeps its last value, like the loop it replaces.
  */
 function recordFactory(names: readonly string[]): RecordFactory {
-  const fields = names.map((name, i) => `${JSON.stringify(name)}: decode(m[${i + 1}])`);
-  return new Function('m', 'decode', `return { ${fields.join(', ')} };`) as RecordFactory;
+  const fields = names.map((name, i) => `this[${JSON.stringify(name)}] = decode(m[${i + 1}]);`);
+  const Record = new Function('m', 'decode', fields.join('\n')) as unknown as new (
+    m: RegExpExecArray,
+    decode: (value: string) => string,
+  ) => LogRecord;
+  Object.defineProperty(Record.prototype, kRecordVariables, { value: Object.freeze([...new Set(names)]) });
+  return (m, decode) => new Record(m, decode);
 }
 
 /**

@@ -4,6 +4,12 @@
  */
 export type LogRecord = Record<string, string>;
 
+/**
+ * Where records made by a compiled `log_format` find their variable names (on their prototype, so
+ * never enumerated): span building then skips a `for…in` over every record.
+ */
+export const kRecordVariables = Symbol('crosstrace.recordVariables');
+
 /** Why a line did not become spans. Counted per reason; a few samples are logged. */
 export type BadLineReason =
   | 'empty'

@@ -1,4 +1,6 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import type { AttributeGroup } from './attribute-group.js';
+import type { AttributeKey } from './attribute-key.js';
 
 /**
  * Span attributes as one flat array of key, value, key, value…, built with pushes on the hot path
@@ -15,8 +17,18 @@ export class AttributeList {
     return this;
   }
 
-  set(key: string, value: AttributeValue): void {
-    this.entries.push(key, value);
+  /** Adds an attribute by its name. */
+  add(name: string, value: AttributeValue): void {
+    this.entries.push(name, value);
+  }
+
+  set(key: AttributeKey, value: AttributeValue): void {
+    this.entries.push(key.name, value);
+  }
+
+  group(group: AttributeGroup): void {
+    const e = group.entries;
+    for (let i = 0; i < e.length; i++) this.entries.push(e[i]);
   }
 
   toAttributes(): Attributes {

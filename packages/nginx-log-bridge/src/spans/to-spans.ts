@@ -12,7 +12,9 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import type { LogRecord } from '../parse/types.js';
+import { kRecordVariables, type LogRecord } from '../parse/types.js';
+import { type AttributeGroup, AttributeGroupCache } from './attribute-group.js';
+import { AttributeKey, attributeKey } from './attribute-key.js';
 import { AttributeList, kAttributeList } from './attribute-list.js';
 import { decimalNumber, msToHrTime, parseIso8601, parseSeconds, parseTimeLocal } from './time.js';
 import { parseTraceparent, validSpanId, validTraceId } from './traceparent.js';
@@ -128,7 +130,19 @@ class IngressSpan implements ReadableSpan {
 
 const resources = new Map<string, Resource>();
 
+let lastOptions: ToSpansOptions | undefined;
+let lastOptionsResource: Resource | undefined;
+
+/** The resource of `options`: remembered for the options object itself (the bridge passes one per file). */
 function resourceFor(options: ToSpansOptions): Resource {
+  if (options === lastOptions && lastOptionsResource !== undefined) return lastOptionsResource;
+  const r = resourceOf(options);
+  lastOptions = options;
+  lastOptionsResource = r;
+  return r;
+}
+
+function resourceOf(options: ToSpansOptions): Resource {
   const serviceName = options.serviceName ?? 'ingress-nginx';
   const key = options.resourceAttributes
     ? `${serviceName}\u0000${JSON.stringify(options.resourceAttributes)}`
@@ -153,18 +167,39 @@ function int(value: string | undefined): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
-/** `$upstream_*` list → one entry per attempt (groups after ` : ` flattened), `-` → undefined. */
+/**
+ * `$upstream_*` list → one entry per attempt (groups after ` : ` flattened), `-` → undefined; a
+ * single value is returned as it is (read with {@link itemOf}).
+ */
 // Shared results for the usual case (callers only read them).
 const NO_ITEMS: readonly (string | undefined)[] = Object.freeze([]);
 const NO_GROUPS: readonly number[] = Object.freeze([]);
 
-function list(value: string | undefined): readonly (string | undefined)[] {
+function list(value: string | undefined): string | readonly (string | undefined)[] {
   const v = present(value);
   if (v === undefined) return NO_ITEMS;
-  if (!v.includes(',') && !v.includes(' : ')) return [v];
+  if (!v.includes(',') && !v.includes(' : ')) return v; // one attempt: no array
   const out: (string | undefined)[] = [];
   for (const group of v.split(' : ')) for (const item of group.split(', ')) out.push(present(item.trim()));
   return out;
+}
+
+/** {@link list} of a line with one attempt: the value as it is (a stray list then reads as no value). */
+function single(value: string | undefined): string | readonly (string | undefined)[] {
+  return present(value) ?? NO_ITEMS;
+}
+
+/** Item `i` of a {@link list} result. */
+function itemOf(items: string | readonly (string | undefined)[], i: number): string | undefined {
+  if (typeof items === 'string') return i === 0 ? items : undefined;
+  return items[i];
+}
+
+/** `s.lastIndexOf(' ')` without the runtime call it makes on a substring of the line. */
+function lastSpace(s: string): number {
+  let i = s.length - 1;
+  while (i >= 0 && s.charCodeAt(i) !== 32) i--;
+  return i;
 }
 
 /** Group index of each attempt (0 before the first internal redirect). */
@@ -291,6 +326,25 @@ const CONSUMED = new Set([
   'opentelemetry_span_id',
 ]);
 
+/** The keys toSpans keeps as plain attributes of a record made elsewhere (JSON lines, a caller's object). */
+function recordKeys(record: LogRecord): string[] {
+  const keys: string[] = [];
+  for (const key in record) if (!CONSUMED.has(key)) keys.push(key);
+  return keys;
+}
+
+let lastVariables: readonly string[] | undefined;
+let lastUnconsumed: readonly string[] = [];
+
+/** The variables of a compiled format that toSpans keeps as plain attributes (cached per format). */
+function unconsumed(variables: readonly string[]): readonly string[] {
+  if (variables !== lastVariables) {
+    lastUnconsumed = variables.filter((v) => !CONSUMED.has(v));
+    lastVariables = variables;
+  }
+  return lastUnconsumed;
+}
+
 // One native call per digest where Node has `crypto.hash()` (>= 20.12); the same digest otherwise.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 const sha256Hex: (text: string) => string =
@@ -368,9 +422,10 @@ export function hexOf(bytes: Uint8Array, at: number, n: number): string {
   return s;
 }
 
-/** Where a span's attributes go, one `set` per attribute, in order. */
+/** Where a span's attributes go, one `set` per attribute or `group` per shared run, in order. */
 export interface AttributeSink {
-  set(key: string, value: AttributeValue): void;
+  set(key: AttributeKey, value: AttributeValue): void;
+  group(group: AttributeGroup): void;
 }
 
 /**
@@ -462,6 +517,129 @@ class SpanCollector implements SpanOut {
   }
 }
 
+// The names of the attributes set per span (not in a group), resolved once.
+const K_URL_PATH = new AttributeKey('url.path');
+const K_URL_QUERY = new AttributeKey('url.query');
+const K_RESPONSE_BODY_SIZE = new AttributeKey('http.response.body.size');
+const K_REQUEST_SIZE = new AttributeKey('http.request.size');
+const K_CLIENT_ADDRESS = new AttributeKey('client.address');
+const K_ENDUSER_ID = new AttributeKey('enduser.id');
+const K_USER_AGENT = new AttributeKey('user_agent.original');
+const K_REFERER = new AttributeKey('http.request.header.referer');
+const K_REQUEST_ID = new AttributeKey('http.request.header.x-request-id');
+const K_TLS_SUBJECT = new AttributeKey('tls.client.subject');
+const K_TLS_ISSUER = new AttributeKey('tls.client.issuer');
+const K_CONNECT_TIME = new AttributeKey('crosstrace.upstream.connect_time');
+const K_HEADER_TIME = new AttributeKey('crosstrace.upstream.header_time');
+
+const extraKeys = new Map<string, AttributeKey>();
+
+/** The attribute of a logged variable toSpans has no name for: `http.request.header.*`, `http.response.header.*`, `nginx.*`. */
+function extraKey(variable: string): AttributeKey {
+  let key = extraKeys.get(variable);
+  if (key === undefined) {
+    const name = variable.startsWith('http_')
+      ? `http.request.header.${variable.slice(5).replaceAll('_', '-')}`
+      : variable.startsWith('sent_http_')
+        ? `http.response.header.${variable.slice(10).replaceAll('_', '-')}`
+        : `nginx.${variable}`;
+    key = attributeKey(name);
+    if (extraKeys.size >= 4096) extraKeys.clear();
+    extraKeys.set(variable, key);
+  }
+  return key;
+}
+
+// Groups of the SERVER span (13 values, see build) and of an attempt's CLIENT span (6 values).
+const serverGroups = new AttributeGroupCache(13);
+const attemptGroups = new AttributeGroupCache(6);
+
+/** The SERVER span attributes shared by requests of one class, as a group's entries. */
+function serverGroup(
+  method: string | undefined,
+  knownMethod: boolean,
+  precision: string,
+  scheme: string | undefined,
+  protocol: string | undefined,
+  status: number | undefined,
+  host: string | undefined,
+  upstreamName: string | undefined,
+  alternative: string | undefined,
+  sslProtocol: string | undefined,
+  cipher: string | undefined,
+  verify: string | undefined,
+  traceFlags: number,
+  namespaces: readonly string[] | undefined,
+): AttributeGroup['entries'] {
+  const attrs = new AttributeList();
+  attrs.add(LAYER_ATTRIBUTE, Layer.Ingress);
+  attrs.add('crosstrace.ingress.time_precision', precision);
+  if (method !== undefined) {
+    attrs.add('http.request.method', knownMethod ? method : '_OTHER');
+    if (!knownMethod) attrs.add('http.request.method_original', method);
+  }
+  if (scheme !== undefined) attrs.add('url.scheme', scheme);
+  if (protocol?.startsWith('HTTP/')) {
+    attrs.add('network.protocol.name', 'http');
+    attrs.add('network.protocol.version', protocol.slice(5));
+  }
+  if (status !== undefined) attrs.add('http.response.status_code', status);
+  if (host !== undefined) attrs.add('server.address', host);
+  if (upstreamName !== undefined) {
+    attrs.add('crosstrace.ingress.upstream', upstreamName);
+    const k8s = namespaces ? splitUpstreamName(upstreamName, namespaces) : cachedUpstream(upstreamName);
+    if (k8s !== undefined) {
+      attrs.add('k8s.namespace.name', k8s.namespace);
+      attrs.add('k8s.service.name', k8s.service);
+      attrs.add('crosstrace.k8s.service.port', k8s.port);
+    }
+  }
+  if (alternative !== undefined) attrs.add('crosstrace.ingress.alternative_upstream', alternative);
+  if (sslProtocol !== undefined) {
+    const m = /^(TLS|SSL)v?([\d.]+)$/i.exec(sslProtocol);
+    attrs.add('tls.established', true);
+    attrs.add('tls.protocol.name', m ? m[1].toLowerCase() : sslProtocol);
+    if (m) attrs.add('tls.protocol.version', m[2]);
+  }
+  if (cipher !== undefined) attrs.add('tls.cipher', cipher);
+  if (verify !== undefined) {
+    attrs.add('crosstrace.tls.client_verify', verify);
+    attrs.add('crosstrace.tls.client_authenticated', verify === 'SUCCESS');
+  }
+  if (traceFlags === 0) attrs.add('crosstrace.ingress.unsampled', true);
+  if (status !== undefined && status >= 500) attrs.add('error.type', String(status));
+  return attrs.entries;
+}
+
+/** The CLIENT span attributes shared by attempts on one pod (same position, method, status). */
+function attemptGroup(
+  addr: string | undefined,
+  i: number,
+  method: string | undefined,
+  knownMethod: boolean,
+  upstreamName: string | undefined,
+  group: number,
+  st: number | undefined,
+): AttributeGroup['entries'] {
+  const a = new AttributeList();
+  a.add(LAYER_ATTRIBUTE, Layer.Ingress);
+  a.add('crosstrace.ingress.timing', 'estimated');
+  a.add('http.request.resend_count', i);
+  if (method !== undefined) a.add('http.request.method', knownMethod ? method : '_OTHER');
+  if (addr !== undefined) {
+    const s = cachedAddress(addr);
+    a.add('server.address', s.address);
+    if (s.port !== undefined) a.add('server.port', s.port);
+    if (s.transport !== undefined) a.add('network.transport', s.transport);
+  }
+  if (upstreamName !== undefined) a.add('crosstrace.ingress.upstream', upstreamName);
+  if (group > 0) a.add('crosstrace.ingress.upstream_group', group);
+  if (st !== undefined) a.add('http.response.status_code', st);
+  const failed = st === undefined || st >= 500 || addr === undefined;
+  if (failed) a.add('error.type', st === undefined ? 'no_response' : String(st));
+  return a.entries;
+}
+
 /**
  * Builds the spans of one line into `out` (see {@link toSpans}); returns how many (0 when the line
  * has no usable time). May throw on unexpected input: callers drop the line's spans then.
@@ -492,7 +670,7 @@ export function build(
   const request = record.request;
   if (request !== undefined && request !== '' && request !== '-') {
     const a = request.indexOf(' ');
-    const b = request.lastIndexOf(' ');
+    const b = lastSpace(request);
     if (a > 0) {
       method ??= request.slice(0, a);
       if (b > a) {
@@ -524,7 +702,7 @@ export function build(
   // Attempts.
   const addrText = present(record.upstream_addr);
   const addrs = list(addrText);
-  const attempts = addrs.length;
+  const attempts = typeof addrs === 'string' ? 1 : addrs.length;
 
   // Identity.
   const tp = parseTraceparent(record.http_traceparent);
@@ -569,101 +747,98 @@ export function build(
     endMs,
     resource,
   );
-  attrs.set(LAYER_ATTRIBUTE, Layer.Ingress);
-  attrs.set('crosstrace.ingress.time_precision', precision);
+  const scheme = present(record.scheme);
+  const alternative = present(record.proxy_alternative_upstream_name);
+  const sslProtocol = present(record.ssl_protocol);
+  const cipher = present(record.ssl_cipher);
+  const verify = present(record.ssl_client_verify);
+  // What requests of one class share (upstream, method, protocol, status, host, TLS): one group.
+  const sk = serverGroups.key;
+  sk[0] = upstreamName;
+  sk[1] = method;
+  sk[2] = precision;
+  sk[3] = scheme;
+  sk[4] = protocol;
+  sk[5] = status;
+  sk[6] = host;
+  sk[7] = alternative;
+  sk[8] = sslProtocol;
+  sk[9] = cipher;
+  sk[10] = verify;
+  sk[11] = traceFlags;
+  sk[12] = options.namespaces;
+  attrs.group(
+    serverGroups.find() ??
+      serverGroups.add(
+        serverGroup(
+          method,
+          knownMethod,
+          precision,
+          scheme,
+          protocol,
+          status,
+          host,
+          upstreamName,
+          alternative,
+          sslProtocol,
+          cipher,
+          verify,
+          traceFlags,
+          options.namespaces,
+        ),
+      ),
+  );
   let urlPath: string | undefined;
-  if (method !== undefined) {
-    attrs.set('http.request.method', knownMethod ? method : '_OTHER');
-    if (!knownMethod) attrs.set('http.request.method_original', method);
-  }
   if (target !== undefined) {
     const q = target.indexOf('?');
     urlPath = q < 0 ? target : target.slice(0, q);
-    attrs.set('url.path', urlPath);
-    if (q >= 0) attrs.set('url.query', target.slice(q + 1));
+    attrs.set(K_URL_PATH, urlPath);
+    if (q >= 0) attrs.set(K_URL_QUERY, target.slice(q + 1));
   }
-  const scheme = present(record.scheme);
-  if (scheme !== undefined) attrs.set('url.scheme', scheme);
-  if (protocol?.startsWith('HTTP/')) {
-    attrs.set('network.protocol.name', 'http');
-    attrs.set('network.protocol.version', protocol.slice(5));
-  }
-  if (status !== undefined) attrs.set('http.response.status_code', status);
   const bodySize = int(record.body_bytes_sent);
-  if (bodySize !== undefined) attrs.set('http.response.body.size', bodySize);
+  if (bodySize !== undefined) attrs.set(K_RESPONSE_BODY_SIZE, bodySize);
   const requestSize = int(record.request_length);
-  if (requestSize !== undefined) attrs.set('http.request.size', requestSize);
+  if (requestSize !== undefined) attrs.set(K_REQUEST_SIZE, requestSize);
   const client = present(record.the_real_ip) ?? present(record.remote_addr);
   if (client !== undefined) {
     const comma = client.indexOf(',');
-    attrs.set('client.address', comma < 0 ? client : client.slice(0, comma));
+    attrs.set(K_CLIENT_ADDRESS, comma < 0 ? client : client.slice(0, comma));
   }
   const remoteUser = present(record.remote_user);
-  if (remoteUser !== undefined) attrs.set('enduser.id', remoteUser);
-  if (host !== undefined) attrs.set('server.address', host);
+  if (remoteUser !== undefined) attrs.set(K_ENDUSER_ID, remoteUser);
   const ua = present(record.http_user_agent);
-  if (ua !== undefined) attrs.set('user_agent.original', ua);
+  if (ua !== undefined) attrs.set(K_USER_AGENT, ua);
   const referer = present(record.http_referer);
-  if (referer !== undefined) attrs.set('http.request.header.referer', [referer]);
-  if (requestId !== undefined) attrs.set('http.request.header.x-request-id', [requestId]);
-  if (upstreamName !== undefined) {
-    attrs.set('crosstrace.ingress.upstream', upstreamName);
-    const k8s = options.namespaces
-      ? splitUpstreamName(upstreamName, options.namespaces)
-      : cachedUpstream(upstreamName);
-    if (k8s !== undefined) {
-      attrs.set('k8s.namespace.name', k8s.namespace);
-      attrs.set('k8s.service.name', k8s.service);
-      attrs.set('crosstrace.k8s.service.port', k8s.port);
-    }
-  }
-  const alternative = present(record.proxy_alternative_upstream_name);
-  if (alternative !== undefined) attrs.set('crosstrace.ingress.alternative_upstream', alternative);
-  const sslProtocol = present(record.ssl_protocol);
-  if (sslProtocol !== undefined) {
-    const m = /^(TLS|SSL)v?([\d.]+)$/i.exec(sslProtocol);
-    attrs.set('tls.established', true);
-    attrs.set('tls.protocol.name', m ? m[1].toLowerCase() : sslProtocol);
-    if (m) attrs.set('tls.protocol.version', m[2]);
-  }
-  const cipher = present(record.ssl_cipher);
-  if (cipher !== undefined) attrs.set('tls.cipher', cipher);
-  const verify = present(record.ssl_client_verify);
-  if (verify !== undefined) {
-    attrs.set('crosstrace.tls.client_verify', verify);
-    attrs.set('crosstrace.tls.client_authenticated', verify === 'SUCCESS');
-  }
+  if (referer !== undefined) attrs.set(K_REFERER, [referer]);
+  if (requestId !== undefined) attrs.set(K_REQUEST_ID, [requestId]);
   const subject = present(record.ssl_client_s_dn);
-  if (subject !== undefined) attrs.set('tls.client.subject', subject);
+  if (subject !== undefined) attrs.set(K_TLS_SUBJECT, subject);
   const issuer = present(record.ssl_client_i_dn);
-  if (issuer !== undefined) attrs.set('tls.client.issuer', issuer);
-  for (const key in record) {
-    if (CONSUMED.has(key)) continue;
+  if (issuer !== undefined) attrs.set(K_TLS_ISSUER, issuer);
+  const variables = (record as { [kRecordVariables]?: readonly string[] })[kRecordVariables];
+  for (const key of variables === undefined ? recordKeys(record) : unconsumed(variables)) {
     const value = present(record[key]);
     if (value === undefined) continue;
-    if (key.startsWith('http_'))
-      attrs.set(`http.request.header.${key.slice(5).replaceAll('_', '-')}`, [value]);
-    else if (key.startsWith('sent_http_'))
-      attrs.set(`http.response.header.${key.slice(10).replaceAll('_', '-')}`, [value]);
-    else attrs.set(`nginx.${key}`, value);
+    const header = key.startsWith('http_') || key.startsWith('sent_http_');
+    attrs.set(extraKey(key), header ? [value] : value);
   }
 
-  if (traceFlags === 0) attrs.set('crosstrace.ingress.unsampled', true);
   const serverStatus: SpanStatus =
     status !== undefined && status >= 500 ? { code: SpanStatusCode.ERROR } : OK;
-  if (status !== undefined && status >= 500) attrs.set('error.type', String(status));
   out.end(serverStatus);
   if (attempts === 0) return 1;
 
-  const statuses = list(record.upstream_status);
-  const times = list(record.upstream_response_time);
-  const connects = list(record.upstream_connect_time);
-  const headers = list(record.upstream_header_time);
-  const lengths = list(record.upstream_response_length);
+  // One attempt (the usual line): nginx logs every `$upstream_*` list with one value then.
+  const listOf = typeof addrs === 'string' ? single : list;
+  const statuses = listOf(record.upstream_status);
+  const times = listOf(record.upstream_response_time);
+  const connects = listOf(record.upstream_connect_time);
+  const headers = listOf(record.upstream_header_time);
+  const lengths = listOf(record.upstream_response_length);
   const groupOf = groups(addrText!);
   let cursor = startMs;
   for (let i = 0; i < attempts; i++) {
-    const seconds = parseSeconds(times[i]);
+    const seconds = parseSeconds(itemOf(times, i));
     const start = Math.min(cursor, endMs);
     const end = Math.min(Number.isFinite(seconds) && seconds >= 0 ? start + seconds * 1000 : start, endMs);
     cursor = end;
@@ -679,31 +854,29 @@ export function build(
       end,
       resource,
     );
-    a.set(LAYER_ATTRIBUTE, Layer.Ingress);
-    a.set('crosstrace.ingress.timing', 'estimated');
-    a.set('http.request.resend_count', i);
-    if (method !== undefined) a.set('http.request.method', knownMethod ? method : '_OTHER');
-    if (urlPath !== undefined) a.set('url.path', urlPath);
-    const addr = addrs[i];
-    if (addr !== undefined) {
-      const s = cachedAddress(addr);
-      a.set('server.address', s.address);
-      if (s.port !== undefined) a.set('server.port', s.port);
-      if (s.transport !== undefined) a.set('network.transport', s.transport);
-    }
-    if (upstreamName !== undefined) a.set('crosstrace.ingress.upstream', upstreamName);
-    if (groupOf.length > i && groupOf[i] > 0) a.set('crosstrace.ingress.upstream_group', groupOf[i]);
-    const st = int(statuses[i]);
-    if (st !== undefined) a.set('http.response.status_code', st);
-    const len = int(lengths[i]);
-    if (len !== undefined) a.set('http.response.body.size', len);
-    const connect = parseSeconds(connects[i]);
-    if (Number.isFinite(connect)) a.set('crosstrace.upstream.connect_time', connect);
-    const header = parseSeconds(headers[i]);
-    if (Number.isFinite(header)) a.set('crosstrace.upstream.header_time', header);
-    let failed = st === undefined || st >= 500;
-    if (addr === undefined) failed = true;
-    if (failed) a.set('error.type', st === undefined ? 'no_response' : String(st));
+    const addr = itemOf(addrs, i);
+    const st = int(itemOf(statuses, i));
+    const group = groupOf.length > i ? groupOf[i] : 0;
+    // What attempts on one pod share (address, position, method, upstream, status): one group.
+    const ck = attemptGroups.key;
+    ck[0] = addr;
+    ck[1] = i;
+    ck[2] = method;
+    ck[3] = upstreamName;
+    ck[4] = group;
+    ck[5] = st;
+    a.group(
+      attemptGroups.find() ??
+        attemptGroups.add(attemptGroup(addr, i, method, knownMethod, upstreamName, group, st)),
+    );
+    if (urlPath !== undefined) a.set(K_URL_PATH, urlPath);
+    const len = int(itemOf(lengths, i));
+    if (len !== undefined) a.set(K_RESPONSE_BODY_SIZE, len);
+    const connect = parseSeconds(itemOf(connects, i));
+    if (Number.isFinite(connect)) a.set(K_CONNECT_TIME, connect);
+    const header = parseSeconds(itemOf(headers, i));
+    if (Number.isFinite(header)) a.set(K_HEADER_TIME, header);
+    const failed = st === undefined || st >= 500 || addr === undefined;
     out.end(
       failed
         ? {

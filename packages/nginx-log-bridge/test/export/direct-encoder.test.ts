@@ -138,3 +138,43 @@ t.test('byte-identical when spans of a kind repeat attributes across spans of ev
   const tinyOnly = both(t, [tiny(1)]);
   t.ok(tinyOnly.direct.length < 200, 'a span under 128 bytes is in the mix');
 });
+
+t.test(
+  'a line that fails half-way leaves no bytes, and no stale copies for the lines after it',
+  async (t) => {
+    // The direct encoder copies a repeated attribute value from where it last wrote it; a line that
+    // throws after its SERVER span was written is rolled back, and those positions must not be used.
+    // `rollback_probe` (kept as `nginx.rollback_probe`) is a name no other test uses, so its value
+    // cache starts fresh here.
+    const good = (i: number, probe: string, path = `/api/items/${i}`): LogRecord => ({
+      msec: `1700000000.${100 + i}`,
+      request: `GET ${path}?page=1 HTTP/1.1`,
+      status: '200',
+      proxy_upstream_name: 'default-web-8080',
+      upstream_addr: '10.0.0.1:8080',
+      upstream_status: '200',
+      upstream_response_time: '0.004',
+      req_id: `${i.toString(16).padStart(8, '0')}9f1c4e2ab04d7c1e8f3a5b6c`,
+      rollback_probe: probe,
+    });
+    const failing = (i: number): LogRecord =>
+      Object.defineProperty(good(i, 'seen-in-the-failed-line'), 'upstream_status', {
+        enumerable: true,
+        get() {
+          throw new Error('read after the SERVER span was written');
+        },
+      });
+    const encoder = new DirectTraceEncoder();
+    const kept: LogRecord[] = [];
+    for (let i = 0; i < 6; i++) {
+      kept.push(good(i, 'usual'));
+      t.equal(encoder.line(kept[kept.length - 1], {}, undefined), 2);
+      t.equal(encoder.line(failing(i), {}, undefined), 0, 'the failing line gives no spans');
+      // the failed line's value again, written after a longer path (so at another position)
+      kept.push(good(i, 'seen-in-the-failed-line', `/api/items/${i}/a/longer/path`));
+      t.equal(encoder.line(kept[kept.length - 1], {}, undefined), 2);
+    }
+    const objects = Buffer.from(encodeTraceRequest(kept.flatMap((r) => toSpans(r))));
+    t.ok(Buffer.from(encoder.finish()).equals(objects), 'the same bytes as the good lines alone');
+  },
+);

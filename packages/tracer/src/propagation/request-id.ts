@@ -108,8 +108,9 @@ export interface IngressSpanIds {
  * The ids of the ingress SERVER span and of each upstream attempt span of one request, derived from
  * its request id. The last attempt's id is {@link contextFromRequestId}'s `spanId`, so an app that
  * only saw `X-Request-ID` is the child of the attempt that produced the response. Earlier attempts
- * get `sha256("crosstrace/attempt/" + i + "/" + id)[0..16]`, the server span
- * `sha256("crosstrace/server/" + id)[0..16]`.
+ * get `sha256("crosstrace/attempt/" + i + "/" + id)[0..16]`, the server span the second half of the
+ * ingress digest, `sha256("crosstrace/ingress/" + id)[16..32]` (one digest gives both ids of the
+ * usual one-attempt line).
  *
  * @param requestId - the logged `$req_id` / `$request_id`
  * @param attempts - how many upstream attempts the log line lists (0 when none)
@@ -124,7 +125,7 @@ export function ingressSpanIds(requestId: unknown, attempts: number): IngressSpa
     attemptSpanIds.push(nonZeroSpanId(sha256Hex(`crosstrace/attempt/${i}/${id}`).slice(0, 16)));
   }
   if (count > 0) attemptSpanIds.push(ctx.spanId);
-  const serverSpanId = nonZeroSpanId(sha256Hex(`crosstrace/server/${id}`).slice(0, 16));
+  const serverSpanId = nonZeroSpanId(sha256Hex(`crosstrace/ingress/${id}`).slice(16, 32));
   return { traceId: ctx.traceId, serverSpanId, attemptSpanIds };
 }
 
@@ -167,10 +168,14 @@ function decodeHex32(id: string, out: Uint8Array, at: number): boolean {
 
 /** The first `n` bytes of sha256(text), an all-zero span id (n = 8) replaced by `…01`. */
 function writeDigest(text: string, n: number, out: Uint8Array, at: number): void {
-  const d = sha256Latin1(text);
+  copyDigest(sha256Latin1(text), 0, n, out, at);
+}
+
+/** `n` bytes of a latin1 digest from `from` to `out` at `at`, an all-zero span id (n = 8) made `…01`. */
+function copyDigest(d: string, from: number, n: number, out: Uint8Array, at: number): void {
   let any = 0;
   for (let i = 0; i < n; i++) {
-    const b = d.charCodeAt(i);
+    const b = d.charCodeAt(from + i);
     out[at + i] = b;
     any |= b;
   }
@@ -216,9 +221,10 @@ export function ingressSpanIdBytes(
     if (direct) writeHexTraceId(id, out, offset);
     else writeDigest(`crosstrace/trace/${id}`, 16, out, offset);
   }
-  writeDigest(`crosstrace/server/${id}`, 8, out, offset + 16);
+  const ingress = sha256Latin1(`crosstrace/ingress/${id}`);
+  copyDigest(ingress, 8, 8, out, offset + 16);
   for (let i = 0; i < count - 1; i++)
     writeDigest(`crosstrace/attempt/${i}/${id}`, 8, out, offset + 24 + 8 * i);
-  if (count > 0) writeDigest(`crosstrace/ingress/${id}`, 8, out, offset + 16 + 8 * count);
+  if (count > 0) copyDigest(ingress, 0, 8, out, offset + 16 + 8 * count);
   return true;
 }

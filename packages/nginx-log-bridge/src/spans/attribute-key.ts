@@ -1,0 +1,24 @@
+/**
+ * An attribute name resolved once (a module constant, or cached per logged variable) instead of
+ * looked up by its text for every attribute of every span: the direct encoder keeps its encoded
+ * form and value cache on it.
+ */
+export class AttributeKey {
+  /** The direct encoder's state for this name (its encoded key and last value), made on first use. */
+  encoderEntry: unknown;
+
+  constructor(readonly name: string) {}
+}
+
+const byName = new Map<string, AttributeKey>();
+
+/** The key of a name made at run time (a logged variable's attribute), one per name, bounded. */
+export function attributeKey(name: string): AttributeKey {
+  let key = byName.get(name);
+  if (key === undefined) {
+    if (byName.size >= 4096) byName.clear();
+    key = new AttributeKey(name);
+    byName.set(name, key);
+  }
+  return key;
+}
