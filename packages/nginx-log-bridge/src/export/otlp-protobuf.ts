@@ -42,6 +42,17 @@ function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
+/** Writes the characters of `s` as bytes from `pos`; the position after them, or -1 at a non-ASCII one. */
+function copyAscii(buf: Uint8Array, pos: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    buf[pos++] = c;
+  }
+  return pos;
+}
+
 function varintSize(n: number): number {
   let size = 1;
   while (n > 127) {
@@ -187,12 +198,9 @@ class Writer {
     const buf = this.buf;
     const start = this.pos;
     buf[start] = n;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) return false;
-      buf[start + 1 + i] = c;
-    }
-    this.pos = start + 1 + n;
+    const end = copyAscii(buf, start + 1, s);
+    if (end < 0) return false;
+    this.pos = end;
     return true;
   }
 
@@ -205,22 +213,28 @@ class Writer {
     const start = this.pos;
     this.varint(k.length + 4 + n);
     this.raw(k);
+    return this.asciiAnyValue(0x12, s, start); // value: AnyValue
+  }
+
+  /**
+   * An AnyValue field (`tag`) holding the ASCII string `s` (< 126 characters); false, with the
+   * writer back at `start`, when `s` is not ASCII.
+   */
+  private asciiAnyValue(tag: number, s: string, start: number): boolean {
+    const n = s.length;
     this.ensure(n + 4);
     const buf = this.buf;
     let pos = this.pos;
-    buf[pos++] = 0x12; // value: AnyValue
+    buf[pos++] = tag;
     buf[pos++] = n + 2;
     buf[pos++] = 0x0a; // string_value
     buf[pos++] = n;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        this.pos = start;
-        return false;
-      }
-      buf[pos++] = c;
+    const end = copyAscii(buf, pos, s);
+    if (end < 0) {
+      this.pos = start;
+      return false;
     }
-    this.pos = pos;
+    this.pos = end;
     return true;
   }
 
@@ -237,27 +251,13 @@ class Writer {
     this.buf[this.pos++] = (field << 3) | 2;
     this.varint(k.length + 8 + n);
     this.raw(k);
-    this.ensure(n + 8);
+    this.ensure(4);
     const buf = this.buf;
-    let pos = this.pos;
-    buf[pos++] = 0x12; // value: AnyValue
-    buf[pos++] = n + 6;
-    buf[pos++] = 0x2a; // array_value
-    buf[pos++] = n + 4;
-    buf[pos++] = 0x0a; // values: AnyValue
-    buf[pos++] = n + 2;
-    buf[pos++] = 0x0a; // string_value
-    buf[pos++] = n;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        this.pos = start;
-        return false;
-      }
-      buf[pos++] = c;
-    }
-    this.pos = pos;
-    return true;
+    buf[this.pos++] = 0x12; // value: AnyValue
+    buf[this.pos++] = n + 6;
+    buf[this.pos++] = 0x2a; // array_value
+    buf[this.pos++] = n + 4;
+    return this.asciiAnyValue(0x0a, s, start); // values: AnyValue
   }
 
   /** Writes the length varint and the UTF-8 bytes of `s` (`len` = its byte length). */

@@ -167,14 +167,14 @@ function int(value: string | undefined): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
-/**
- * `$upstream_*` list → one entry per attempt (groups after ` : ` flattened), `-` → undefined; a
- * single value is returned as it is (read with {@link itemOf}).
- */
 // Shared results for the usual case (callers only read them).
 const NO_ITEMS: readonly (string | undefined)[] = Object.freeze([]);
 const NO_GROUPS: readonly number[] = Object.freeze([]);
 
+/**
+ * `$upstream_*` list → one entry per attempt (groups after ` : ` flattened), `-` → undefined; a
+ * single value is returned as it is (read with {@link itemOf}).
+ */
 function list(value: string | undefined): string | readonly (string | undefined)[] {
   const v = present(value);
   if (v === undefined) return NO_ITEMS;
