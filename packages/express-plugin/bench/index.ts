@@ -4,7 +4,8 @@
 // rounds and the median is kept, so all see the same machine state.
 // Both traced subjects export through a BatchSpanProcessor (default settings: 2048 queue, batches
 // of 512, 5 s delay) into the same no-op exporter: crosstrace's own processor vs the OTel SDK's.
-// BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 20),
+// BENCH_DURATION (s per run, default 5), BENCH_WARMUP (s of load before it, default 5), BENCH_ROUNDS
+// (default 3), BENCH_CONNECTIONS (default 20),
 // BENCH_FLOOR=1 adds `als`: bare Express plus one AsyncLocalStorage.run per request, the context
 // propagation cost any tracer pays on Node 20. BENCH_CPU_PROF=<dir> runs the servers under
 // `node --cpu-prof` (profiles in <dir>, one per subject and round). BENCH_PIN=<cpu> runs each server
@@ -17,6 +18,11 @@ import { median, report } from '../../../scripts/bench/record.js';
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
+// Seconds of load before measuring. The first few thousand requests run mostly unoptimized code and
+// pay for TurboFan compiling it (on a background thread, counted in the process's CPU time): the
+// bare app spends about 1.1M instructions per request over its first 3,000 requests and 0.64M once
+// warm (callgrind). 5 s is past that for every subject here.
+const warmup = Number(process.env.BENCH_WARMUP ?? 5);
 const serverPath = fileURLToPath(new URL('./server.ts', import.meta.url));
 const cpuProfDir = process.env.BENCH_CPU_PROF;
 const allVariants = ['bare', 'als', 'crosstrace', 'otel'] as const;
@@ -100,7 +106,7 @@ for (let round = 0; round < rounds; round++) {
     let rps: number;
     let cpuPerRequest: number;
     try {
-      await load(subject.port, 1); // warm-up: JIT, connection pool
+      await load(subject.port, warmup); // warm-up: JIT, connection pool
       const cpuBefore = await cpuMicros(subject.port);
       const result = await load(subject.port, duration);
       cpuPerRequest = ((await cpuMicros(subject.port)) - cpuBefore) / result.total;
