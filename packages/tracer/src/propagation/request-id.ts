@@ -73,6 +73,16 @@ function nonZeroSpanId(hex16: string): string {
  * // ctx.traceId === '0b8bc3a2e0a4f1a6a2e9d4c51f7b3e21'
  */
 export function contextFromRequestId(requestId: unknown): RequestIdContext | undefined {
+  const d = derive(requestId);
+  if (d === undefined) return undefined;
+  const spanId = nonZeroSpanId(d.ingress.slice(0, 16));
+  return { traceId: d.traceId, spanId, requestId: d.id, direct: d.direct };
+}
+
+/** The normalised id, the trace id and the hex ingress digest the two derivations share. */
+function derive(
+  requestId: unknown,
+): { id: string; traceId: string; direct: boolean; ingress: string } | undefined {
   if (typeof requestId !== 'string') return undefined;
   const id = requestId.trim().toLowerCase();
   if (id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH) return undefined;
@@ -91,8 +101,7 @@ export function contextFromRequestId(requestId: unknown): RequestIdContext | und
     traceId = sha256Hex(`crosstrace/trace/${id}`).slice(0, 32);
     direct = false;
   }
-  const spanId = nonZeroSpanId(sha256Hex(`crosstrace/ingress/${id}`).slice(0, 16));
-  return { traceId, spanId, requestId: id, direct };
+  return { id, traceId, direct, ingress: sha256Hex(`crosstrace/ingress/${id}`) };
 }
 
 /** The span ids the nginx bridge gives the spans of one logged request. */
@@ -116,17 +125,17 @@ export interface IngressSpanIds {
  * @param attempts - how many upstream attempts the log line lists (0 when none)
  */
 export function ingressSpanIds(requestId: unknown, attempts: number): IngressSpanIds | undefined {
-  const ctx = contextFromRequestId(requestId);
-  if (ctx === undefined) return undefined;
-  const id = ctx.requestId;
+  const d = derive(requestId);
+  if (d === undefined) return undefined;
+  const id = d.id;
   const count = Number.isInteger(attempts) && attempts > 0 ? attempts : 0;
   const attemptSpanIds: string[] = [];
   for (let i = 0; i < count - 1; i++) {
     attemptSpanIds.push(nonZeroSpanId(sha256Hex(`crosstrace/attempt/${i}/${id}`).slice(0, 16)));
   }
-  if (count > 0) attemptSpanIds.push(ctx.spanId);
-  const serverSpanId = nonZeroSpanId(sha256Hex(`crosstrace/ingress/${id}`).slice(16, 32));
-  return { traceId: ctx.traceId, serverSpanId, attemptSpanIds };
+  if (count > 0) attemptSpanIds.push(nonZeroSpanId(d.ingress.slice(0, 16)));
+  const serverSpanId = nonZeroSpanId(d.ingress.slice(16, 32));
+  return { traceId: d.traceId, serverSpanId, attemptSpanIds };
 }
 
 const HEX_DIGIT = new Int8Array(128).fill(-1);
