@@ -144,7 +144,7 @@ const lastSpanHexBytes = Buffer.alloc(8);
 class Writer {
   buf: Buffer;
   pos = 0;
-  /** Bumped when written bytes are given up (a line rolled back): remembered positions expire. */
+  /** Bumped when written bytes move (a length patch) or are given up (a line rolled back): remembered positions expire. */
   generation = 0;
 
   constructor(size: number) {
