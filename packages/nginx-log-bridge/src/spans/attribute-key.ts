@@ -9,16 +9,3 @@ export class AttributeKey {
 
   constructor(readonly name: string) {}
 }
-
-const byName = new Map<string, AttributeKey>();
-
-/** The key of a name made at run time (a logged variable's attribute), one per name, bounded. */
-export function attributeKey(name: string): AttributeKey {
-  let key = byName.get(name);
-  if (key === undefined) {
-    if (byName.size >= 4096) byName.clear();
-    key = new AttributeKey(name);
-    byName.set(name, key);
-  }
-  return key;
-}

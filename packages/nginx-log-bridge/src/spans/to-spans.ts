@@ -14,7 +14,7 @@ import { type Resource, resourceFromAttributes } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import { kRecordVariables, type LogRecord } from '../parse/types.js';
 import { type AttributeGroup, AttributeGroupCache } from './attribute-group.js';
-import { AttributeKey, attributeKey } from './attribute-key.js';
+import { AttributeKey } from './attribute-key.js';
 import { AttributeList, kAttributeList } from './attribute-list.js';
 import { decimalNumber, msToHrTime, parseIso8601, parseSeconds, parseTimeLocal } from './time.js';
 import { parseTraceparent, validSpanId, validTraceId } from './traceparent.js';
@@ -543,7 +543,7 @@ function extraKey(variable: string): AttributeKey {
       : variable.startsWith('sent_http_')
         ? `http.response.header.${variable.slice(10).replaceAll('_', '-')}`
         : `nginx.${variable}`;
-    key = attributeKey(name);
+    key = new AttributeKey(name);
     if (extraKeys.size >= 4096) extraKeys.clear();
     extraKeys.set(variable, key);
   }
@@ -635,9 +635,13 @@ function attemptGroup(
   if (upstreamName !== undefined) a.add('crosstrace.ingress.upstream', upstreamName);
   if (group > 0) a.add('crosstrace.ingress.upstream_group', group);
   if (st !== undefined) a.add('http.response.status_code', st);
-  const failed = st === undefined || st >= 500 || addr === undefined;
-  if (failed) a.add('error.type', st === undefined ? 'no_response' : String(st));
+  if (attemptFailed(addr, st)) a.add('error.type', st === undefined ? 'no_response' : String(st));
   return a.entries;
+}
+
+/** An attempt without an address, without a response or answered with a 5xx failed. */
+function attemptFailed(addr: string | undefined, st: number | undefined): boolean {
+  return st === undefined || st >= 500 || addr === undefined;
 }
 
 /**
@@ -876,9 +880,8 @@ export function build(
     if (Number.isFinite(connect)) a.set(K_CONNECT_TIME, connect);
     const header = parseSeconds(itemOf(headers, i));
     if (Number.isFinite(header)) a.set(K_HEADER_TIME, header);
-    const failed = st === undefined || st >= 500 || addr === undefined;
     out.end(
-      failed
+      attemptFailed(addr, st)
         ? {
             code: SpanStatusCode.ERROR,
             message: st === undefined ? 'no upstream response' : `upstream ${st}`,
