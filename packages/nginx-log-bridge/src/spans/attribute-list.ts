@@ -11,12 +11,6 @@ export class AttributeList {
   /** Keys at even indexes, each followed by its value. */
   readonly entries: (string | AttributeValue)[] = [];
 
-  /** Empties the list, keeping its storage (the direct encoder reuses one list per span). */
-  clear(): this {
-    this.entries.length = 0;
-    return this;
-  }
-
   /** Adds an attribute by its name. */
   add(name: string, value: AttributeValue): void {
     this.entries.push(name, value);
