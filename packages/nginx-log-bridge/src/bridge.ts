@@ -6,7 +6,7 @@ import type { ExportOutcome, SpanSink } from './export/span-sink.js';
 import { BridgeMetrics } from './metrics.js';
 import { type ContainerFormat, createUnwrapper, type Unwrapper } from './parse/container.js';
 import type { BadLineReason, LineParser } from './parse/types.js';
-import { spansForLine, type ToSpansOptions } from './spans/to-spans.js';
+import { type LineText, spansForLine, type ToSpansOptions } from './spans/to-spans.js';
 import { Checkpoint } from './tail/checkpoint.js';
 import { expandPatterns, findByInode } from './tail/expand.js';
 import { type LineChunk, TailedFile } from './tail/tailed-file.js';
@@ -162,7 +162,9 @@ export class Bridge {
     let inBatch = 0;
     let safe: number | undefined;
     for (let i = 0; i < chunk.tooLong; i++) this.metrics.bad('too-long');
-    const { lines, ends } = chunk;
+    const { lines, ends, ascii } = chunk;
+    // The line's bytes for the direct encoder to copy values from (one object, refilled per line).
+    let text: LineText | undefined;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
       const u = unwrapper.unwrap(line);
@@ -171,7 +173,15 @@ export class Bridge {
         if (parsed.ok) {
           const source = { id: sourceId, offset: ends[i] };
           if (encoder !== undefined) {
-            if (encoder.line(parsed.record, spanOptions, source) === 0) this.badLine('no-timestamp', u.text);
+            let lineText: LineText | undefined;
+            const positions = parsed.positions;
+            if (ascii !== undefined && positions !== undefined && u.at !== undefined) {
+              lineText = text ??= { bytes: ascii.bytes, start: 0, positions };
+              lineText.start = ascii.starts[i] + u.at;
+              lineText.positions = positions;
+            }
+            if (encoder.line(parsed.record, spanOptions, source, lineText) === 0)
+              this.badLine('no-timestamp', u.text);
           } else {
             const made = spansForLine(parsed.record, spanOptions, source);
             if (made.length === 0) this.badLine('no-timestamp', u.text);

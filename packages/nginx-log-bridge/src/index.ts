@@ -26,7 +26,7 @@ export {
   INGRESS_NGINX_LEGACY_FORMAT,
   MAIN_FORMAT,
 } from './parse/presets.js';
-export type { BadLineReason, LineParser, LogRecord, ParseResult } from './parse/types.js';
+export type { BadLineReason, LineParser, LogRecord, ParseResult, ValuePositions } from './parse/types.js';
 export type { LineSource, ToSpansOptions } from './spans/to-spans.js';
 export { splitUpstreamName, toSpans } from './spans/to-spans.js';
 export { formatSummary } from './summary.js';

@@ -10,7 +10,13 @@ import type { ExportOutcome, SpanSink } from '../src/export/span-sink.js';
 import { createParser } from '../src/parse/parse-line.js';
 import { fixtureLines } from './helpers/fixtures.js';
 
-function logFile(t: { teardown(fn: () => void): void }): string {
+/** How the test log is written: plain or CRI-wrapped, and whether one line has a non-ASCII byte. */
+interface LogShape {
+  cri?: boolean;
+  nonAscii?: boolean;
+}
+
+function logFile(t: { teardown(fn: () => void): void }, shape: LogShape = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'ct-bridge-direct-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'access.log');
@@ -21,66 +27,76 @@ function logFile(t: { teardown(fn: () => void): void }): string {
   for (let i = 0; i < 250; i++) lines.push(benchLine(i).slice(0, -1));
   // a line that parses but has no usable time: no spans on either path, counted as no-timestamp
   lines.push(lines[0].replace(/\[\d\d\/\w+\/\d{4}:[^\]]+\]/, '[not a time]'));
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  // a user agent with a non-ASCII character: its chunk has no ASCII bytes to copy from
+  if (shape.nonAscii) lines.splice(100, 0, lines[101].replace('Mozilla', 'Mözilla'));
+  const wrapped = shape.cri ? lines.map((l, i) => `2024-05-01T10:00:00.${i}Z stdout F ${l}`) : lines;
+  writeFileSync(file, `${wrapped.join('\n')}\n`);
   return file;
 }
 
-async function run(file: string, sink: SpanSink): Promise<Bridge> {
+async function run(file: string, sink: SpanSink, shape: LogShape = {}): Promise<Bridge> {
   const bridge = new Bridge({
     parser: createParser({ format: 'ingress-nginx' }),
     sink,
     batchLines: 64,
-    container: 'none',
+    container: shape.cri ? 'cri' : 'none',
     backoff: { initialMs: 1, maxMs: 2 },
   });
   await bridge.follow([file], { fromBeginning: true, once: true });
   return bridge;
 }
 
-t.test(
-  'a sink with exportEncoded gets the direct bytes: identical to the object path, batch by batch',
-  async (t) => {
-    const file = logFile(t);
-    const objectBodies: Buffer[] = [];
-    const objectSink: SpanSink = {
-      async export(spans: ReadableSpan[]) {
-        objectBodies.push(Buffer.from(encodeTraceRequest(spans)));
-        return { ok: true };
-      },
-      async shutdown() {},
-    };
-    const directBodies: Buffer[] = [];
-    const counts: number[] = [];
-    let objectCalls = 0;
-    const directSink: SpanSink = {
-      async export() {
-        objectCalls++;
-        return { ok: true };
-      },
-      async exportEncoded(body, spanCount) {
-        directBodies.push(Buffer.from(body));
-        counts.push(spanCount);
-        return { ok: true };
-      },
-      async shutdown() {},
-    };
-    const a = await run(file, objectSink);
-    const b = await run(file, directSink);
-    t.equal(objectCalls, 0, 'export(spans) is not used when exportEncoded exists');
-    t.ok(directBodies.length >= 4, 'several batches');
-    t.equal(directBodies.length, objectBodies.length);
-    for (let i = 0; i < directBodies.length; i++)
-      t.ok(directBodies[i].equals(objectBodies[i]), `batch ${i}: same bytes (${directBodies[i].length} B)`);
-    t.same(b.metrics.counts, a.metrics.counts, 'same line, span and bad-line counts');
-    t.equal(
-      counts.reduce((x, y) => x + y, 0),
-      b.metrics.counts.spans,
-    );
-    t.ok(b.metrics.counts.spans > 500);
-    t.equal(b.metrics.counts.badLines['no-timestamp'], 1, 'the line without time');
-    t.equal(b.metrics.counts.badLines['format-mismatch'], 1, 'the error-log line');
-  },
-);
+const SHAPES: [string, LogShape][] = [
+  ['plain', {}],
+  ['CRI-wrapped', { cri: true }],
+  ['with a non-ASCII line', { nonAscii: true }],
+];
+
+for (const [shapeName, shape] of SHAPES)
+  t.test(
+    `a sink with exportEncoded gets the direct bytes: identical to the object path, batch by batch (${shapeName})`,
+    async (t) => {
+      const file = logFile(t, shape);
+      const objectBodies: Buffer[] = [];
+      const objectSink: SpanSink = {
+        async export(spans: ReadableSpan[]) {
+          objectBodies.push(Buffer.from(encodeTraceRequest(spans)));
+          return { ok: true };
+        },
+        async shutdown() {},
+      };
+      const directBodies: Buffer[] = [];
+      const counts: number[] = [];
+      let objectCalls = 0;
+      const directSink: SpanSink = {
+        async export() {
+          objectCalls++;
+          return { ok: true };
+        },
+        async exportEncoded(body, spanCount) {
+          directBodies.push(Buffer.from(body));
+          counts.push(spanCount);
+          return { ok: true };
+        },
+        async shutdown() {},
+      };
+      const a = await run(file, objectSink, shape);
+      const b = await run(file, directSink, shape);
+      t.equal(objectCalls, 0, 'export(spans) is not used when exportEncoded exists');
+      t.ok(directBodies.length >= 4, 'several batches');
+      t.equal(directBodies.length, objectBodies.length);
+      for (let i = 0; i < directBodies.length; i++)
+        t.ok(directBodies[i].equals(objectBodies[i]), `batch ${i}: same bytes (${directBodies[i].length} B)`);
+      t.same(b.metrics.counts, a.metrics.counts, 'same line, span and bad-line counts');
+      t.equal(
+        counts.reduce((x, y) => x + y, 0),
+        b.metrics.counts.spans,
+      );
+      t.ok(b.metrics.counts.spans > 500);
+      t.equal(b.metrics.counts.badLines['no-timestamp'], 1, 'the line without time');
+      t.equal(b.metrics.counts.badLines['format-mismatch'], 1, 'the error-log line');
+    },
+  );
 
 t.test('a failed encoded export is retried with the same bytes, and counted once', async (t) => {
   const file = logFile(t);

@@ -107,12 +107,22 @@ function randomRequestId(): unknown {
 t.test('ingressSpanIdBytes writes the bytes of ingressSpanIds, for thousands of random ids', async (t) => {
   const out = new Uint8Array(256);
   let checked = 0;
+  let fromBytes = 0;
   for (let n = 0; n < 5000; n++) {
     const raw = randomRequestId();
     const attempts = [0, 1, 2, 3, 5, -1, 1.5][n % 7];
     const offset = n % 3;
+    // First with the id's characters as bytes inside a longer buffer (a log line), as the bridge
+    // passes them: those are read instead of the string, and must give the same ids.
+    const ascii = typeof raw === 'string' && Buffer.byteLength(raw) === raw.length;
+    const line = Buffer.from(`10.0.0.1 - "GET /" ${raw} 200`, 'latin1');
+    const textOut = new Uint8Array(256).fill(0xee);
+    const textOk = ascii ? ingressSpanIdBytes(raw, attempts, textOut, offset, line, 19) : false;
     out.fill(0xee);
     const ok = ingressSpanIdBytes(raw, attempts, out, offset);
+    if (ascii && (textOk !== ok || !Buffer.from(textOut).equals(Buffer.from(out))))
+      t.fail(`ids of ${JSON.stringify(raw)} read from bytes differ`);
+    else if (ascii) fromBytes++;
     const hex = ingressSpanIds(raw, attempts);
     if (hex === undefined) {
       if (ok || out.some((b) => b !== 0xee)) t.fail(`wrote ids for ${JSON.stringify(raw)}`);
@@ -127,6 +137,7 @@ t.test('ingressSpanIdBytes writes the bytes of ingressSpanIds, for thousands of 
     else checked++;
   }
   t.ok(checked > 2500, `${checked} ids compared`);
+  t.ok(fromBytes > 2500, `${fromBytes} ids also read from bytes`);
 });
 
 t.test('ingressSpanIdBytes: zero ids and digests, and an out without room', async (t) => {

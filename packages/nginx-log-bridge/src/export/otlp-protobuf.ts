@@ -15,6 +15,7 @@ import {
   build,
   IDS_TRACE,
   type LineSource,
+  type LineText,
   SCOPE,
   type SpanOut,
   type ToSpansOptions,
@@ -753,17 +754,81 @@ export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
   return w.buf.subarray(0, w.pos);
 }
 
+/** The encoder state of an attribute name, made on first use. */
+function entryOf(key: AttributeKey): KeyEntry {
+  let entry = key.encoderEntry as KeyEntry | undefined;
+  if (entry === undefined) {
+    entry = newKeyEntry(key.name);
+    key.encoderEntry = entry;
+  }
+  return entry;
+}
+
 /** Writes each attribute set on it as a span's KeyValue (field 9) straight into the request. */
 class AttributeWriter implements AttributeSink {
+  /** The bytes of the line being written (see LineText), or undefined. */
+  lineBytes: Uint8Array | undefined = undefined;
+
   constructor(private readonly w: Writer) {}
 
   set(key: AttributeKey, value: AttributeValue): void {
-    let entry = key.encoderEntry as KeyEntry | undefined;
-    if (entry === undefined) {
-      entry = newKeyEntry(key.name);
-      key.encoderEntry = entry;
+    keyValueOf(this.w, 9, key.name, entryOf(key), value);
+  }
+
+  /**
+   * The same bytes as {@link set} writes for a short string, its characters copied from the line's
+   * ASCII bytes (no pass over the string, no value cache: these values change line by line).
+   */
+  setText(key: AttributeKey, value: string, at: number): void {
+    const bytes = this.lineBytes;
+    const n = value.length;
+    if (at < 0 || bytes === undefined || n >= 100) {
+      this.set(key, value);
+      return;
     }
-    keyValueOf(this.w, 9, key.name, entry, value);
+    const k = entryOf(key).key;
+    const w = this.w;
+    w.ensure(k.length + n + 8);
+    const buf = w.buf;
+    let pos = w.pos;
+    buf[pos++] = 0x4a; // field 9, length-delimited
+    pos = putVarint(buf, pos, k.length + 4 + n);
+    for (let i = 0; i < k.length; i++) buf[pos++] = k[i];
+    buf[pos++] = 0x12; // value: AnyValue
+    buf[pos++] = n + 2;
+    buf[pos++] = 0x0a; // string_value
+    buf[pos++] = n;
+    for (let i = at; i < at + n; i++) buf[pos++] = bytes[i];
+    w.pos = pos;
+  }
+
+  /** {@link setText} of a header attribute (`[value]`), as {@link set} writes it. */
+  setHeaderText(key: AttributeKey, value: string, at: number): void {
+    const bytes = this.lineBytes;
+    const n = value.length;
+    if (at < 0 || bytes === undefined || n >= 100) {
+      this.set(key, [value]);
+      return;
+    }
+    const k = entryOf(key).key;
+    const w = this.w;
+    w.ensure(k.length + n + 12);
+    const buf = w.buf;
+    let pos = w.pos;
+    // KeyValue { key, value: AnyValue { array_value: ArrayValue { values: AnyValue { string_value } } } }
+    buf[pos++] = 0x4a;
+    pos = putVarint(buf, pos, k.length + 8 + n);
+    for (let i = 0; i < k.length; i++) buf[pos++] = k[i];
+    buf[pos++] = 0x12;
+    buf[pos++] = n + 6;
+    buf[pos++] = 0x2a;
+    buf[pos++] = n + 4;
+    buf[pos++] = 0x0a;
+    buf[pos++] = n + 2;
+    buf[pos++] = 0x0a;
+    buf[pos++] = n;
+    for (let i = at; i < at + n; i++) buf[pos++] = bytes[i];
+    w.pos = pos;
   }
 
   /** A shared group: its bytes are copied, encoded the first time from its entries. */
@@ -810,12 +875,14 @@ export class DirectTraceEncoder implements SpanOut {
   /**
    * Writes the spans of one parsed line (those `toSpans(record, { ...options, source })` returns);
    * returns how many (0: no usable time, or the line could not be turned into spans). Never throws.
+   * With `text` (the line's ASCII bytes and where its values are), values are copied from the bytes.
    */
-  line(record: LogRecord, options: ToSpansOptions, source: LineSource | undefined): number {
+  line(record: LogRecord, options: ToSpansOptions, source: LineSource | undefined, text?: LineText): number {
     this.lineStart = this.w.pos;
     this.lineCount = this.count;
+    this.sink.lineBytes = text?.bytes;
     try {
-      return build(record, options, source, this);
+      return build(record, options, source, this, text);
     } catch {
       // as toSpans: a line that fails gives no spans at all
       this.w.pos = this.lineStart;

@@ -6,7 +6,8 @@ export type ContainerFormat = 'auto' | 'cri' | 'docker' | 'none';
 
 /** What one physical line turned out to be. */
 export type UnwrapResult =
-  | { readonly kind: 'line'; readonly text: string }
+  /** `at`: where `text` starts in the physical line, when it is one piece of it (not joined or decoded). */
+  | { readonly kind: 'line'; readonly text: string; readonly at?: number }
   /** A partial (CRI `P` / Docker without newline) piece; the rest follows. */
   | { readonly kind: 'partial' }
   /** A container's stderr (nginx's error log), not an access-log line. */
@@ -56,7 +57,12 @@ export function createUnwrapper(format: ContainerFormat = 'auto'): Unwrapper {
     const m = CRI.exec(line);
     if (m === null) return BAD;
     const tags = m[3].split(':');
-    return piece(m[2], m[4] ?? '', !tags.includes('P'));
+    const text = m[4] ?? '';
+    const last = !tags.includes('P');
+    // A whole line on its own: its text is the end of the physical line.
+    if (last && m[2] === 'stdout' && partial.stdout === undefined)
+      return { kind: 'line', text, at: line.length - text.length };
+    return piece(m[2], text, last);
   }
 
   function docker(line: string): UnwrapResult {
@@ -81,7 +87,7 @@ export function createUnwrapper(format: ContainerFormat = 'auto'): Unwrapper {
     unwrap(line: string): UnwrapResult {
       switch (format) {
         case 'none':
-          return { kind: 'line', text: line };
+          return { kind: 'line', text: line, at: 0 };
         case 'cri':
           return cri(line);
         case 'docker':
@@ -92,7 +98,7 @@ export function createUnwrapper(format: ContainerFormat = 'auto'): Unwrapper {
             const r = cri(line);
             if (r !== BAD) return r;
           }
-          return { kind: 'line', text: line };
+          return { kind: 'line', text: line, at: 0 };
       }
     },
   };

@@ -6,6 +6,7 @@ import {
   type LogRecord,
   MAX_LINE_LENGTH,
   type ParseResult,
+  type ValuePositions,
 } from './types.js';
 
 type Token = { kind: 'literal'; text: string } | { kind: 'variable'; name: string };
@@ -161,13 +162,19 @@ export function compileLogFormat(format: string): LineParser {
   }
   const tokens = tokenize(unquoteConfigText(format));
   const names: string[] = [];
+  // The length of the literal text before each variable (after the previous one).
+  const gaps: number[] = [];
+  let gap = 0;
   let source = '^';
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t.kind === 'literal') {
       source += escapeRegex(t.text);
+      gap += t.text.length;
       continue;
     }
+    gaps.push(gap);
+    gap = 0;
     const prev = tokens[i - 1];
     const next = tokens[i + 1];
     const before = prev?.kind === 'literal' ? prev.text : '';
@@ -187,6 +194,8 @@ export function compileLogFormat(format: string): LineParser {
   }
   const makeRecord = recordFactory(names);
   const mismatch: ParseResult = { ok: false, reason: 'format-mismatch' };
+  const positions: ValuePositions = { variables: names, offsets: new Int32Array(names.length) };
+  const gapBefore = Int32Array.from(gaps);
   return {
     variables: names,
     parse(line: string): ParseResult {
@@ -195,7 +204,16 @@ export function compileLogFormat(format: string): LineParser {
       const m = regex.exec(line);
       if (m === null) return mismatch;
       // Most lines have no `\xHH` escape at all: one search per line instead of one per field.
-      return { ok: true, record: makeRecord(m, line.includes('\\x') ? unescapeNginx : asIs) };
+      if (line.includes('\\x')) return { ok: true, record: makeRecord(m, unescapeNginx) };
+      // The captures follow each other with the format's literal text between them.
+      const offsets = positions.offsets;
+      let at = 0;
+      for (let i = 0; i < offsets.length; i++) {
+        at += gapBefore[i];
+        offsets[i] = at;
+        at += m[i + 1].length;
+      }
+      return { ok: true, record: makeRecord(m, asIs), positions };
     },
   };
 }

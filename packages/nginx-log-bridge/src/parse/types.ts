@@ -19,9 +19,22 @@ export type BadLineReason =
   | 'invalid-wrapper'
   | 'no-timestamp';
 
+/**
+ * Where a parsed line's values sit in the line: the character offset of each logged variable's
+ * value, by its index in `variables`. A compiled `log_format` gives it for lines whose values are
+ * the logged text as it is (no `\xHH` escape decoded), so an encoder can copy a value from the
+ * line's bytes. One object per parser, overwritten by its next parse.
+ */
+export interface ValuePositions {
+  /** The format's variables in order (a variable logged twice appears twice). */
+  readonly variables: readonly string[];
+  /** `offsets[i]`: where the value of `variables[i]` starts in the line. */
+  readonly offsets: Int32Array;
+}
+
 /** The result of parsing one line; parsers never throw. */
 export type ParseResult =
-  | { readonly ok: true; readonly record: LogRecord }
+  | { readonly ok: true; readonly record: LogRecord; readonly positions?: ValuePositions }
   | { readonly ok: false; readonly reason: BadLineReason };
 
 /** A compiled parser for one log format. */

@@ -20,6 +20,14 @@ export class AttributeList {
     this.entries.push(key.name, value);
   }
 
+  setText(key: AttributeKey, value: string, _at: number): void {
+    this.entries.push(key.name, value);
+  }
+
+  setHeaderText(key: AttributeKey, value: string, _at: number): void {
+    this.entries.push(key.name, [value]);
+  }
+
   group(group: AttributeGroup): void {
     const e = group.entries;
     for (let i = 0; i < e.length; i++) this.entries.push(e[i]);

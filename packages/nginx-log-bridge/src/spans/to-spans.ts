@@ -12,7 +12,7 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { kRecordVariables, type LogRecord } from '../parse/types.js';
+import { kRecordVariables, type LogRecord, type ValuePositions } from '../parse/types.js';
 import { type AttributeGroup, AttributeGroupCache } from './attribute-group.js';
 import { AttributeKey } from './attribute-key.js';
 import { AttributeList, kAttributeList } from './attribute-list.js';
@@ -51,14 +51,22 @@ const KNOWN_METHODS = new Map(
 );
 
 const internTable = new Map<string, string>();
+// The value interned last: consecutive lines mostly name the same upstream, and comparing with it
+// costs less than hashing the line's fresh substring for the table.
+let lastInterned = '';
 
 /** One string object per distinct low-cardinality value (upstream names), bounded. */
 function interned(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
+  if (value === lastInterned) return lastInterned;
   const known = internTable.get(value);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    lastInterned = known;
+    return known;
+  }
   if (internTable.size >= 1024) internTable.clear();
   internTable.set(value, value);
+  lastInterned = value;
   return value;
 }
 
@@ -425,7 +433,63 @@ export function hexOf(bytes: Uint8Array, at: number, n: number): string {
 /** Where a span's attributes go, one `set` per attribute or `group` per shared run, in order. */
 export interface AttributeSink {
   set(key: AttributeKey, value: AttributeValue): void;
+  /**
+   * A string attribute whose text also sits in the line's bytes from `at` (-1: not known), see
+   * {@link LineText}: the direct encoder copies those bytes.
+   */
+  setText(key: AttributeKey, value: string, at: number): void;
+  /** {@link setText} of a header attribute: the value is `[value]`. */
+  setHeaderText(key: AttributeKey, value: string, at: number): void;
   group(group: AttributeGroup): void;
+}
+
+/**
+ * The bytes a parsed line came from, when they are ASCII and its values are the logged text as it
+ * is: `bytes` from `start` are the line's characters, `positions` where each value starts in it.
+ * Reused line after line by the bridge.
+ */
+export interface LineText {
+  bytes: Uint8Array;
+  start: number;
+  positions: ValuePositions;
+}
+
+/** The index in a format's variables of each value {@link build} may copy from the line's bytes (-1: not logged). */
+interface TextSlots {
+  readonly request: number;
+  readonly userAgent: number;
+  readonly remoteAddr: number;
+  readonly realIp: number;
+  readonly reqId: number;
+  readonly requestId: number;
+  readonly xRequestId: number;
+}
+
+let lastSlotVariables: readonly string[] | undefined;
+let lastSlots: TextSlots | undefined;
+
+function slotsOf(variables: readonly string[]): TextSlots {
+  if (variables === lastSlotVariables && lastSlots !== undefined) return lastSlots;
+  // A variable logged twice keeps its last value (as the record does).
+  const slot = (name: string) => variables.lastIndexOf(name);
+  lastSlots = {
+    request: slot('request'),
+    userAgent: slot('http_user_agent'),
+    remoteAddr: slot('remote_addr'),
+    realIp: slot('the_real_ip'),
+    reqId: slot('req_id'),
+    requestId: slot('request_id'),
+    xRequestId: slot('http_x_request_id'),
+  };
+  lastSlotVariables = variables;
+  return lastSlots;
+}
+
+/** Where the value in `slot` starts in the line's bytes, or -1. */
+function textAt(text: LineText | undefined, slots: TextSlots | undefined, slot: number): number {
+  return text === undefined || slots === undefined || slot < 0
+    ? -1
+    : text.start + text.positions.offsets[slot];
 }
 
 /**
@@ -653,6 +717,7 @@ export function build(
   options: ToSpansOptions,
   source: LineSource | undefined,
   out: SpanOut,
+  text?: LineText,
 ): number {
   // Timing.
   let endMs = parseSeconds(record.msec) * 1000;
@@ -671,16 +736,21 @@ export function build(
   let method = present(record.request_method);
   let target = present(record.request_uri);
   let protocol = present(record.server_protocol);
+  const slots = text === undefined ? undefined : slotsOf(text.positions.variables);
+  // Where the request target starts in the line's bytes, when it was cut from `$request`.
+  let targetAt = -1;
   const request = record.request;
   if (request !== undefined && request !== '' && request !== '-') {
     const a = request.indexOf(' ');
     const b = lastSpace(request);
     if (a > 0) {
       method ??= request.slice(0, a);
-      if (b > a) {
-        target ??= request.slice(a + 1, b);
-        protocol ??= request.slice(b + 1);
-      } else target ??= request.slice(a + 1);
+      if (target === undefined) {
+        target = b > a ? request.slice(a + 1, b) : request.slice(a + 1);
+        const requestAt = textAt(text, slots, slots?.request ?? -1);
+        if (requestAt >= 0) targetAt = requestAt + a + 1;
+      }
+      if (b > a) protocol ??= request.slice(b + 1);
     }
   }
   let host = present(record.host);
@@ -701,7 +771,17 @@ export function build(
   const name = upstreamName === undefined ? namePrefix : spanName(namePrefix, upstreamName);
 
   const status = int(record.status);
-  const requestId = present(record.req_id) ?? present(record.request_id) ?? present(record.http_x_request_id);
+  let requestId = present(record.req_id);
+  let requestIdSlot = slots?.reqId ?? -1;
+  if (requestId === undefined) {
+    requestId = present(record.request_id);
+    requestIdSlot = slots?.requestId ?? -1;
+  }
+  if (requestId === undefined) {
+    requestId = present(record.http_x_request_id);
+    requestIdSlot = slots?.xRequestId ?? -1;
+  }
+  const requestIdAt = requestId === undefined ? -1 : textAt(text, slots, requestIdSlot);
 
   // Attempts.
   const addrText = present(record.upstream_addr);
@@ -714,8 +794,11 @@ export function build(
   const otelSpan = validSpanId(record.otel_span_id) ?? validSpanId(record.opentelemetry_span_id);
   if (lineIds.length < IDS_ATTEMPTS + 8 * attempts) lineIds = new Uint8Array(IDS_ATTEMPTS + 8 * attempts);
   const ids = lineIds;
-  if (!ingressSpanIdBytes(requestId ?? seedFor(record, source), attempts, ids, IDS_TRACE))
-    throw new Error('no usable request id'); // (an over-long one): the line gives no spans
+  const idOk =
+    requestId !== undefined
+      ? ingressSpanIdBytes(requestId, attempts, ids, IDS_TRACE, text?.bytes, requestIdAt)
+      : ingressSpanIdBytes(seedFor(record, source), attempts, ids, IDS_TRACE);
+  if (!idOk) throw new Error('no usable request id'); // (an over-long one): the line gives no spans
   let serverParent = -1;
   let traceFlags = 1;
   let propagated: string | undefined;
@@ -796,25 +879,34 @@ export function build(
   if (target !== undefined) {
     const q = target.indexOf('?');
     urlPath = q < 0 ? target : target.slice(0, q);
-    attrs.set(K_URL_PATH, urlPath);
-    if (q >= 0) attrs.set(K_URL_QUERY, target.slice(q + 1));
+    attrs.setText(K_URL_PATH, urlPath, targetAt);
+    if (q >= 0) attrs.setText(K_URL_QUERY, target.slice(q + 1), targetAt < 0 ? -1 : targetAt + q + 1);
   }
   const bodySize = int(record.body_bytes_sent);
   if (bodySize !== undefined) attrs.set(K_RESPONSE_BODY_SIZE, bodySize);
   const requestSize = int(record.request_length);
   if (requestSize !== undefined) attrs.set(K_REQUEST_SIZE, requestSize);
-  const client = present(record.the_real_ip) ?? present(record.remote_addr);
+  let client = present(record.the_real_ip);
+  let clientSlot = slots?.realIp ?? -1;
+  if (client === undefined) {
+    client = present(record.remote_addr);
+    clientSlot = slots?.remoteAddr ?? -1;
+  }
   if (client !== undefined) {
     const comma = client.indexOf(',');
-    attrs.set(K_CLIENT_ADDRESS, comma < 0 ? client : client.slice(0, comma));
+    attrs.setText(
+      K_CLIENT_ADDRESS,
+      comma < 0 ? client : client.slice(0, comma),
+      textAt(text, slots, clientSlot),
+    );
   }
   const remoteUser = present(record.remote_user);
   if (remoteUser !== undefined) attrs.set(K_ENDUSER_ID, remoteUser);
   const ua = present(record.http_user_agent);
-  if (ua !== undefined) attrs.set(K_USER_AGENT, ua);
+  if (ua !== undefined) attrs.setText(K_USER_AGENT, ua, textAt(text, slots, slots?.userAgent ?? -1));
   const referer = present(record.http_referer);
   if (referer !== undefined) attrs.set(K_REFERER, [referer]);
-  if (requestId !== undefined) attrs.set(K_REQUEST_ID, [requestId]);
+  if (requestId !== undefined) attrs.setHeaderText(K_REQUEST_ID, requestId, requestIdAt);
   const subject = present(record.ssl_client_s_dn);
   if (subject !== undefined) attrs.set(K_TLS_SUBJECT, subject);
   const issuer = present(record.ssl_client_i_dn);
@@ -839,7 +931,7 @@ export function build(
   const connects = listOf(record.upstream_connect_time);
   const headers = listOf(record.upstream_header_time);
   const lengths = listOf(record.upstream_response_length);
-  const groupOf = groups(addrText!);
+  const groupOf = typeof addrs === 'string' ? NO_GROUPS : groups(addrText!);
   let cursor = startMs;
   for (let i = 0; i < attempts; i++) {
     const seconds = parseSeconds(itemOf(times, i));
@@ -873,7 +965,7 @@ export function build(
       attemptGroups.find() ??
         attemptGroups.add(attemptGroup(addr, i, method, knownMethod, upstreamName, group, st)),
     );
-    if (urlPath !== undefined) a.set(K_URL_PATH, urlPath);
+    if (urlPath !== undefined) a.setText(K_URL_PATH, urlPath, targetAt);
     const len = int(itemOf(lengths, i));
     if (len !== undefined) a.set(K_RESPONSE_BODY_SIZE, len);
     const connect = parseSeconds(itemOf(connects, i));

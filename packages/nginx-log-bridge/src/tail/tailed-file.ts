@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 
@@ -8,6 +9,11 @@ const FINGERPRINT_BYTES = 1024;
 export interface LineChunk {
   lines: string[];
   ends: number[];
+  /**
+   * When every byte of the lines is ASCII: the bytes they were decoded from (valid until the next
+   * read) and where each line starts in them, so values can be copied from the bytes.
+   */
+  ascii?: { readonly bytes: Uint8Array; readonly starts: number[] };
   /** Lines longer than the read buffer that were skipped. */
   tooLong: number;
 }
@@ -83,6 +89,7 @@ export class TailedFile {
       const buf = this.buffer;
       const lines: string[] = [];
       const ends: number[] = [];
+      const starts: number[] = [];
       let tooLong = 0;
       let start = 0;
       if (this.skipping) {
@@ -97,11 +104,13 @@ export class TailedFile {
       }
       for (let nl = buf.indexOf(10, start); nl >= 0 && nl < bytesRead; nl = buf.indexOf(10, start)) {
         const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+        starts.push(start);
         lines.push(buf.toString('utf8', start, end));
         ends.push(this.offset + nl + 1);
         start = nl + 1;
       }
       if (final && start < bytesRead && bytesRead < CHUNK_BYTES) {
+        starts.push(start);
         lines.push(buf.toString('utf8', start, bytesRead));
         ends.push(this.offset + bytesRead);
         start = bytesRead;
@@ -112,7 +121,10 @@ export class TailedFile {
         this.offset += bytesRead;
         continue;
       }
+      const first = starts.length > 0 ? starts[0] : start;
       this.offset += start;
+      // One vectorised check per chunk (the usual access log is ASCII).
+      if (isAscii(buf.subarray(first, start))) return { lines, ends, tooLong, ascii: { bytes: buf, starts } };
       return { lines, ends, tooLong };
     }
   }

@@ -2,42 +2,72 @@ import t, { type Test } from 'tap';
 import { benchLine } from '../../bench/lines.js';
 import { DirectTraceEncoder, encodeTraceRequest } from '../../src/export/otlp-protobuf.js';
 import { type ParserOptions, parseLine } from '../../src/parse/parse-line.js';
-import type { LogRecord } from '../../src/parse/types.js';
-import { type LineSource, type ToSpansOptions, toSpans } from '../../src/spans/to-spans.js';
+import type { LogRecord, ParseResult } from '../../src/parse/types.js';
+import { type LineSource, type LineText, type ToSpansOptions, toSpans } from '../../src/spans/to-spans.js';
 import { fixtureLines } from '../helpers/fixtures.js';
 
 interface Line {
   record: LogRecord;
   source: LineSource | undefined;
+  /** The line's bytes and value positions, as the bridge passes them for an ASCII line. */
+  text?: LineText;
 }
 
-function parsed(lines: string[], options: ParserOptions, withSource: boolean): Line[] {
+/**
+ * The line's bytes for the direct encoder (as the bridge gives them: inside a larger buffer, after
+ * `prefix`, such as a CRI wrapper); undefined where the bridge gives none (no positions, not ASCII).
+ */
+function textOf(line: string, r: ParseResult, prefix = ''): LineText | undefined {
+  if (!r.ok || r.positions === undefined) return undefined;
+  const bytes = Buffer.from(`${prefix}${line}\n`, 'utf8');
+  if (bytes.length !== prefix.length + line.length + 1) return undefined; // not ASCII
+  // the parser reuses its positions for the next line: keep a copy
+  const positions = { variables: r.positions.variables, offsets: Int32Array.from(r.positions.offsets) };
+  return { bytes, start: prefix.length, positions };
+}
+
+function parsed(lines: string[], options: ParserOptions, withSource: boolean, prefix = ''): Line[] {
   const out: Line[] = [];
   let offset = 0;
   for (const l of lines) {
     offset += l.length + 1;
     const r = parseLine(l, options);
     if (r.ok)
-      out.push({ record: r.record, source: withSource ? { id: '2049:1234:abcd', offset } : undefined });
+      out.push({
+        record: r.record,
+        source: withSource ? { id: '2049:1234:abcd', offset } : undefined,
+        text: textOf(l, r, prefix),
+      });
   }
   return out;
 }
 
-/** The object path (toSpans + encodeTraceRequest) and the direct path, over one batch. */
+/**
+ * The object path (toSpans + encodeTraceRequest), the direct path, and the direct path copying
+ * values from the lines' bytes (`fromText`; the direct path again for lines without them), over
+ * one batch.
+ */
 function both(
   t: Test,
   lines: Line[],
   options: ToSpansOptions = {},
-): { objects: Buffer; direct: Buffer; spans: number } {
+): { objects: Buffer; direct: Buffer; fromText: Buffer; spans: number } {
   const spans = lines.flatMap((l) => toSpans(l.record, { ...options, source: l.source }));
   const encoder = new DirectTraceEncoder();
+  const textEncoder = new DirectTraceEncoder();
   let count = 0;
-  for (const l of lines) count += encoder.line(l.record, options, l.source);
+  let textCount = 0;
+  for (const l of lines) {
+    count += encoder.line(l.record, options, l.source);
+    textCount += textEncoder.line(l.record, options, l.source, l.text);
+  }
   t.equal(count, spans.length, 'direct path reports the same span count');
+  t.equal(textCount, spans.length, "so does the direct path with the lines' bytes");
   t.equal(encoder.count, spans.length);
   return {
     objects: Buffer.from(encodeTraceRequest(spans)),
     direct: Buffer.from(encoder.finish()),
+    fromText: Buffer.from(textEncoder.finish()),
     spans: spans.length,
   };
 }
@@ -60,6 +90,10 @@ t.test('byte-identical to the object path for every fixture line, alone and as o
         const r = both(t, [line]);
         t.ok(r.spans > 0, `${name}:${i} makes spans`);
         t.ok(r.direct.equals(r.objects), `${name}:${i} (source: ${withSource}) same bytes`);
+        t.ok(
+          r.fromText.equals(r.objects),
+          `${name}:${i} (source: ${withSource}) same bytes from the line's bytes`,
+        );
         lines++;
       }
       const batch = both(t, all, {
@@ -67,6 +101,7 @@ t.test('byte-identical to the object path for every fixture line, alone and as o
         resourceAttributes: { 'k8s.pod.name': 'ingress-0' },
       });
       t.ok(batch.direct.equals(batch.objects), `${name} as one batch, custom resource: same bytes`);
+      t.ok(batch.fromText.equals(batch.objects), `${name} as one batch, from the lines' bytes: same bytes`);
     }
   }
   t.ok(lines >= 20);
@@ -81,7 +116,62 @@ t.test('byte-identical for the generated benchmark lines, in 1000-line batches',
     const r = both(t, all.slice(from, from + 1000));
     t.equal(r.spans, 2000 + 20, 'SERVER + CLIENT per line, a second attempt on every 50th');
     t.ok(r.direct.equals(r.objects), `lines ${from}..${from + 999}: same bytes (${r.direct.length} B)`);
+    t.ok(r.fromText.equals(r.objects), `lines ${from}..${from + 999}: same bytes from the lines' bytes`);
   }
+  t.ok(
+    all.every((l) => l.text !== undefined),
+    'every benchmark line had its bytes (the path measured)',
+  );
+});
+
+t.test('values copied from the line bytes: wrapped lines, unusual ids and long values', async (t) => {
+  const [base] = fixtureLines('ingress-nginx-upstreaminfo.log');
+  const withId = (id: string) => base.replace(/ [0-9a-f]{32}$/, ` ${id}`);
+  t.not(withId('X'), base, 'the fixture line ends with its request id');
+  const texts = [
+    base,
+    withId('0AF7651916CD43DD8448EB211C80319C'), // uppercase: normalised, not read from the bytes
+    withId('00000000000000000000000000000000'), // all zero: hashed
+    withId('0af7651916cd43dd8448eb211c8031'), // 30 digits
+    withId('custom-request-id-from-the-client'),
+    withId(`r${'e'.repeat(130)}`), // a header value of 100+ characters
+    base.replace(/"[^"]*" (\d+ \d+\.\d+ \[)/, `"${'Mozilla/5.0 '.repeat(12)}" $1`), // 100+ character user agent
+    base.replace(/"GET [^ ]+/, '"GET /a/very/long/path'.padEnd(140, 'x')),
+  ];
+  t.ok(
+    texts.every((l) => parseLine(l, { format: 'ingress-nginx' }).ok),
+    'every variant parses',
+  );
+  for (const prefix of ['', '2024-05-01T10:00:00.123456789Z stdout F ']) {
+    const lines = parsed(texts, { format: 'ingress-nginx' }, true, prefix);
+    t.equal(lines.length, texts.length);
+    t.ok(lines.every((l) => l.text !== undefined));
+    for (const [i, line] of lines.entries()) {
+      const r = both(t, [line]);
+      t.ok(r.fromText.equals(r.objects), `variant ${i} after ${JSON.stringify(prefix)}: same bytes`);
+    }
+    const batch = both(t, lines);
+    t.ok(batch.fromText.equals(batch.objects), 'all variants as one batch: same bytes');
+  }
+});
+
+t.test('lines whose values are not the logged text get no positions', async (t) => {
+  const [base] = fixtureLines('ingress-nginx-upstreaminfo.log');
+  const escaped = base.replace(/"GET [^ ]+/, '"GET /caf\\xC3\\xA9');
+  const r = parseLine(escaped, { format: 'ingress-nginx' });
+  t.ok(r.ok && r.record.request.startsWith('GET /café'), 'the escape is decoded');
+  t.ok(r.ok && r.positions === undefined, 'so the values are not where the line has them');
+  const plain = parseLine(base, { format: 'ingress-nginx' });
+  t.ok(plain.ok && plain.positions !== undefined);
+  if (!plain.ok || plain.positions === undefined) return;
+  const { variables, offsets } = plain.positions;
+  t.equal(variables.length, offsets.length);
+  for (let i = 0; i < variables.length; i++) {
+    const value = plain.record[variables[i]];
+    t.equal(base.slice(offsets[i], offsets[i] + value.length), value, `${variables[i]} is at its offset`);
+  }
+  const json = parseLine(fixtureLines('ingress-json-traceparent.log')[0], { format: 'json' });
+  t.ok(json.ok && json.positions === undefined, 'JSON lines carry no positions');
 });
 
 t.test(

@@ -175,6 +175,20 @@ function decodeHex32(id: string, out: Uint8Array, at: number): boolean {
   return any !== 0;
 }
 
+/** {@link decodeHex32} of 32 ASCII bytes of `text` from `at`. */
+function decodeHex32Bytes(text: Uint8Array, at: number, out: Uint8Array, outAt: number): boolean {
+  let any = 0;
+  for (let i = 0; i < 16; i++) {
+    const hi = HEX_DIGIT[text[at + 2 * i]];
+    const lo = HEX_DIGIT[text[at + 2 * i + 1]];
+    if (hi === undefined || lo === undefined || hi < 0 || lo < 0) return false;
+    const b = (hi << 4) | lo;
+    out[outAt + i] = b;
+    any |= b;
+  }
+  return any !== 0;
+}
+
 /** The first `n` bytes of sha256(text), an all-zero span id (n = 8) replaced by `…01`. */
 function writeDigest(text: string, n: number, out: Uint8Array, at: number): void {
   copyDigest(sha256Latin1(text), 0, n, out, at);
@@ -191,6 +205,46 @@ function copyDigest(d: string, from: number, n: number, out: Uint8Array, at: num
   if (any === 0 && n === 8) out[at + 7] = 1;
 }
 
+const INGRESS_PREFIX = 'crosstrace/ingress/';
+const LOWER_HEX = new TextEncoder().encode('0123456789abcdef');
+// `crosstrace/ingress/` + 32 hex digits, refilled per id: hashing bytes skips the string
+// concatenation and the UTF-8 conversion a string input costs.
+const ingressInput = new TextEncoder().encode(`${INGRESS_PREFIX}${'0'.repeat(32)}`);
+const hashBytes = oneShotLatin1 as
+  | ((algorithm: string, data: Uint8Array, encoding: 'binary') => string)
+  | undefined;
+
+/**
+ * The latin1 ingress digest of the 32-hex id whose 16 bytes were just written at `at` (the id
+ * itself, lowercase, as {@link decodeHex32} accepts it): its text is made again from the bytes.
+ */
+function ingressDigestOfHex(bytes: Uint8Array, at: number): string {
+  if (hashBytes === undefined) return sha256Latin1(`${INGRESS_PREFIX}${hexOfBytes(bytes, at)}`);
+  const input = ingressInput;
+  let p = INGRESS_PREFIX.length;
+  for (let i = at; i < at + 16; i++) {
+    const b = bytes[i];
+    input[p++] = LOWER_HEX[b >> 4];
+    input[p++] = LOWER_HEX[b & 15];
+  }
+  return hashBytes('sha256', input, 'binary');
+}
+
+/** {@link ingressDigestOfHex} of an id whose 32 lowercase hex digits are the bytes of `text` from `at`. */
+function ingressDigestOfText(text: Uint8Array, at: number): string {
+  const input = ingressInput;
+  const p = INGRESS_PREFIX.length;
+  for (let i = 0; i < 32; i++) input[p + i] = text[at + i];
+  if (hashBytes === undefined) return sha256Latin1(Buffer.from(input).toString('latin1'));
+  return hashBytes('sha256', input, 'binary');
+}
+
+function hexOfBytes(bytes: Uint8Array, at: number): string {
+  let s = '';
+  for (let i = at; i < at + 16; i++) s += bytes[i].toString(16).padStart(2, '0');
+  return s;
+}
+
 /**
  * {@link ingressSpanIds} as bytes, for encoders that write ids as bytes (OTLP protobuf): the same
  * ids, without hex strings. Writes from `offset` the trace id (16 bytes), the SERVER span id (8
@@ -203,6 +257,9 @@ function copyDigest(d: string, from: number, n: number, out: Uint8Array, at: num
  * @param attempts - how many upstream attempts the log line lists (0 when none)
  * @param out - where the ids go
  * @param offset - the first byte written (default 0)
+ * @param text - optional bytes holding `requestId`'s characters (ASCII) from `textAt`, such as the
+ *   log line it was read from: the usual 32-hex id is then read from them instead of the string
+ * @param textAt - where `requestId` starts in `text`
  * @example
  * const out = new Uint8Array(24 + 8);
  * ingressSpanIdBytes('fe1c2b9f0d6a4c8e9b7a6d5c4b3a2910', 1, out);
@@ -213,6 +270,8 @@ export function ingressSpanIdBytes(
   attempts: number,
   out: Uint8Array,
   offset = 0,
+  text?: Uint8Array,
+  textAt = -1,
 ): boolean {
   const count = Number.isInteger(attempts) && attempts > 0 ? attempts : 0;
   if (!(offset >= 0 && offset + 24 + 8 * count <= out.length)) {
@@ -221,7 +280,11 @@ export function ingressSpanIdBytes(
   if (typeof requestId !== 'string') return false;
   let id = requestId;
   // The usual `$req_id` is the trace id as it is: no normalising, one pass over its digits.
-  if (id.length !== 32 || !decodeHex32(id, out, offset)) {
+  const fromText = text !== undefined && textAt >= 0 && textAt + 32 <= text.length;
+  const hex =
+    id.length === 32 &&
+    (fromText ? decodeHex32Bytes(text, textAt, out, offset) : decodeHex32(id, out, offset));
+  if (!hex) {
     id = requestId.trim().toLowerCase();
     if (id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH) return false;
     let direct = false;
@@ -230,7 +293,11 @@ export function ingressSpanIdBytes(
     if (direct) writeHexTraceId(id, out, offset);
     else writeDigest(`crosstrace/trace/${id}`, 16, out, offset);
   }
-  const ingress = sha256Latin1(`crosstrace/ingress/${id}`);
+  const ingress = !hex
+    ? sha256Latin1(`${INGRESS_PREFIX}${id}`)
+    : fromText
+      ? ingressDigestOfText(text, textAt)
+      : ingressDigestOfHex(out, offset);
   copyDigest(ingress, 8, 8, out, offset + 16);
   for (let i = 0; i < count - 1; i++)
     writeDigest(`crosstrace/attempt/${i}/${id}`, 8, out, offset + 24 + 8 * i);
