@@ -780,34 +780,19 @@ class AttributeWriter implements AttributeSink {
    * ASCII bytes (no pass over the string, no value cache: these values change line by line).
    */
   setText(key: AttributeKey, value: string, at: number): void {
-    const bytes = this.lineBytes;
-    const n = value.length;
-    if (at < 0 || bytes === undefined || n >= 100) {
-      this.set(key, value);
-      return;
-    }
-    const k = entryOf(key).key;
-    const w = this.w;
-    w.ensure(k.length + n + 8);
-    const buf = w.buf;
-    let pos = w.pos;
-    buf[pos++] = 0x4a; // field 9, length-delimited
-    pos = putVarint(buf, pos, k.length + 4 + n);
-    for (let i = 0; i < k.length; i++) buf[pos++] = k[i];
-    buf[pos++] = 0x12; // value: AnyValue
-    buf[pos++] = n + 2;
-    buf[pos++] = 0x0a; // string_value
-    buf[pos++] = n;
-    for (let i = at; i < at + n; i++) buf[pos++] = bytes[i];
-    w.pos = pos;
+    this.text(key, value, at, false);
   }
 
   /** {@link setText} of a header attribute (`[value]`), as {@link set} writes it. */
   setHeaderText(key: AttributeKey, value: string, at: number): void {
+    this.text(key, value, at, true);
+  }
+
+  private text(key: AttributeKey, value: string, at: number, header: boolean): void {
     const bytes = this.lineBytes;
     const n = value.length;
     if (at < 0 || bytes === undefined || n >= 100) {
-      this.set(key, [value]);
+      this.set(key, header ? [value] : value);
       return;
     }
     const k = entryOf(key).key;
@@ -815,17 +800,19 @@ class AttributeWriter implements AttributeSink {
     w.ensure(k.length + n + 12);
     const buf = w.buf;
     let pos = w.pos;
-    // KeyValue { key, value: AnyValue { array_value: ArrayValue { values: AnyValue { string_value } } } }
-    buf[pos++] = 0x4a;
-    pos = putVarint(buf, pos, k.length + 8 + n);
+    buf[pos++] = 0x4a; // field 9, length-delimited
+    pos = putVarint(buf, pos, k.length + (header ? 8 : 4) + n);
     for (let i = 0; i < k.length; i++) buf[pos++] = k[i];
-    buf[pos++] = 0x12;
-    buf[pos++] = n + 6;
-    buf[pos++] = 0x2a;
-    buf[pos++] = n + 4;
-    buf[pos++] = 0x0a;
+    buf[pos++] = 0x12; // value: AnyValue
+    if (header) {
+      // AnyValue { array_value: ArrayValue { values: AnyValue { string_value } } }
+      buf[pos++] = n + 6;
+      buf[pos++] = 0x2a; // array_value
+      buf[pos++] = n + 4;
+      buf[pos++] = 0x0a; // values
+    }
     buf[pos++] = n + 2;
-    buf[pos++] = 0x0a;
+    buf[pos++] = 0x0a; // string_value
     buf[pos++] = n;
     for (let i = at; i < at + n; i++) buf[pos++] = bytes[i];
     w.pos = pos;

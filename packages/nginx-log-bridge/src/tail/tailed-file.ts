@@ -102,16 +102,20 @@ export class TailedFile {
         start = nl + 1;
         tooLong++;
       }
+      // One vectorised check of what was read (the usual access log is ASCII): ASCII lines are
+      // decoded as latin1 (a copy, the same string as UTF-8 gives) and their bytes offered to copy.
+      const ascii = isAscii(buf.subarray(start, bytesRead));
+      const encoding = ascii ? 'latin1' : 'utf8';
       for (let nl = buf.indexOf(10, start); nl >= 0 && nl < bytesRead; nl = buf.indexOf(10, start)) {
         const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
         starts.push(start);
-        lines.push(buf.toString('utf8', start, end));
+        lines.push(buf.toString(encoding, start, end));
         ends.push(this.offset + nl + 1);
         start = nl + 1;
       }
       if (final && start < bytesRead && bytesRead < CHUNK_BYTES) {
         starts.push(start);
-        lines.push(buf.toString('utf8', start, bytesRead));
+        lines.push(buf.toString(encoding, start, bytesRead));
         ends.push(this.offset + bytesRead);
         start = bytesRead;
       }
@@ -121,11 +125,8 @@ export class TailedFile {
         this.offset += bytesRead;
         continue;
       }
-      const first = starts.length > 0 ? starts[0] : start;
       this.offset += start;
-      // One vectorised check per chunk (the usual access log is ASCII).
-      if (isAscii(buf.subarray(first, start))) return { lines, ends, tooLong, ascii: { bytes: buf, starts } };
-      return { lines, ends, tooLong };
+      return ascii ? { lines, ends, tooLong, ascii: { bytes: buf, starts } } : { lines, ends, tooLong };
     }
   }
 
