@@ -144,6 +144,10 @@ export function requestState(req: object): RequestState | undefined {
     for (let s = socket[kSocketStates]; s !== undefined; s = s.nextOnSocket) {
       if (s.req === req) return s;
     }
+    // A request on a net.Socket has its state there or none (see storeRequestState): its own
+    // symbol property is not looked up, a read that misses the inline caches on every Express
+    // request (each has a hidden class of its own on Node 20).
+    if (socket instanceof Socket) return undefined;
   }
   return (req as StatefulRequest)[kState];
 }

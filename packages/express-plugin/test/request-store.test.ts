@@ -163,6 +163,15 @@ t.test('storeRequestState never throws and keeps the state reachable', async (t)
   t.equal(requestState(req)?.span, span, 'the state is stored');
   t.equal(Object.getOwnPropertyDescriptor(base, 'span')?.value, 'theirs', 'their prototype property is kept');
   t.equal((req as unknown as { span: unknown }).span, span, 'the request gets an own property instead');
+  // a socket that is no net.Socket (a hand-made or exotic one): the state is the request's own
+  const exotic = Object.create(IncomingMessage.prototype) as IncomingMessage;
+  Object.defineProperty(exotic, 'socket', { value: { remoteAddress: '10.0.0.9' } });
+  const exoticState = stateOf(exotic, span);
+  t.equal(storeRequestState(exotic, exoticState), false, 'not on the socket');
+  t.equal(requestState(exotic), exoticState, 'found on the request itself');
+  const onNetSocket = Object.create(IncomingMessage.prototype) as IncomingMessage;
+  Object.defineProperty(onNetSocket, 'socket', { value: new Socket() });
+  t.equal(requestState(onNetSocket), undefined, 'a request on a net.Socket with no state has none');
   span.end();
 });
 
