@@ -214,12 +214,18 @@ const hashBytes = oneShotLatin1 as
   | ((algorithm: string, data: Uint8Array, encoding: 'binary') => string)
   | undefined;
 
+/** The latin1 digest of {@link ingressInput} as filled by the caller. */
+function hashIngressInput(): string {
+  const input = ingressInput;
+  if (hashBytes === undefined) return sha256Latin1(Buffer.from(input).toString('latin1'));
+  return hashBytes('sha256', input, 'binary');
+}
+
 /**
  * The latin1 ingress digest of the 32-hex id whose 16 bytes were just written at `at` (the id
  * itself, lowercase, as {@link decodeHex32} accepts it): its text is made again from the bytes.
  */
 function ingressDigestOfHex(bytes: Uint8Array, at: number): string {
-  if (hashBytes === undefined) return sha256Latin1(`${INGRESS_PREFIX}${hexOfBytes(bytes, at)}`);
   const input = ingressInput;
   let p = INGRESS_PREFIX.length;
   for (let i = at; i < at + 16; i++) {
@@ -227,7 +233,7 @@ function ingressDigestOfHex(bytes: Uint8Array, at: number): string {
     input[p++] = LOWER_HEX[b >> 4];
     input[p++] = LOWER_HEX[b & 15];
   }
-  return hashBytes('sha256', input, 'binary');
+  return hashIngressInput();
 }
 
 /** {@link ingressDigestOfHex} of an id whose 32 lowercase hex digits are the bytes of `text` from `at`. */
@@ -235,14 +241,7 @@ function ingressDigestOfText(text: Uint8Array, at: number): string {
   const input = ingressInput;
   const p = INGRESS_PREFIX.length;
   for (let i = 0; i < 32; i++) input[p + i] = text[at + i];
-  if (hashBytes === undefined) return sha256Latin1(Buffer.from(input).toString('latin1'));
-  return hashBytes('sha256', input, 'binary');
-}
-
-function hexOfBytes(bytes: Uint8Array, at: number): string {
-  let s = '';
-  for (let i = at; i < at + 16; i++) s += bytes[i].toString(16).padStart(2, '0');
-  return s;
+  return hashIngressInput();
 }
 
 /**
