@@ -210,33 +210,9 @@ class Writer {
    * encoded key field, in one pass that assumes ASCII; false, with nothing written, when `s` is not.
    */
   asciiAttribute(k: Buffer, s: string): boolean {
-    const n = s.length;
     const start = this.pos;
-    this.varint(k.length + 4 + n);
-    this.raw(k);
-    return this.asciiAnyValue(0x12, s, start); // value: AnyValue
-  }
-
-  /**
-   * An AnyValue field (`tag`) holding the ASCII string `s` (< 126 characters); false, with the
-   * writer back at `start`, when `s` is not ASCII.
-   */
-  private asciiAnyValue(tag: number, s: string, start: number): boolean {
-    const n = s.length;
-    this.ensure(n + 4);
-    const buf = this.buf;
-    let pos = this.pos;
-    buf[pos++] = tag;
-    buf[pos++] = n + 2;
-    buf[pos++] = 0x0a; // string_value
-    buf[pos++] = n;
-    const end = copyAscii(buf, pos, s);
-    if (end < 0) {
-      this.pos = start;
-      return false;
-    }
-    this.pos = end;
-    return true;
+    this.textPrefix(k, s.length, false);
+    return this.asciiText(s, start);
   }
 
   /**
@@ -245,20 +221,46 @@ class Writer {
    * written, when `s` is not.
    */
   asciiHeaderAttribute(field: number, k: Buffer, s: string): boolean {
-    const n = s.length;
     const start = this.pos;
-    // KeyValue { key, value: AnyValue { array_value: ArrayValue { values: AnyValue { string_value } } } }
-    this.ensure(6);
+    this.ensure(1);
     this.buf[this.pos++] = (field << 3) | 2;
-    this.varint(k.length + 8 + n);
+    this.textPrefix(k, s.length, true);
+    return this.asciiText(s, start);
+  }
+
+  /**
+   * The body of a KeyValue whose value is a string of `n` (< 100) bytes, or a one-string array of
+   * it (`header`), up to the string's bytes, which the caller writes next; room for them is made.
+   */
+  textPrefix(k: Buffer, n: number, header: boolean): void {
+    this.ensure(k.length + n + 12);
+    this.pos = putVarint(this.buf, this.pos, k.length + (header ? 8 : 4) + n);
     this.raw(k);
-    this.ensure(4);
     const buf = this.buf;
-    buf[this.pos++] = 0x12; // value: AnyValue
-    buf[this.pos++] = n + 6;
-    buf[this.pos++] = 0x2a; // array_value
-    buf[this.pos++] = n + 4;
-    return this.asciiAnyValue(0x0a, s, start); // values: AnyValue
+    let pos = this.pos;
+    buf[pos++] = 0x12; // value: AnyValue
+    if (header) {
+      // AnyValue { array_value: ArrayValue { values: AnyValue { string_value } } }
+      buf[pos++] = n + 6;
+      buf[pos++] = 0x2a; // array_value
+      buf[pos++] = n + 4;
+      buf[pos++] = 0x0a; // values
+    }
+    buf[pos++] = n + 2;
+    buf[pos++] = 0x0a; // string_value
+    buf[pos++] = n;
+    this.pos = pos;
+  }
+
+  /** The characters of `s` after a {@link textPrefix}; false, with the writer back at `start`, at a non-ASCII one. */
+  private asciiText(s: string, start: number): boolean {
+    const end = copyAscii(this.buf, this.pos, s);
+    if (end < 0) {
+      this.pos = start;
+      return false;
+    }
+    this.pos = end;
+    return true;
   }
 
   /** Writes the length varint and the UTF-8 bytes of `s` (`len` = its byte length). */
@@ -795,25 +797,12 @@ class AttributeWriter implements AttributeSink {
       this.set(key, header ? [value] : value);
       return;
     }
-    const k = entryOf(key).key;
     const w = this.w;
-    w.ensure(k.length + n + 12);
+    w.ensure(1);
+    w.buf[w.pos++] = 0x4a; // field 9, length-delimited
+    w.textPrefix(entryOf(key).key, n, header);
     const buf = w.buf;
     let pos = w.pos;
-    buf[pos++] = 0x4a; // field 9, length-delimited
-    pos = putVarint(buf, pos, k.length + (header ? 8 : 4) + n);
-    for (let i = 0; i < k.length; i++) buf[pos++] = k[i];
-    buf[pos++] = 0x12; // value: AnyValue
-    if (header) {
-      // AnyValue { array_value: ArrayValue { values: AnyValue { string_value } } }
-      buf[pos++] = n + 6;
-      buf[pos++] = 0x2a; // array_value
-      buf[pos++] = n + 4;
-      buf[pos++] = 0x0a; // values
-    }
-    buf[pos++] = n + 2;
-    buf[pos++] = 0x0a; // string_value
-    buf[pos++] = n;
     for (let i = at; i < at + n; i++) buf[pos++] = bytes[i];
     w.pos = pos;
   }
