@@ -57,7 +57,7 @@ async function ours(
 ): Promise<{ lines: number; spans: number; bytes: number; peakHeap: number }> {
   let bytes = 0;
   let peakHeap = process.memoryUsage().heapUsed;
-  const sink: SpanSink = {
+  const objects: SpanSink = {
     async export(spans) {
       bytes += encodeTraceRequest(spans).length;
       peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
@@ -65,12 +65,18 @@ async function ours(
     },
     async shutdown() {},
   };
-  if (direct)
-    sink.exportEncoded = async (body) => {
-      bytes += body.length;
-      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-      return { ok: true };
-    };
+  // As createOtlpSink: done with each body once its export settled (the bridge reuses its memory).
+  const sink: SpanSink = direct
+    ? {
+        ...objects,
+        async exportEncoded(body) {
+          bytes += body.length;
+          peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+          return { ok: true };
+        },
+        releasesEncodedBody: true,
+      }
+    : objects;
   const bridge = new Bridge({
     parser: createParser({ format: 'ingress-nginx' }),
     sink,

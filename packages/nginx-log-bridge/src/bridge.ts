@@ -68,6 +68,8 @@ export class Bridge {
   private readonly samplesLogged = new Map<BadLineReason | 'invalid-wrapper', number>();
   private stopped = false;
   private wake: (() => void) | undefined;
+  /** The direct encoder whose memory batches reuse, when the sink allows it (see SpanSink.releasesEncodedBody). */
+  private reusable: DirectTraceEncoder | undefined;
 
   constructor(private readonly options: BridgeOptions) {
     this.metrics = options.metrics ?? new BridgeMetrics();
@@ -158,7 +160,7 @@ export class Bridge {
     const spanOptions = this.options.spans ?? {};
     const direct = typeof sink.exportEncoded === 'function';
     let spans: ReadableSpan[] = [];
-    let encoder = direct ? new DirectTraceEncoder(this.batchLines * 2) : undefined;
+    let encoder = direct ? this.encoder() : undefined;
     let inBatch = 0;
     let safe: number | undefined;
     for (let i = 0; i < chunk.tooLong; i++) this.metrics.bad('too-long');
@@ -195,13 +197,21 @@ export class Bridge {
         this.metrics.line(inBatch);
         if (!(await this.flush(spans, encoder, safe, ack))) return false;
         spans = [];
-        if (encoder !== undefined) encoder = new DirectTraceEncoder(this.batchLines * 2);
+        if (encoder !== undefined) encoder = this.encoder();
         inBatch = 0;
         safe = undefined;
       }
     }
     if (inBatch > 0) this.metrics.line(inBatch);
     return this.flush(spans, encoder, safe, ack);
+  }
+
+  /** An empty direct encoder for the next batch: the previous one reset, when the sink releases bodies. */
+  private encoder(): DirectTraceEncoder {
+    if (this.options.sink.releasesEncodedBody !== true) return new DirectTraceEncoder(this.batchLines * 2);
+    if (this.reusable === undefined) this.reusable = new DirectTraceEncoder(this.batchLines * 2);
+    else this.reusable.reset();
+    return this.reusable;
   }
 
   private async flush(

@@ -53,50 +53,59 @@ const SHAPES: [string, LogShape][] = [
 ];
 
 for (const [shapeName, shape] of SHAPES)
-  t.test(
-    `a sink with exportEncoded gets the direct bytes: identical to the object path, batch by batch (${shapeName})`,
-    async (t) => {
-      const file = logFile(t, shape);
-      const objectBodies: Buffer[] = [];
-      const objectSink: SpanSink = {
-        async export(spans: ReadableSpan[]) {
-          objectBodies.push(Buffer.from(encodeTraceRequest(spans)));
-          return { ok: true };
-        },
-        async shutdown() {},
-      };
-      const directBodies: Buffer[] = [];
-      const counts: number[] = [];
-      let objectCalls = 0;
-      const directSink: SpanSink = {
-        async export() {
-          objectCalls++;
-          return { ok: true };
-        },
-        async exportEncoded(body, spanCount) {
-          directBodies.push(Buffer.from(body));
-          counts.push(spanCount);
-          return { ok: true };
-        },
-        async shutdown() {},
-      };
-      const a = await run(file, objectSink, shape);
-      const b = await run(file, directSink, shape);
-      t.equal(objectCalls, 0, 'export(spans) is not used when exportEncoded exists');
-      t.ok(directBodies.length >= 4, 'several batches');
-      t.equal(directBodies.length, objectBodies.length);
-      for (let i = 0; i < directBodies.length; i++)
-        t.ok(directBodies[i].equals(objectBodies[i]), `batch ${i}: same bytes (${directBodies[i].length} B)`);
-      t.same(b.metrics.counts, a.metrics.counts, 'same line, span and bad-line counts');
-      t.equal(
-        counts.reduce((x, y) => x + y, 0),
-        b.metrics.counts.spans,
-      );
-      t.ok(b.metrics.counts.spans > 500);
-      t.equal(b.metrics.counts.badLines['no-timestamp'], 1, 'the line without time');
-      t.equal(b.metrics.counts.badLines['format-mismatch'], 1, 'the error-log line');
-    },
-  );
+  for (const releases of [false, true])
+    t.test(
+      `a sink with exportEncoded gets the direct bytes: identical to the object path, batch by batch (${shapeName}${releases ? ', bodies released' : ''})`,
+      async (t) => {
+        const file = logFile(t, shape);
+        const objectBodies: Buffer[] = [];
+        const objectSink: SpanSink = {
+          async export(spans: ReadableSpan[]) {
+            objectBodies.push(Buffer.from(encodeTraceRequest(spans)));
+            return { ok: true };
+          },
+          async shutdown() {},
+        };
+        const directBodies: Buffer[] = [];
+        const memory = new Set<ArrayBufferLike>();
+        const counts: number[] = [];
+        let objectCalls = 0;
+        const directSink: SpanSink = {
+          async export() {
+            objectCalls++;
+            return { ok: true };
+          },
+          async exportEncoded(body, spanCount) {
+            directBodies.push(Buffer.from(body));
+            memory.add(body.buffer);
+            counts.push(spanCount);
+            return { ok: true };
+          },
+          releasesEncodedBody: releases,
+          async shutdown() {},
+        };
+        const a = await run(file, objectSink, shape);
+        const b = await run(file, directSink, shape);
+        t.equal(objectCalls, 0, 'export(spans) is not used when exportEncoded exists');
+        t.ok(directBodies.length >= 4, 'several batches');
+        t.equal(directBodies.length, objectBodies.length);
+        for (let i = 0; i < directBodies.length; i++)
+          t.ok(
+            directBodies[i].equals(objectBodies[i]),
+            `batch ${i}: same bytes (${directBodies[i].length} B)`,
+          );
+        t.same(b.metrics.counts, a.metrics.counts, 'same line, span and bad-line counts');
+        t.equal(
+          counts.reduce((x, y) => x + y, 0),
+          b.metrics.counts.spans,
+        );
+        t.ok(b.metrics.counts.spans > 500);
+        t.equal(b.metrics.counts.badLines['no-timestamp'], 1, 'the line without time');
+        t.equal(b.metrics.counts.badLines['format-mismatch'], 1, 'the error-log line');
+        if (releases) t.equal(memory.size, 1, 'every batch written into the same memory');
+        else t.equal(memory.size, directBodies.length, 'a request of its own per batch: bodies may be kept');
+      },
+    );
 
 t.test('a failed encoded export is retried with the same bytes, and counted once', async (t) => {
   const file = logFile(t);
@@ -111,6 +120,7 @@ t.test('a failed encoded export is retried with the same bytes, and counted once
       if (fail-- > 0) return { ok: false, permanent: false, error: new Error('collector down') };
       return { ok: true };
     },
+    releasesEncodedBody: true, // the memory is reused only after the batch is acknowledged
     async shutdown() {},
   };
   const bridge = await run(file, sink);

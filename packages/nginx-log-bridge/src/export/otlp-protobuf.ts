@@ -959,7 +959,23 @@ export class DirectTraceEncoder implements SpanOut {
     this.count++;
   }
 
-  /** The encoded request (empty when no span was written); the encoder is not reused after. */
+  /**
+   * Starts a new request in the same memory, so a batch costs no allocation: the bytes
+   * {@link finish} returned before are overwritten from here on.
+   */
+  reset(): void {
+    const w = this.w;
+    w.pos = 0;
+    w.generation++; // positions remembered in the old request are gone
+    this.resource = undefined;
+    this.header = undefined;
+    this.spansStart = 0;
+    this.lineStart = 0;
+    this.lineCount = 0;
+    this.count = 0;
+  }
+
+  /** The encoded request (empty when no span was written), valid until {@link reset}. */
   finish(): Uint8Array {
     const w = this.w;
     const header = this.header;

@@ -20,6 +20,12 @@ export interface SpanSink {
    * spans. When present, the bridge writes lines straight into the request bytes (no span objects).
    */
   exportEncoded?(body: Uint8Array, spanCount: number): Promise<ExportOutcome>;
+  /**
+   * True when the sink is done with an `exportEncoded` body once the returned promise settles (it
+   * keeps no reference, or copies): the bridge then writes the next batch into the same memory
+   * instead of allocating a request per batch. Leave unset when bodies are kept.
+   */
+  readonly releasesEncodedBody?: boolean;
   shutdown(): Promise<void>;
 }
 
@@ -127,6 +133,8 @@ export function createOtlpSink(options: OtlpSinkOptions): SpanSink {
     exportEncoded(body) {
       return post(body);
     },
+    // Settled means answered (the collector read the body) or given up (the request destroyed).
+    releasesEncodedBody: true,
     async shutdown() {
       agent.destroy();
     },

@@ -268,3 +268,30 @@ t.test(
     t.ok(Buffer.from(encoder.finish()).equals(objects), 'the same bytes as the good lines alone');
   },
 );
+
+t.test('a reset encoder writes the next batch as a new one would, in the same memory', async (t) => {
+  // A value remembered at the end of one batch must not be copied from that position in the next:
+  // by then other bytes sit there. `reset_probe` (kept as `nginx.reset_probe`) is a name no other
+  // test uses, so its value cache starts fresh here.
+  const line = (i: number, probe: string): LogRecord => ({
+    msec: `1700000000.${100 + i}`,
+    request: `GET /api/items/${i} HTTP/1.1`,
+    status: '200',
+    req_id: `${i.toString(16).padStart(8, '0')}9f1c4e2ab04d7c1e8f3a5b6c`,
+    reset_probe: probe,
+  });
+  const first = [line(0, 'pad'), line(1, 'pad'), line(2, 'pad'), line(3, 'remembered-at-the-end')];
+  // No probe at all until the writer is past where the first batch left it, then the same value.
+  const second = [...[4, 5, 6, 7, 8, 9].map((i) => line(i, '-')), line(10, 'remembered-at-the-end')];
+  const encoder = new DirectTraceEncoder();
+  const batches: Uint8Array[] = [];
+  for (const batch of [first, second]) {
+    encoder.reset();
+    for (const r of batch) t.equal(encoder.line(r, {}, undefined), 1);
+    batches.push(encoder.finish());
+  }
+  t.equal(batches[0].buffer, batches[1].buffer, 'the second batch is written into the same memory');
+  const expected = Buffer.from(encodeTraceRequest(second.flatMap((r) => toSpans(r))));
+  t.ok(Buffer.from(batches[1]).equals(expected), 'the second batch: the same bytes as its lines alone');
+  t.ok(batches[1].length > batches[0].length, 'the writer passed where the first batch ended');
+});
