@@ -137,6 +137,12 @@ t.test('values copied from the line bytes: wrapped lines, unusual ids and long v
     withId(`r${'e'.repeat(130)}`), // a header value of 100+ characters
     base.replace(/"[^"]*" (\d+ \d+\.\d+ \[)/, `"${'Mozilla/5.0 '.repeat(12)}" $1`), // 100+ character user agent
     base.replace(/"GET [^ ]+/, '"GET /a/very/long/path'.padEnd(140, 'x')),
+    // paths, queries and user agents of every length up to 40 (words and a last partial word)
+    ...Array.from({ length: 40 }, (_, n) =>
+      base
+        .replace(/"GET [^ ]+/, `"GET /${'abcdefghij'.repeat(4).slice(0, n)}?${'q'.repeat(n)}`)
+        .replace(/"[^"]*" (\d+ \d+\.\d+ \[)/, `"${'u'.repeat(n + 1)}" $1`),
+    ),
   ];
   t.ok(
     texts.every((l) => parseLine(l, { format: 'ingress-nginx' }).ok),
