@@ -76,7 +76,7 @@ t.test('ids are the documented sha256 derivation, byte for byte', async (t) => {
 
 /** A request id of one of the shapes the derivation tells apart (and some it rejects). */
 function randomRequestId(): unknown {
-  switch (randomInt(12)) {
+  switch (randomInt(13)) {
     case 0:
       return randomBytes(16).toString('hex');
     case 1:
@@ -99,6 +99,12 @@ function randomRequestId(): unknown {
       return randomInt(2) === 0 ? 42 : undefined;
     case 10:
       return randomBytes(15).toString('hex'); // 30 digits: hashed
+    case 11: {
+      // 32 characters, one of them just outside the lowercase hex digits: hashed, not taken as hex
+      const id = randomBytes(16).toString('hex').split('');
+      id[randomInt(32)] = '/:`g@GA'[randomInt(7)];
+      return id.join('');
+    }
     default:
       return `req-${randomInt(1e9)}`;
   }

@@ -175,16 +175,48 @@ function decodeHex32(id: string, out: Uint8Array, at: number): boolean {
   return any !== 0;
 }
 
-/** {@link decodeHex32} of 32 ASCII bytes of `text` from `at`. */
+/** The value of the lowercase hex digit `c` (a character code), -1 for anything else. */
+function hexDigit(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+}
+
+/** The byte of the two lowercase hex digits `a` and `b` (character codes), -1 when they are not. */
+function hexByte(a: number, b: number): number {
+  const hi = hexDigit(a);
+  const lo = hexDigit(b);
+  return hi < 0 || lo < 0 ? -1 : (hi << 4) | lo;
+}
+
+// A view of the bytes `ingressSpanIdBytes` was given last (a log line's read chunk, the same for
+// thousands of lines): four digits per read. A typed array's element access is checked again at
+// every element in optimised code; a 32-bit DataView read costs about as much for four.
+let lastText: Uint8Array | undefined;
+let lastTextView: DataView | undefined;
+
+function textView(text: Uint8Array): DataView {
+  if (text !== lastText || lastTextView === undefined) {
+    lastTextView = new DataView(text.buffer, text.byteOffset, text.byteLength);
+    lastText = text;
+  }
+  return lastTextView;
+}
+
+/**
+ * {@link decodeHex32} of 32 ASCII bytes of `text` from `at`, which also copies the digits into
+ * {@link ingressInput} after its prefix (ready for {@link hashIngressInput}) as it reads them.
+ */
 function decodeHex32Bytes(text: Uint8Array, at: number, out: Uint8Array, outAt: number): boolean {
+  const view = textView(text);
   let any = 0;
-  for (let i = 0; i < 16; i++) {
-    const hi = HEX_DIGIT[text[at + 2 * i]];
-    const lo = HEX_DIGIT[text[at + 2 * i + 1]];
-    if (hi === undefined || lo === undefined || hi < 0 || lo < 0) return false;
-    const b = (hi << 4) | lo;
-    out[outAt + i] = b;
-    any |= b;
+  for (let i = 0; i < 32; i += 4) {
+    const digits = view.getUint32(at + i);
+    ingressInputView.setUint32(INGRESS_PREFIX.length + i, digits);
+    const a = hexByte(digits >>> 24, (digits >>> 16) & 0xff);
+    const b = hexByte((digits >>> 8) & 0xff, digits & 0xff);
+    if (a < 0 || b < 0) return false;
+    out[outAt + (i >> 1)] = a;
+    out[outAt + (i >> 1) + 1] = b;
+    any |= a | b;
   }
   return any !== 0;
 }
@@ -210,6 +242,7 @@ const LOWER_HEX = new TextEncoder().encode('0123456789abcdef');
 // `crosstrace/ingress/` + 32 hex digits, refilled per id: hashing bytes skips the string
 // concatenation and the UTF-8 conversion a string input costs.
 const ingressInput = new TextEncoder().encode(`${INGRESS_PREFIX}${'0'.repeat(32)}`);
+const ingressInputView = new DataView(ingressInput.buffer, ingressInput.byteOffset, ingressInput.byteLength);
 const hashBytes = oneShotLatin1 as
   | ((algorithm: string, data: Uint8Array, encoding: 'binary') => string)
   | undefined;
@@ -233,14 +266,6 @@ function ingressDigestOfHex(bytes: Uint8Array, at: number): string {
     input[p++] = LOWER_HEX[b >> 4];
     input[p++] = LOWER_HEX[b & 15];
   }
-  return hashIngressInput();
-}
-
-/** {@link ingressDigestOfHex} of an id whose 32 lowercase hex digits are the bytes of `text` from `at`. */
-function ingressDigestOfText(text: Uint8Array, at: number): string {
-  const input = ingressInput;
-  const p = INGRESS_PREFIX.length;
-  for (let i = 0; i < 32; i++) input[p + i] = text[at + i];
   return hashIngressInput();
 }
 
@@ -295,7 +320,7 @@ export function ingressSpanIdBytes(
   const ingress = !hex
     ? sha256Latin1(`${INGRESS_PREFIX}${id}`)
     : fromText
-      ? ingressDigestOfText(text, textAt)
+      ? hashIngressInput() // its digits were copied in by decodeHex32Bytes
       : ingressDigestOfHex(out, offset);
   copyDigest(ingress, 8, 8, out, offset + 16);
   for (let i = 0; i < count - 1; i++)
