@@ -70,10 +70,33 @@ function interned(value: string | undefined): string | undefined {
   return value;
 }
 
+/** The method found last (lines mostly share theirs). */
+let lastMethod = 'GET';
+
+/** The constant string of a known HTTP method equal to `method`, else undefined. */
+function canonicalMethodOf(method: string): string | undefined {
+  if (method === lastMethod) return lastMethod;
+  const known = KNOWN_METHODS.get(method);
+  if (known !== undefined) lastMethod = known;
+  return known;
+}
+
 const names = new Map<string, Map<string, string>>();
+// The pair named last: its parts are constant or interned strings, so `===` is a pointer check.
+let lastPrefix = '';
+let lastUpstream = '';
+let lastSpanName = '';
 
 /** `<method> <upstream>`, one string object per pair (bounded). */
 function spanName(prefix: string, upstream: string): string {
+  if (prefix === lastPrefix && upstream === lastUpstream) return lastSpanName;
+  lastPrefix = prefix;
+  lastUpstream = upstream;
+  lastSpanName = spanNameOf(prefix, upstream);
+  return lastSpanName;
+}
+
+function spanNameOf(prefix: string, upstream: string): string {
   let byUpstream = names.get(prefix);
   if (byUpstream === undefined) {
     byUpstream = new Map();
@@ -764,7 +787,7 @@ export function build(
   }
 
   const upstreamName = interned(present(record.proxy_upstream_name));
-  const canonicalMethod = method === undefined ? undefined : KNOWN_METHODS.get(method);
+  const canonicalMethod = method === undefined ? undefined : canonicalMethodOf(method);
   const knownMethod = canonicalMethod !== undefined;
   if (canonicalMethod !== undefined) method = canonicalMethod;
   const namePrefix = canonicalMethod ?? 'HTTP';
