@@ -94,7 +94,7 @@ function randomRequestId(): unknown {
     case 7:
       return String.fromCodePoint(...Array.from({ length: randomInt(1, 20) }, () => randomInt(0x20, 0x2fff)));
     case 8:
-      return randomInt(2) === 0 ? '' : '   ';
+      return ['', '   ', ' '.repeat(32), '\t'.repeat(32)][randomInt(4)]; // nothing once trimmed
     case 9:
       return randomInt(2) === 0 ? 42 : undefined;
     case 10:
