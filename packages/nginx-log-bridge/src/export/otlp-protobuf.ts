@@ -431,8 +431,21 @@ class Writer {
   /** {@link fixed64Time} of `msToHrTime(ms)`, without the array. */
   fixed64Ms(field: number, ms: number): void {
     const micros = Math.round(ms * 1000);
-    const seconds = Math.floor(micros / 1_000_000);
-    this.fixed64Nanos(field, seconds, (micros - seconds * 1_000_000) * 1000);
+    if (!(micros >= 0 && micros <= Number.MAX_SAFE_INTEGER)) {
+      const seconds = Math.floor(micros / 1_000_000);
+      this.fixed64Nanos(field, seconds, (micros - seconds * 1_000_000) * 1000);
+      return;
+    }
+    // micros * 1000 (the nanoseconds msToHrTime's parts add up to) as two exact 32-bit halves:
+    // micros = hi * 2^32 + lo, lo * 1000 < 2^42 is exact in a double.
+    const hi = Math.floor(micros / 4294967296);
+    const lo1000 = (micros - hi * 4294967296) * 1000;
+    const carry = Math.floor(lo1000 / 4294967296);
+    this.tag(field, 1);
+    this.ensure(8);
+    this.view.setUint32(this.pos, lo1000 - carry * 4294967296, true);
+    this.view.setUint32(this.pos + 4, hi * 1000 + carry, true);
+    this.pos += 8;
   }
 
   fixed64Nanos(field: number, s: number, nanos: number): void {

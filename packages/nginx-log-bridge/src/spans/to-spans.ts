@@ -198,6 +198,22 @@ function int(value: string | undefined): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
+// The status text read last and its value: most lines share theirs (200), and comparing a short
+// string costs less than reading its digits.
+let lastStatusText = '200';
+let lastStatus = 200;
+
+/** {@link int} of a logged status code, remembered for the last text. */
+function statusOf(value: string | undefined): number | undefined {
+  if (value === lastStatusText) return lastStatus;
+  const n = int(value);
+  if (n !== undefined && value !== undefined) {
+    lastStatusText = value;
+    lastStatus = n;
+  }
+  return n;
+}
+
 // Shared results for the usual case (callers only read them).
 const NO_ITEMS: readonly (string | undefined)[] = Object.freeze([]);
 const NO_GROUPS: readonly number[] = Object.freeze([]);
@@ -793,7 +809,7 @@ export function build(
   const namePrefix = canonicalMethod ?? 'HTTP';
   const name = upstreamName === undefined ? namePrefix : spanName(namePrefix, upstreamName);
 
-  const status = int(record.status);
+  const status = statusOf(record.status);
   let requestId = present(record.req_id);
   let requestIdSlot = slots?.reqId ?? -1;
   if (requestId === undefined) {
@@ -974,7 +990,7 @@ export function build(
       resource,
     );
     const addr = itemOf(addrs, i);
-    const st = int(itemOf(statuses, i));
+    const st = statusOf(itemOf(statuses, i));
     const group = groupOf.length > i ? groupOf[i] : 0;
     // What attempts on one pod share (address, position, method, upstream, status): one group.
     const ck = attemptGroups.key;

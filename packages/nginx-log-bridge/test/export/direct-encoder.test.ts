@@ -301,3 +301,35 @@ t.test('a reset encoder writes the next batch as a new one would, in the same me
   t.ok(Buffer.from(batches[1]).equals(expected), 'the second batch: the same bytes as its lines alone');
   t.ok(batches[1].length > batches[0].length, 'the writer passed where the first batch ended');
 });
+
+t.test('timestamps of every size, before 1970 included: byte-identical to the object path', async (t) => {
+  const records: LogRecord[] = [];
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const decimals = (x: number) => x.toFixed(3);
+  for (let i = 0; i < 2000; i++) {
+    // seconds up to 2^33 (lo words of every size), fractions of every millisecond
+    const end = i % 100 === 0 ? random() * 10 : random() * 2 ** 33;
+    records.push({
+      msec: decimals(end),
+      request_time: decimals(random() * (i % 7 === 0 ? 5000 : 2)),
+      request: 'GET /t HTTP/1.1',
+      status: '200',
+      upstream_addr: '10.0.0.1:8080',
+      upstream_status: '200',
+      upstream_response_time: decimals(random()),
+      req_id: `${i.toString(16).padStart(8, '0')}9f1c4e2ab04d7c1e8f3a5b6c`,
+    });
+  }
+  records.push({ ...records[0], msec: '0.000', request_time: '0.000' });
+  const withoutMsec = Object.fromEntries(Object.entries(records[0]).filter(([k]) => k !== 'msec'));
+  records.push({ ...withoutMsec, time_local: '01/Jan/1969:00:00:00 +0000' });
+  records.push({ ...records[0], msec: '0.001', request_time: '5.000' }); // starts before 1970
+  const lines = records.map((record) => ({ record, source: undefined }));
+  const r = both(t, lines);
+  t.equal(r.spans, records.length * 2);
+  t.ok(r.direct.equals(r.objects), `same bytes (${r.spans} spans)`);
+});
