@@ -215,16 +215,21 @@ function statusOf(value: string | undefined): number | undefined {
 }
 
 // Shared results for the usual case (callers only read them).
-const NO_ITEMS: readonly (string | undefined)[] = Object.freeze([]);
 const NO_GROUPS: readonly number[] = Object.freeze([]);
+
+/**
+ * A `$upstream_*` list as {@link list} gives it: one value as it is, several as an array, none as
+ * undefined (no empty array: reading past an array's end is a slow load in optimised code).
+ */
+type Items = string | readonly (string | undefined)[] | undefined;
 
 /**
  * `$upstream_*` list → one entry per attempt (groups after ` : ` flattened), `-` → undefined; a
  * single value is returned as it is (read with {@link itemOf}).
  */
-function list(value: string | undefined): string | readonly (string | undefined)[] {
+function list(value: string | undefined): Items {
   const v = present(value);
-  if (v === undefined) return NO_ITEMS;
+  if (v === undefined) return undefined;
   if (!v.includes(',') && !v.includes(' : ')) return v; // one attempt: no array
   const out: (string | undefined)[] = [];
   for (const group of v.split(' : ')) for (const item of group.split(', ')) out.push(present(item.trim()));
@@ -232,14 +237,15 @@ function list(value: string | undefined): string | readonly (string | undefined)
 }
 
 /** {@link list} of a line with one attempt: the value as it is (a stray list then reads as no value). */
-function single(value: string | undefined): string | readonly (string | undefined)[] {
-  return present(value) ?? NO_ITEMS;
+function single(value: string | undefined): Items {
+  return present(value);
 }
 
 /** Item `i` of a {@link list} result. */
-function itemOf(items: string | readonly (string | undefined)[], i: number): string | undefined {
+function itemOf(items: Items, i: number): string | undefined {
+  if (items === undefined) return undefined;
   if (typeof items === 'string') return i === 0 ? items : undefined;
-  return items[i];
+  return i < items.length ? items[i] : undefined;
 }
 
 /** `s.lastIndexOf(' ')` without the runtime call it makes on a substring of the line. */
@@ -825,7 +831,7 @@ export function build(
   // Attempts.
   const addrText = present(record.upstream_addr);
   const addrs = list(addrText);
-  const attempts = typeof addrs === 'string' ? 1 : addrs.length;
+  const attempts = addrs === undefined ? 0 : typeof addrs === 'string' ? 1 : addrs.length;
 
   // Identity.
   const tp = parseTraceparent(record.http_traceparent);
