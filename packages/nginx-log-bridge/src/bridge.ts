@@ -165,6 +165,8 @@ export class Bridge {
     let safe: number | undefined;
     for (let i = 0; i < chunk.tooLong; i++) this.metrics.bad('too-long');
     const { lines, ends, ascii } = chunk;
+    // Where each line came from (one object, refilled per line: span building only reads it).
+    const source = { id: sourceId, offset: 0 };
     // The line's bytes for the direct encoder to copy values from (one object, refilled per line).
     let text: LineText | undefined;
     for (let i = 0; i < lines.length; i++) {
@@ -173,7 +175,7 @@ export class Bridge {
       if (u.kind === 'line') {
         const parsed = parser.parse(u.text);
         if (parsed.ok) {
-          const source = { id: sourceId, offset: ends[i] };
+          source.offset = ends[i];
           if (encoder !== undefined) {
             let lineText: LineText | undefined;
             const positions = parsed.positions;

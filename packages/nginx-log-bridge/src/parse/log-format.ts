@@ -220,7 +220,10 @@ export function compileLogFormat(format: string): LineParser {
 
 /** The checks every parser makes before matching. */
 export function precheck(line: string): BadLineReason | undefined {
-  if (typeof line !== 'string' || line.length === 0 || line.trim() === '') return 'empty';
+  if (typeof line !== 'string' || line.length === 0) return 'empty';
+  // A line starting with a printable ASCII character is not blank: no trim (a call) for it.
+  const first = line.charCodeAt(0);
+  if (!(first > 32 && first < 127) && line.trim() === '') return 'empty';
   if (line.length > MAX_LINE_LENGTH) return 'too-long';
   return undefined;
 }

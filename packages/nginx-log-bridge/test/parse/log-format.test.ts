@@ -102,6 +102,11 @@ t.test('bad lines give a reason and never throw', async (t) => {
   const parser = compileLogFormat(INGRESS_NGINX_FORMAT);
   t.same(parser.parse(''), { ok: false, reason: 'empty' });
   t.same(parser.parse('   '), { ok: false, reason: 'empty' });
+  // blank by any of JavaScript's white space, not only ASCII
+  for (const blank of ['\t\t', '\u00a0 ', '\ufeff', '\u2003\u3000', '\r'])
+    t.same(parser.parse(blank), { ok: false, reason: 'empty' }, JSON.stringify(blank));
+  // not blank: white space first, then a character (the line is matched, and does not match)
+  t.same(parser.parse('\u00a0-'), { ok: false, reason: 'format-mismatch' });
   t.same(parser.parse('x'.repeat(70_000)), { ok: false, reason: 'too-long' });
   t.same(parser.parse('2019/06/07 14:32:28 [crit] 330#330: *1946 connect() failed'), {
     ok: false,
