@@ -68,7 +68,11 @@ export class Bridge {
   private readonly samplesLogged = new Map<BadLineReason | 'invalid-wrapper', number>();
   private stopped = false;
   private wake: (() => void) | undefined;
-  /** The direct encoder whose memory batches reuse, when the sink allows it (see SpanSink.releasesEncodedBody). */
+  /**
+   * The direct encoder whose memory batches reuse, when the sink allows it (see
+   * SpanSink.releasesEncodedBody); taken out while a batch is written into it, so concurrent
+   * readers (`follow` and `readStream` on one bridge) never share it.
+   */
   private reusable: DirectTraceEncoder | undefined;
 
   constructor(private readonly options: BridgeOptions) {
@@ -199,21 +203,32 @@ export class Bridge {
         this.metrics.line(inBatch);
         if (!(await this.flush(spans, encoder, safe, ack))) return false;
         spans = [];
-        if (encoder !== undefined) encoder = this.encoder();
+        if (encoder !== undefined) {
+          this.release(encoder);
+          encoder = this.encoder();
+        }
         inBatch = 0;
         safe = undefined;
       }
     }
     if (inBatch > 0) this.metrics.line(inBatch);
-    return this.flush(spans, encoder, safe, ack);
+    const done = await this.flush(spans, encoder, safe, ack);
+    if (done && encoder !== undefined) this.release(encoder);
+    return done;
   }
 
-  /** An empty direct encoder for the next batch: the previous one reset, when the sink releases bodies. */
+  /** An empty direct encoder for the next batch: the released one reset, else a new one. */
   private encoder(): DirectTraceEncoder {
-    if (this.options.sink.releasesEncodedBody !== true) return new DirectTraceEncoder(this.batchLines * 2);
-    if (this.reusable === undefined) this.reusable = new DirectTraceEncoder(this.batchLines * 2);
-    else this.reusable.reset();
-    return this.reusable;
+    const reusable = this.reusable;
+    if (reusable === undefined) return new DirectTraceEncoder(this.batchLines * 2);
+    this.reusable = undefined;
+    reusable.reset();
+    return reusable;
+  }
+
+  /** Hands back an encoder whose batch was acknowledged, for reuse when the sink releases bodies. */
+  private release(encoder: DirectTraceEncoder): void {
+    if (this.options.sink.releasesEncodedBody === true) this.reusable = encoder;
   }
 
   private async flush(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -136,3 +136,41 @@ t.test('a failed encoded export is retried with the same bytes, and counted once
   });
   t.equal(bridge.metrics.counts.spans, reference.metrics.counts.spans, 'spans counted once');
 });
+
+t.test(
+  'a bridge reading a file and a stream at once, bodies released: each batch as when read alone',
+  async (t) => {
+    const file = logFile(t);
+    const collect = (bodies: string[]): SpanSink => ({
+      async export() {
+        throw new Error('not used');
+      },
+      async exportEncoded(body) {
+        const copy = Buffer.from(body).toString('hex');
+        await new Promise((resolve) => setImmediate(resolve)); // let the other reader write meanwhile
+        if (Buffer.from(body).toString('hex') !== copy) throw new Error('body changed before it settled');
+        bodies.push(copy);
+        return { ok: true };
+      },
+      releasesEncodedBody: true,
+      async shutdown() {},
+    });
+    const options = (sink: SpanSink) => ({
+      parser: createParser({ format: 'ingress-nginx' }),
+      sink,
+      batchLines: 64,
+      container: 'none' as const,
+    });
+    const alone: string[] = [];
+    await new Bridge(options(collect(alone))).follow([file], { fromBeginning: true, once: true });
+    await new Bridge(options(collect(alone))).readStream(createReadStream(file, { highWaterMark: 4096 }));
+    const together: string[] = [];
+    const bridge = new Bridge(options(collect(together)));
+    await Promise.all([
+      bridge.follow([file], { fromBeginning: true, once: true }),
+      bridge.readStream(createReadStream(file, { highWaterMark: 4096 })),
+    ]);
+    t.ok(alone.length >= 8, `${alone.length} batches`);
+    t.same([...together].sort(), [...alone].sort(), 'the same batches, byte for byte');
+  },
+);
