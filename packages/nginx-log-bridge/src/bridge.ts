@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { viewOf } from './export/bytes.js';
 import { DirectTraceEncoder } from './export/otlp-protobuf.js';
 import type { ExportOutcome, SpanSink } from './export/span-sink.js';
 import { BridgeMetrics } from './metrics.js';
@@ -184,7 +185,7 @@ export class Bridge {
             let lineText: LineText | undefined;
             const positions = parsed.positions;
             if (ascii !== undefined && positions !== undefined && u.at !== undefined) {
-              lineText = text ??= { bytes: ascii.bytes, start: 0, positions };
+              lineText = text ??= { bytes: ascii.bytes, view: viewOf(ascii.bytes), start: 0, positions };
               lineText.start = ascii.starts[i] + u.at;
               lineText.positions = positions;
             }

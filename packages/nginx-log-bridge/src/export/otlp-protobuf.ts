@@ -20,6 +20,7 @@ import {
   type SpanOut,
   type ToSpansOptions,
 } from '../spans/to-spans.js';
+import { copyAsciiBytes, copyBytes, viewOf } from './bytes.js';
 
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
@@ -71,6 +72,8 @@ interface KeyEntry {
   readonly key: Buffer;
   /** A view of {@link key}, for {@link copyBytes}. */
   readonly keyView: DataView;
+  /** Whether {@link key} is all ASCII (then copied with {@link copyAsciiBytes}). */
+  readonly keyAscii: boolean;
   last: AttributeValue | undefined;
   /** The writer and its generation the last value was written in; `lastAt`/`lastLength` locate it. */
   lastWriter: Writer | undefined;
@@ -100,6 +103,7 @@ function newKeyEntry(key: string): KeyEntry {
   return {
     key: encoded,
     keyView: viewOf(encoded),
+    keyAscii: encoded.every((b) => b < 0x80),
     last: undefined,
     lastWriter: undefined,
     lastGeneration: 0,
@@ -145,35 +149,6 @@ let lastHex: string | undefined;
 const lastHexBytes = Buffer.alloc(16);
 let lastSpanHex: string | undefined;
 const lastSpanHexBytes = Buffer.alloc(8);
-
-/** A DataView of all of `bytes`. */
-function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/**
- * Copies `n` bytes of `from` (`fromView` its view) at `at` to `to` (`toView`) at `pos`, four at a
- * time: optimised code checks a typed array's map and bounds again at every element, so a byte
- * loop costs about 30 instructions per byte, a 32-bit DataView copy about 40 per four. The ranges
- * must not overlap.
- */
-function copyBytes(
-  to: Uint8Array,
-  toView: DataView,
-  pos: number,
-  from: Uint8Array,
-  fromView: DataView,
-  at: number,
-  n: number,
-): void {
-  if (n < 4) {
-    for (let i = 0; i < n; i++) to[pos + i] = from[at + i];
-    return;
-  }
-  for (let i = 0; i < n - 4; i += 4) toView.setUint32(pos + i, fromView.getUint32(at + i));
-  // The last four bytes as one word, overlapping bytes already copied (with the same values).
-  toView.setUint32(pos + n - 4, fromView.getUint32(at + n - 4));
-}
 
 class Writer {
   buf: Buffer;
@@ -276,7 +251,8 @@ class Writer {
     const buf = this.buf;
     const view = this.view;
     let pos = putVarint(buf, this.pos, kn + (header ? 8 : 4) + n);
-    copyBytes(buf, view, pos, k, e.keyView, 0, kn);
+    if (e.keyAscii) copyAsciiBytes(buf, view, pos, k, e.keyView, 0, kn);
+    else copyBytes(buf, view, pos, k, e.keyView, 0, kn);
     pos += kn;
     if (header) {
       // value: AnyValue { array_value: ArrayValue { values: AnyValue { string_value } } }
@@ -341,7 +317,8 @@ class Writer {
   key(e: KeyEntry): void {
     const n = e.key.length;
     this.ensure(n);
-    copyBytes(this.buf, this.view, this.pos, e.key, e.keyView, 0, n);
+    if (e.keyAscii) copyAsciiBytes(this.buf, this.view, this.pos, e.key, e.keyView, 0, n);
+    else copyBytes(this.buf, this.view, this.pos, e.key, e.keyView, 0, n);
     this.pos += n;
   }
 
@@ -428,8 +405,11 @@ class Writer {
     this.fixed64Nanos(field, t[0], t[1]);
   }
 
-  /** {@link fixed64Time} of `msToHrTime(ms)`, without the array. */
-  fixed64Ms(field: number, ms: number): void {
+  /**
+   * {@link fixed64Time} of `msToHrTime(ms)`, without the array, for a field below 16 (one tag
+   * byte); the caller made room for its 9 bytes.
+   */
+  fixed64MsInRoom(field: number, ms: number): void {
     const micros = Math.round(ms * 1000);
     if (!(micros >= 0 && micros <= Number.MAX_SAFE_INTEGER)) {
       const seconds = Math.floor(micros / 1_000_000);
@@ -441,11 +421,11 @@ class Writer {
     const hi = Math.floor(micros / 4294967296);
     const lo1000 = (micros - hi * 4294967296) * 1000;
     const carry = Math.floor(lo1000 / 4294967296);
-    this.tag(field, 1);
-    this.ensure(8);
-    this.view.setUint32(this.pos, lo1000 - carry * 4294967296, true);
-    this.view.setUint32(this.pos + 4, hi * 1000 + carry, true);
-    this.pos += 8;
+    const pos = this.pos;
+    this.buf[pos] = (field << 3) | 1;
+    this.view.setUint32(pos + 1, lo1000 - carry * 4294967296, true);
+    this.view.setUint32(pos + 5, hi * 1000 + carry, true);
+    this.pos = pos + 9;
   }
 
   fixed64Nanos(field: number, s: number, nanos: number): void {
@@ -826,15 +806,9 @@ function entryOf(key: AttributeKey): KeyEntry {
 
 /** Writes each attribute set on it as a span's KeyValue (field 9) straight into the request. */
 class AttributeWriter implements AttributeSink {
-  /** The bytes of the line being written (see LineText), or undefined. */
+  /** The bytes of the line being written (see LineText), or undefined, and their view. */
   lineBytes: Uint8Array | undefined = undefined;
-  /**
-   * A view of the line bytes seen last (they are a whole read chunk: one view per chunk). Kept
-   * inline here and for the ids: a shared helper class for it cost the inlining of `text` (+2 %
-   * instructions per line, measured).
-   */
-  private lineView: DataView | undefined = undefined;
-  private lineViewOf: Uint8Array | undefined = undefined;
+  lineView: DataView | undefined = undefined;
 
   constructor(private readonly w: Writer) {}
 
@@ -855,22 +829,28 @@ class AttributeWriter implements AttributeSink {
     this.text(key, value, at, true);
   }
 
+  /** {@link setText} of `source.slice(from, to)`, without the substring when the bytes are there. */
+  setSlice(key: AttributeKey, source: string, from: number, to: number, at: number): void {
+    const n = to - from;
+    if (at < 0 || this.lineBytes === undefined || n >= 100) this.set(key, source.slice(from, to));
+    else this.lineText(key, n, at, false);
+  }
+
   private text(key: AttributeKey, value: string, at: number, header: boolean): void {
-    const bytes = this.lineBytes;
     const n = value.length;
-    if (at < 0 || bytes === undefined || n >= 100) {
-      this.set(key, header ? [value] : value);
-      return;
-    }
+    if (at < 0 || this.lineBytes === undefined || n >= 100) this.set(key, header ? [value] : value);
+    else this.lineText(key, n, at, header);
+  }
+
+  /** The attribute whose (short, ASCII) value is the `n` line bytes from `at`. */
+  private lineText(key: AttributeKey, n: number, at: number, header: boolean): void {
+    const bytes = this.lineBytes!;
     const w = this.w;
     w.ensure(1);
     w.buf[w.pos++] = 0x4a; // field 9, length-delimited
     w.textPrefix(entryOf(key), n, header);
-    if (bytes !== this.lineViewOf) {
-      this.lineView = viewOf(bytes);
-      this.lineViewOf = bytes;
-    }
-    copyBytes(w.buf, w.view, w.pos, bytes, this.lineView!, at, n);
+    // The line's bytes are ASCII (LineText).
+    copyAsciiBytes(w.buf, w.view, w.pos, bytes, this.lineView!, at, n);
     w.pos += n;
   }
 
@@ -927,6 +907,7 @@ export class DirectTraceEncoder implements SpanOut {
     this.lineStart = this.w.pos;
     this.lineCount = this.count;
     this.sink.lineBytes = text?.bytes;
+    this.sink.lineView = text?.view;
     try {
       return build(record, options, source, this, text);
     } catch {
@@ -998,10 +979,13 @@ export class DirectTraceEncoder implements SpanOut {
         lastNameBytes = Buffer.from(w.buf.subarray(from, w.pos));
       }
     }
-    w.tag(6, 0);
-    w.varint(kind + 1);
-    w.fixed64Ms(7, startMs);
-    w.fixed64Ms(8, endMs);
+    // kind (one varint byte), start and end times: room for all three at once.
+    w.ensure(2 + 9 + 9);
+    w.buf[w.pos] = 0x30; // field 6, varint
+    w.buf[w.pos + 1] = (kind + 1) & 0x7f;
+    w.pos += 2;
+    w.fixed64MsInRoom(7, startMs);
+    w.fixed64MsInRoom(8, endMs);
     this.flags = flags(traceFlags, parentAt >= 0 && parentRemote);
     // The attributes are written as build() sets them (field 9, after the times).
     return this.sink;

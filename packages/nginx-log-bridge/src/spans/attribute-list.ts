@@ -24,6 +24,10 @@ export class AttributeList {
     this.entries.push(key.name, value);
   }
 
+  setSlice(key: AttributeKey, source: string, from: number, to: number, _at: number): void {
+    this.entries.push(key.name, source.slice(from, to));
+  }
+
   setHeaderText(key: AttributeKey, value: string, _at: number): void {
     this.entries.push(key.name, [value]);
   }

@@ -255,6 +255,46 @@ function lastSpace(s: string): number {
   return i;
 }
 
+/** Where the first space is in the `n` ASCII bytes of `bytes` from `at` (-1: none), as `indexOf(' ')` of their text. */
+function firstSpaceIn(bytes: Uint8Array, at: number, n: number): number {
+  for (let i = 0; i < n; i++) if (bytes[at + i] === 32) return i;
+  return -1;
+}
+
+/** {@link firstSpaceIn} for the last space, as {@link lastSpace} of their text. */
+function lastSpaceIn(bytes: Uint8Array, at: number, n: number): number {
+  let i = n - 1;
+  while (i >= 0 && bytes[at + i] !== 32) i--;
+  return i;
+}
+
+// The known methods by length and first character (`n << 8 | code`): one candidate each.
+const METHOD_BY_SHAPE: (string | undefined)[] = new Array(8 << 8).fill(undefined);
+for (const m of KNOWN_METHODS.keys()) METHOD_BY_SHAPE[(m.length << 8) | m.charCodeAt(0)] = m;
+
+/** The constant of the known method whose characters are the `n` bytes from `at`, else undefined. */
+function knownMethodAt(bytes: Uint8Array, at: number, n: number): string | undefined {
+  if (n > 7) return undefined;
+  const m = METHOD_BY_SHAPE[(n << 8) | bytes[at]];
+  if (m === undefined) return undefined;
+  for (let i = 1; i < n; i++) if (bytes[at + i] !== m.charCodeAt(i)) return undefined;
+  return m;
+}
+
+// `HTTP/x.y` for every pair of digits, one string each (index 10 * x + y).
+const HTTP_VERSIONS = Array.from({ length: 100 }, (_, i) => `HTTP/${Math.floor(i / 10)}.${i % 10}`);
+
+/** The constant `HTTP/x.y` whose characters are the 8 bytes of `view` from `at`, else undefined. */
+function knownProtocolAt(view: DataView, at: number): string | undefined {
+  if (view.getUint32(at) !== 0x48545450) return undefined; // `HTTP`
+  const w = view.getUint32(at + 4);
+  if ((w & 0xff00ff00) !== 0x2f002e00) return undefined; // `/` digit `.` digit
+  const x = ((w >>> 16) & 0xff) - 48;
+  const y = (w & 0xff) - 48;
+  if (!(x >= 0 && x <= 9 && y >= 0 && y <= 9)) return undefined;
+  return HTTP_VERSIONS[10 * x + y];
+}
+
 /** Group index of each attempt (0 before the first internal redirect). */
 function groups(value: string): readonly number[] {
   if (!value.includes(' : ')) return NO_GROUPS;
@@ -483,6 +523,11 @@ export interface AttributeSink {
    * {@link LineText}: the direct encoder copies those bytes.
    */
   setText(key: AttributeKey, value: string, at: number): void;
+  /**
+   * {@link setText} of `source.slice(from, to)`, whose text sits in the line's bytes from `at`:
+   * the direct encoder copies the bytes without the substring.
+   */
+  setSlice(key: AttributeKey, source: string, from: number, to: number, at: number): void;
   /** {@link setText} of a header attribute: the value is `[value]`. */
   setHeaderText(key: AttributeKey, value: string, at: number): void;
   group(group: AttributeGroup): void;
@@ -495,6 +540,8 @@ export interface AttributeSink {
  */
 export interface LineText {
   bytes: Uint8Array;
+  /** A DataView of all of {@link bytes}. */
+  view: DataView;
   start: number;
   positions: ValuePositions;
 }
@@ -779,33 +826,60 @@ export function build(
 
   // Request line.
   let method = present(record.request_method);
-  let target = present(record.request_uri);
+  // The request target: `targetText` from `targetFrom` to `targetTo` (no substring made for it).
+  let targetText = present(record.request_uri);
+  let targetFrom = 0;
+  let targetTo = targetText === undefined ? 0 : targetText.length;
   let protocol = present(record.server_protocol);
   const slots = text === undefined ? undefined : slotsOf(text.positions.variables);
   // Where the request target starts in the line's bytes, when it was cut from `$request`.
   let targetAt = -1;
   const request = record.request;
   if (request !== undefined && request !== '' && request !== '-') {
-    const a = request.indexOf(' ');
-    const b = lastSpace(request);
+    // With the line's bytes, the spaces, a known method and an `HTTP/x.y` are read from them:
+    // fewer runtime calls, and constant strings, which later comparisons check by identity.
+    const requestAt = textAt(text, slots, slots?.request ?? -1);
+    const bytes = requestAt >= 0 ? text!.bytes : undefined;
+    const n = request.length;
+    const a = bytes !== undefined ? firstSpaceIn(bytes, requestAt, n) : request.indexOf(' ');
+    // The usual request ends with ` HTTP/x.y`: its last space is then 9 characters from the end.
+    const version =
+      bytes !== undefined && n >= 10 && bytes[requestAt + n - 9] === 32
+        ? knownProtocolAt(text!.view, requestAt + n - 8)
+        : undefined;
+    const b =
+      version !== undefined
+        ? n - 9
+        : bytes !== undefined
+          ? lastSpaceIn(bytes, requestAt, n)
+          : lastSpace(request);
     if (a > 0) {
-      method ??= request.slice(0, a);
-      if (target === undefined) {
-        target = b > a ? request.slice(a + 1, b) : request.slice(a + 1);
-        const requestAt = textAt(text, slots, slots?.request ?? -1);
+      method ??=
+        (bytes !== undefined ? knownMethodAt(bytes, requestAt, a) : undefined) ?? request.slice(0, a);
+      if (targetText === undefined) {
+        targetText = request;
+        targetFrom = a + 1;
+        targetTo = b > a ? b : n;
         if (requestAt >= 0) targetAt = requestAt + a + 1;
       }
-      if (b > a) protocol ??= request.slice(b + 1);
+      if (b > a) {
+        protocol ??= version ?? request.slice(b + 1);
+      }
     }
   }
   let host = present(record.host);
   const url = present(record.request_url);
-  if (target === undefined && url !== undefined) {
+  if (targetText === undefined && url !== undefined) {
     const slash = url.indexOf('/');
     if (slash > 0) {
       host ??= url.slice(0, slash);
-      target = url.slice(slash);
-    } else if (slash === 0) target = url;
+      targetText = url;
+      targetFrom = slash;
+      targetTo = url.length;
+    } else if (slash === 0) {
+      targetText = url;
+      targetTo = url.length;
+    }
   }
 
   const upstreamName = interned(present(record.proxy_upstream_name));
@@ -920,12 +994,21 @@ export function build(
         ),
       ),
   );
-  let urlPath: string | undefined;
-  if (target !== undefined) {
-    const q = target.indexOf('?');
-    urlPath = q < 0 ? target : target.slice(0, q);
-    attrs.setText(K_URL_PATH, urlPath, targetAt);
-    if (q >= 0) attrs.setText(K_URL_QUERY, target.slice(q + 1), targetAt < 0 ? -1 : targetAt + q + 1);
+  // url.path ends at the first `?` of the target, or with it.
+  let pathTo = targetTo;
+  if (targetText !== undefined) {
+    const q = targetText.indexOf('?', targetFrom);
+    if (q >= 0 && q < targetTo) pathTo = q;
+    attrs.setSlice(K_URL_PATH, targetText, targetFrom, pathTo, targetAt);
+    if (pathTo < targetTo) {
+      attrs.setSlice(
+        K_URL_QUERY,
+        targetText,
+        pathTo + 1,
+        targetTo,
+        targetAt < 0 ? -1 : targetAt + pathTo + 1 - targetFrom,
+      );
+    }
   }
   const bodySize = int(record.body_bytes_sent);
   if (bodySize !== undefined) attrs.set(K_RESPONSE_BODY_SIZE, bodySize);
@@ -1010,7 +1093,7 @@ export function build(
       attemptGroups.find() ??
         attemptGroups.add(attemptGroup(addr, i, method, knownMethod, upstreamName, group, st)),
     );
-    if (urlPath !== undefined) a.setText(K_URL_PATH, urlPath, targetAt);
+    if (targetText !== undefined) a.setSlice(K_URL_PATH, targetText, targetFrom, pathTo, targetAt);
     const len = int(itemOf(lengths, i));
     if (len !== undefined) a.set(K_RESPONSE_BODY_SIZE, len);
     const connect = parseSeconds(itemOf(connects, i));

@@ -23,7 +23,12 @@ function textOf(line: string, r: ParseResult, prefix = ''): LineText | undefined
   if (bytes.length !== prefix.length + line.length + 1) return undefined; // not ASCII
   // the parser reuses its positions for the next line: keep a copy
   const positions = { variables: r.positions.variables, offsets: Int32Array.from(r.positions.offsets) };
-  return { bytes, start: prefix.length, positions };
+  return {
+    bytes,
+    view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    start: prefix.length,
+    positions,
+  };
 }
 
 function parsed(lines: string[], options: ParserOptions, withSource: boolean, prefix = ''): Line[] {
@@ -159,6 +164,80 @@ t.test('values copied from the line bytes: wrapped lines, unusual ids and long v
     const batch = both(t, lines);
     t.ok(batch.fromText.equals(batch.objects), 'all variants as one batch: same bytes');
   }
+});
+
+t.test('request lines of every shape: the same spans from the bytes as from the text', async (t) => {
+  const [base] = fixtureLines('ingress-nginx-upstreaminfo.log');
+  const requests = [
+    'GET /a HTTP/1.1',
+    'POST /a?b=c HTTP/1.0',
+    'PUT /x HTTP/2.0',
+    'DELETE / HTTP/9.9',
+    'HEAD /h HTTP/1.1',
+    'PATCH /p?q HTTP/1.1',
+    'OPTIONS * HTTP/1.1',
+    'CONNECT example.com:443 HTTP/1.1',
+    'TRACE /t HTTP/1.1',
+    'get /lower HTTP/1.1', // not a known method: `_OTHER`
+    'GETS /x HTTP/1.1',
+    'GE /x HTTP/1.1',
+    'PUX /x HTTP/1.1', // the length and first letter of PUT
+    'HEAT /x HTTP/1.1',
+    'OPTIONZ /x HTTP/1.1',
+    'PROPFIND /dav HTTP/1.1',
+    'GET /a HTTP/1.', // 7 characters: not `HTTP/x.y`
+    'GET /a HTTP/1.11',
+    'GET /a HTTP/a.1',
+    'GET /a HTTP/1:1',
+    'GET /a HTTPS/1.1',
+    'GET /a http/1.1',
+    'GET /a XTTP/1.1',
+    'GET /a  HTTP/1.1', // two spaces: the target is `/a `
+    'GET HTTP/1.1', // one space: no protocol, the target is `HTTP/1.1`
+    'GET /only-a-target',
+    'GET /a?b HTTP/1.1?x',
+    'GET /a HTTP/1.1?x', // a `?` after the target only
+    'GET /a HTTP/1.1 HTTP/1.1',
+    'GET  HTTP/1.1',
+    'X /a HTTP/1.1',
+    'LONGMETHOD /a HTTP/1.1',
+    'GET /?',
+    'GET ? HTTP/1.1',
+    'GET',
+    ' GET /lead HTTP/1.1',
+  ];
+  const texts = requests.map((r) => base.replace(/"GET [^"]*"/, `"${r}"`));
+  t.ok(
+    texts.every((l, i) => {
+      const r = parseLine(l, { format: 'ingress-nginx' });
+      return r.ok && r.record.request === requests[i];
+    }),
+    'every variant parses with its request',
+  );
+  const lines = parsed(texts, { format: 'ingress-nginx' }, true);
+  t.ok(
+    lines.every((l) => l.text !== undefined),
+    'every variant has its bytes',
+  );
+  for (const [i, line] of lines.entries()) {
+    const r = both(t, [line]);
+    t.ok(r.fromText.equals(r.objects), `${JSON.stringify(requests[i])}: same bytes from the line's bytes`);
+  }
+  const attrs = (i: number) => toSpans(lines[i].record)[0].attributes;
+  t.hasStrict(attrs(1), {
+    'http.request.method': 'POST',
+    'url.path': '/a',
+    'url.query': 'b=c',
+    'network.protocol.version': '1.0',
+  });
+  t.hasStrict(attrs(9), { 'http.request.method': '_OTHER', 'http.request.method_original': 'get' });
+  t.hasStrict(attrs(16), { 'network.protocol.name': 'http', 'network.protocol.version': '1.' }, 'as logged');
+  t.equal(attrs(20)['network.protocol.name'], undefined, '`HTTPS/1.1` is no HTTP protocol');
+  t.equal(attrs(23)['url.path'], '/a ', 'two spaces: the last one ends the target');
+  t.equal(attrs(24)['url.path'], 'HTTP/1.1', 'one space: all after it is the target');
+  t.equal(attrs(26)['url.query'], 'b');
+  t.hasStrict(attrs(27), { 'url.path': '/a' }, 'a `?` in the protocol part is not the query');
+  t.equal(attrs(27)['url.query'], undefined);
 });
 
 t.test('lines whose values are not the logged text get no positions', async (t) => {
