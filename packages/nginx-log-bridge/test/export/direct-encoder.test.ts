@@ -240,6 +240,68 @@ t.test('request lines of every shape: the same spans from the bytes as from the 
   t.equal(attrs(27)['url.query'], undefined);
 });
 
+t.test('numbers of every form: the direct path writes what the object path does', async (t) => {
+  // `$request_time`, `$body_bytes_sent` and the one attempt's time and length, quoted so that any
+  // text is a value.
+  const format =
+    '$remote_addr [$time_local] "$request" $status "$body_bytes_sent" "$request_length" "$request_time" ' +
+    '$upstream_addr "$upstream_response_length" "$upstream_response_time" $upstream_status $req_id';
+  const numbers = [
+    '0',
+    '7',
+    '612',
+    '007',
+    '0.005',
+    '1.25',
+    '10.000',
+    '.5',
+    '5.',
+    '1.2.3',
+    '-',
+    '',
+    '-1',
+    '+3',
+    '1e3',
+    '0x10',
+    ' 4',
+    '4 ',
+    '0.004s',
+    '123456789012345', // 15 digits
+    '1234567890123456', // 16: past the exact-integer path
+    '12345678901234567',
+    '0.000000000000001',
+    '0.0000000000000001',
+    '99999999999999.9',
+    '1,5',
+    'abc',
+  ];
+  const texts = numbers.map(
+    (v, i) =>
+      `10.0.0.${i} [21/Mar/2022:16:00:09 +0000] "GET /n/${i} HTTP/1.1" 200 "${v}" "${numbers[(i + 1) % numbers.length]}" "${v}" ` +
+      `10.244.0.5:8080 "${numbers[(i + 2) % numbers.length]}" "${v}" 200 ${'0123456789abcdef'.repeat(2).slice(i % 16)}${'f'.repeat(i % 16)}`,
+  );
+  const lines = parsed(texts, { logFormat: format }, true);
+  t.equal(lines.length, texts.length, 'every variant parses');
+  t.ok(
+    lines.every((l) => l.text !== undefined),
+    'every variant has its bytes',
+  );
+  for (const [i, line] of lines.entries()) {
+    const r = both(t, [line]);
+    t.ok(r.direct.equals(r.objects), `${JSON.stringify(numbers[i])}: same bytes`);
+    t.ok(r.fromText.equals(r.objects), `${JSON.stringify(numbers[i])}: same bytes from the line's bytes`);
+  }
+  const body = (i: number, span: number) =>
+    toSpans(lines[i].record)[span].attributes['http.response.body.size'];
+  t.equal(body(5, 0), undefined, '1.25 is no byte count');
+  t.equal(body(2, 0), 612);
+  t.equal(body(3, 0), 7, '007');
+  t.equal(body(20, 0), 1234567890123456, '16 digits, from the text');
+  t.equal(body(18, 1), 1234567890123456, "the attempt's length too");
+  const { startTime, endTime } = toSpans(lines[4].record)[1];
+  t.equal((endTime[0] - startTime[0]) * 1e9 + endTime[1] - startTime[1], 5_000_000, 'an attempt of 0.005 s');
+});
+
 t.test('lines whose values are not the logged text get no positions', async (t) => {
   const [base] = fixtureLines('ingress-nginx-upstreaminfo.log');
   const escaped = base.replace(/"GET [^ ]+/, '"GET /caf\\xC3\\xA9');
