@@ -139,7 +139,7 @@ export function ingressSpanIds(requestId: unknown, attempts: number): IngressSpa
 }
 
 // The character codes of the lowercase hex digits, by value.
-const LOWER_HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const LOWER_HEX = new TextEncoder().encode('0123456789abcdef');
 const HEX_DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX_DIGIT[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX_DIGIT[97 + i] = 10 + i;
@@ -186,7 +186,7 @@ const HEX_PAIR = new Uint16Array(65536);
 const NOT_HEX = 0x100;
 HEX_PAIR.fill(NOT_HEX);
 for (let a = 0; a < 16; a++) {
-  for (let b = 0; b < 16; b++) HEX_PAIR[(LOWER_HEX_CODES[a] << 8) | LOWER_HEX_CODES[b]] = (a << 4) | b;
+  for (let b = 0; b < 16; b++) HEX_PAIR[(LOWER_HEX[a] << 8) | LOWER_HEX[b]] = (a << 4) | b;
 }
 
 // Views of the bytes `ingressSpanIdBytes` was given last (a log line's read chunk, the same for
@@ -265,7 +265,6 @@ function copyDigest(d: string, from: number, n: number, out: Uint8Array, at: num
 }
 
 const INGRESS_PREFIX = 'crosstrace/ingress/';
-const LOWER_HEX = new TextEncoder().encode('0123456789abcdef');
 // `crosstrace/ingress/` + 32 hex digits, refilled per id: hashing bytes skips the string
 // concatenation and the UTF-8 conversion a string input costs.
 const ingressInput = new TextEncoder().encode(`${INGRESS_PREFIX}${'0'.repeat(32)}`);
