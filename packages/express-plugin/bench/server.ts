@@ -24,15 +24,20 @@ let flush: () => Promise<void> = () => Promise.resolve();
 let middleware: ((req: unknown, res: unknown, next: () => void) => void) | undefined;
 
 if (variant === 'otel') {
-  const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
-  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { context, propagation, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const { TracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
   const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
   const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
   const { ExpressInstrumentation } = await import('@opentelemetry/instrumentation-express');
-  const provider = new NodeTracerProvider({
-    spanProcessors: [new BatchSpanProcessor(discardExporter as never)],
+  const provider = new TracerProvider({
+    spanProcessors: [new BatchSpanProcessor({ exporter: discardExporter as never })],
   });
-  provider.register();
+  // What NodeTracerProvider.register() did before OpenTelemetry JS 3.
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   flush = () => provider.forceFlush();
   registerInstrumentations({
     tracerProvider: provider,

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import express from 'express';
 import express4 from 'express4';
 import t from 'tap';

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { viewOf } from './export/bytes.js';
 import { DirectTraceEncoder } from './export/otlp-protobuf.js';
 import type { ExportOutcome, SpanSink } from './export/span-sink.js';

@@ -9,12 +9,12 @@ import {
   W3CTraceContextPropagator as OtelW3C,
 } from '@opentelemetry/core';
 import {
-  BasicTracerProvider,
   BatchSpanProcessor as OtelBatchSpanProcessor,
   type ReadableSpan,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { type BenchRow, compareNsPerOp, report } from '../../../scripts/bench/record.js';
 import { BatchSpanProcessor, createTracer, W3CTraceContextPropagator } from '../src/index.js';
 
@@ -39,7 +39,9 @@ const ours = createTracer({
 });
 const oursParent = ours.startSpan('parent');
 
-const otelProvider = new BasicTracerProvider({ spanProcessors: [new OtelBatchSpanProcessor(noopExporter)] });
+const otelProvider = new TracerProvider({
+  spanProcessors: [new OtelBatchSpanProcessor({ exporter: noopExporter })],
+});
 const otelTracer = otelProvider.getTracer('bench');
 const otelParentCtx = trace.setSpan(ROOT_CONTEXT, otelTracer.startSpan('parent'));
 
@@ -148,7 +150,7 @@ const oursBytes = retained((p) => {
   };
 });
 const otelBytes = retained((p) => {
-  const t = new BasicTracerProvider({ spanProcessors: [p] }).getTracer('bench');
+  const t = new TracerProvider({ spanProcessors: [p] }).getTracer('bench');
   const ctx = trace.setSpan(ROOT_CONTEXT, t.startSpan('parent'));
   return () => {
     const s = t.startSpan('child', undefined, ctx);
@@ -166,7 +168,7 @@ const rows: BenchRow[] = [
     benchmark: 'child span start+finish, 3 tags, batch queued',
     ours: spans.ours / 1000,
     peer: spans.otel / 1000,
-    peerName: '@opentelemetry/sdk-trace-base',
+    peerName: '@opentelemetry/sdk-trace',
     unit: 'µs/span',
     higherIsBetter: false,
   },
@@ -193,7 +195,7 @@ const rows: BenchRow[] = [
     benchmark: 'heap retained per finished, unexported span',
     ours: oursBytes,
     peer: otelBytes,
-    peerName: '@opentelemetry/sdk-trace-base',
+    peerName: '@opentelemetry/sdk-trace',
     unit: 'bytes/span',
     higherIsBetter: false,
   },

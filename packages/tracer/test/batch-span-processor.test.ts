@@ -1,5 +1,5 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import t from 'tap';
 import { BatchSpanProcessor, createTracer, ErrorCode, setDiagnosticHandler } from '../src/index.js';
 import { InMemorySpanExporter } from '../src/testing/index.js';

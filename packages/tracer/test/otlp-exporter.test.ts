@@ -1,5 +1,6 @@
-import root from '@opentelemetry/otlp-transformer/build/src/generated/root.js';
+import { fileURLToPath } from 'node:url';
 import { followsFrom, childOf as otChildOf } from 'opentracing';
+import protobuf from 'protobufjs';
 import t from 'tap';
 import {
   BatchSpanProcessor,
@@ -10,9 +11,10 @@ import {
 } from '../src/index.js';
 import { startOtlpServer } from './helpers/otlp-server.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: generated protobufjs module without types for this path
-const ExportTraceServiceRequest = (root as any).opentelemetry.proto.collector.trace.v1
-  .ExportTraceServiceRequest;
+// The OTLP schema written out for tests (repository root, test/fixtures/otlp): a decoder independent of ours.
+const ExportTraceServiceRequest = protobuf
+  .loadSync(fileURLToPath(new URL('../../../test/fixtures/otlp/trace-service.proto', import.meta.url)))
+  .lookupType('opentelemetry.proto.ExportTraceServiceRequest');
 
 const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString('hex'));
 

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SamplingDecision, SpanKind } from '@opentelemetry/api';
-import { AlwaysOffSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { FORMAT_HTTP_HEADERS } from 'opentracing';
 import t from 'tap';
 import {

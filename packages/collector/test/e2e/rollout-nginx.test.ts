@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLine, toSpans } from '@crosstrace/nginx-log-bridge';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import t from 'tap';
 import { build } from '../../src/index.js';
 import { getStringAttribute } from '../../src/model/attributes.js';

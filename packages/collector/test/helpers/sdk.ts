@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { SimpleSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 
 export interface SentSpans {
   traceId: string;
@@ -13,9 +13,9 @@ export interface SentSpans {
  * an event, a link, an error status, server and client kinds.
  */
 export async function sendTrace(exporter: SpanExporter, serviceName: string): Promise<SentSpans> {
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName, 'k8s.pod.name': 'pod-1' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
   const tracer = provider.getTracer('crosstrace-test', '1.2.3');
   const root = tracer.startSpan('GET /dispatch', {

@@ -5,10 +5,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CrosstraceTracer, createTracer, SimpleSpanProcessor } from '@crosstrace/tracer';
 import { InMemorySpanExporter } from '@crosstrace/tracer/testing';
-import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { SimpleSpanProcessor as OtelSimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { context, propagation, type TextMapPropagator, type TracerProvider, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  SimpleSpanProcessor as OtelSimpleSpanProcessor,
+  TracerProvider as OtelTracerProvider,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace';
 
 export interface TestTracer {
   /** The createTracer() result: what apps pass as `crosstrace({ tracer })`. */
@@ -37,11 +41,18 @@ export function createTestTracer(options: { propagators?: string[] } = {}): Test
   };
 }
 
-/** A plain OpenTelemetry SDK set-up, for checking that any TracerProvider works too. */
-export function createOtelTestTracer(): { provider: NodeTracerProvider; exporter: InMemorySpanExporter } {
+/**
+ * A plain OpenTelemetry SDK set-up, for checking that any TracerProvider works too: registered
+ * globally with an AsyncLocalStorage context manager and W3C propagation, as a Node app does.
+ */
+export function createOtelTestTracer(): { provider: OtelTracerProvider; exporter: InMemorySpanExporter } {
   const exporter = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ spanProcessors: [new OtelSimpleSpanProcessor(exporter)] });
-  provider.register();
+  const provider = new OtelTracerProvider({ spanProcessors: [new OtelSimpleSpanProcessor({ exporter })] });
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
   return { provider, exporter };
 }
 

@@ -5,7 +5,7 @@
 // @opentelemetry/otlp-transformer's ProtobufTraceSerializer (tested against it).
 import type { Attributes, AttributeValue, HrTime, Link, SpanKind, SpanStatus } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { LogRecord } from '../parse/types.js';
 import type { AttributeGroup } from '../spans/attribute-group.js';
 import type { AttributeKey } from '../spans/attribute-key.js';
@@ -555,7 +555,8 @@ function anyValue(
         w.end(arr);
       } else if (value !== null && typeof value === 'object') {
         const list = w.begin(6);
-        for (const key of Object.keys(value)) keyValue(w, 1, key, value[key] as AttributeValue);
+        for (const key of Object.keys(value))
+          keyValue(w, 1, key, (value as Record<string, unknown>)[key] as AttributeValue);
         w.end(list);
       }
   }

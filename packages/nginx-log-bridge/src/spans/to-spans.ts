@@ -11,7 +11,7 @@ import {
 } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { kRecordVariables, type LogRecord, type ValuePositions } from '../parse/types.js';
 import { type AttributeGroup, AttributeGroupCache } from './attribute-group.js';
 import { AttributeKey } from './attribute-key.js';

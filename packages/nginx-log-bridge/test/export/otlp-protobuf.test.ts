@@ -2,11 +2,7 @@ import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import t from 'tap';
 import { encodeTraceRequest } from '../../src/export/otlp-protobuf.js';
 import { parseLine } from '../../src/parse/parse-line.js';
@@ -54,12 +50,13 @@ t.test(
   async (t) => {
     const exporter = new InMemorySpanExporter();
     const make = (name: string) =>
-      new BasicTracerProvider({
+      new TracerProvider({
         resource: resourceFromAttributes({ 'service.name': name, 'k.num': 3 }),
-        spanProcessors: [new SimpleSpanProcessor(exporter)],
+        spanProcessors: [new SimpleSpanProcessor({ exporter })],
       });
-    const a = make('a').getTracer('scope-a', '1.2.3');
-    const b = make('b').getTracer('scope-b');
+    const providers = [make('a'), make('b')];
+    const a = providers[0].getTracer('scope-a', '1.2.3');
+    const b = providers[1].getTracer('scope-b');
     const span = a.startSpan('ünïcödé ✓', {
       kind: SpanKind.PRODUCER,
       attributes: { s: 'x', n: -5, big: 2 ** 40, d: 1.5, bool: false, arr: ['a', 'b'], nums: [1, 2.5] },
@@ -80,6 +77,8 @@ t.test(
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
     span.end();
     b.startSpan('other').end();
+    // SimpleSpanProcessor hands spans to the exporter once the export settles: flush first.
+    await Promise.all(providers.map((p) => p.forceFlush()));
     const spans = exporter.getFinishedSpans();
     t.equal(spans.length, 2);
     t.same(decode(encodeTraceRequest(spans)), decode(ProtobufTraceSerializer.serializeRequest(spans)!));
@@ -117,10 +116,11 @@ t.test('cached attribute encodings follow changing values, long and non-ASCII st
   // Values repeat (cache hits), change (misses), change on every span (the cache gives up and
   // retries), and are long enough that a span needs a 1-, 2- or 3-byte length.
   const exporter = new InMemorySpanExporter();
-  const tracer = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'cache' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-  }).getTracer('cache-test');
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
+  const tracer = provider.getTracer('cache-test');
   for (let i = 0; i < 1500; i++) {
     const attributes: Record<string, string | number | boolean | string[]> = {
       same: 'constant',
@@ -137,6 +137,7 @@ t.test('cached attribute encodings follow changing values, long and non-ASCII st
     tracer.startSpan(i % 250 === 0 ? '' : `op ${i % 3}`, { attributes }).end();
   }
   tracer.startSpan('tiny').end();
+  await provider.forceFlush();
   const spans = exporter.getFinishedSpans();
   t.equal(spans.length, 1501);
   for (let round = 0; round < 2; round++) {

@@ -4,7 +4,7 @@ import { crosstrace } from '@crosstrace/express-plugin';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import express from 'express';
 
 /**
@@ -15,9 +15,11 @@ import express from 'express';
 export async function startExpressApp(
   collectorUrl: string,
 ): Promise<{ port: number; stop(): Promise<void> }> {
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'express-app' }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collectorUrl}/v1/traces` }))],
+    spanProcessors: [
+      new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${collectorUrl}/v1/traces` }) }),
+    ],
   });
   const app = express();
   // W3C propagation as an OpenTelemetry SDK set-up has it.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { CrosstraceTracerError, ErrorCode } from '../errors.js';
 
 /** OTLP over HTTP encodings. */

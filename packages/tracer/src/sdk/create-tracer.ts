@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Resource } from '@opentelemetry/resources';
-import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { envList, envPositiveInt, envString } from '../config/env.js';
 import { type DiagnosticHandler, reportOnce, setDiagnosticHandler } from '../diagnostics.js';
 import { CrosstraceTracerError, ErrorCode } from '../errors.js';

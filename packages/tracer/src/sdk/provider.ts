@@ -5,7 +5,7 @@ import type {
   TracerOptions,
   TracerProvider,
 } from '@opentelemetry/api';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { reportOnce } from '../diagnostics.js';
 import { ErrorCode } from '../errors.js';
 import { CrosstraceOtelTracer } from './otel-tracer.js';

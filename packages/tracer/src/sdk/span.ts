@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 import { Span as OtSpan, type Tracer as OtTracer } from 'opentracing';
 import { REF_TYPE_ATTRIBUTE, RefType } from '../api/constants.js';
 import { LAYER_ATTRIBUTE, Layer } from '../api/layer.js';
@@ -88,7 +88,7 @@ export function toAttributeValue(value: unknown): AttributeValue | undefined {
 
 /**
  * One span, three faces: an OpenTracing `Span`, an `@opentelemetry/api` `Span`, and an
- * `@opentelemetry/sdk-trace-base` `ReadableSpan` once finished, so any OTel `SpanExporter` can
+ * `@opentelemetry/sdk-trace` `ReadableSpan` once finished, so any OTel `SpanExporter` can
  * export it. Tags and attributes live in one plain object; times are epoch milliseconds and become
  * `HrTime` only when an exporter reads them; links are built from the references on read.
  * Every method is total: bad input is ignored (one diagnostic), nothing is thrown.

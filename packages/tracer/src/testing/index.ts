@@ -1,2 +1,2 @@
 // Test aids for code instrumented with @crosstrace/tracer.
-export { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+export { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
