@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 // Runs every workspace package's tests one after the other, echoes their output, and ends with
 // one plain summary line ("Tests: N passed, N failed") that CI reads. Exits 1 on any failure.
+// Arguments select packages by folder (`packages/tracer`) and optionally files within one
+// (`packages/collector:test/smoke.test.ts,test/cli.test.ts`); none runs everything.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const roots = ['packages', 'examples'];
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).map((arg) => {
+  const [dir, files] = arg.split(':');
+  return { dir, files: files === undefined ? [] : files.split(',') };
+});
+const selected = (d) => only.find((o) => d === o.dir || d.endsWith(`/${o.dir}`));
 const dirs = roots
   .flatMap((r) => (existsSync(r) ? readdirSync(r).map((d) => join(r, d)) : []))
   .filter((d) => existsSync(join(d, 'package.json')))
   .filter((d) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).scripts?.test)
-  .filter((d) => only.length === 0 || only.some((o) => d.includes(o)));
+  .filter((d) => only.length === 0 || selected(d) !== undefined);
 
 function hasTests(dir) {
   const walk = (d) =>
@@ -26,9 +32,13 @@ let passed = 0;
 let failed = 0;
 const failures = [];
 
-function run(dir) {
+function run(dir, files) {
   return new Promise((resolve) => {
-    const child = spawn('pnpm', ['test'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn('pnpm', ['test', ...files], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let text = '';
     const take = (stream, out) =>
       stream.on('data', (b) => {
@@ -42,12 +52,15 @@ function run(dir) {
 }
 
 for (const dir of dirs) {
-  process.stdout.write(`\n=== ${dir}\n`);
+  const files = only.length === 0 ? [] : selected(dir).files;
+  process.stdout.write(
+    `\n=== ${dir}${files.length > 0 ? ` (${files.join(', ')})` : ''} on Node ${process.version}\n`,
+  );
   if (!hasTests(dir)) {
     process.stdout.write('no tests yet\n');
     continue;
   }
-  const { code, text } = await run(dir);
+  const { code, text } = await run(dir, files);
   // tap's closing line: "# { total: 25, pass: 23, fail: 2, skip: 0 }"
   const m = [...text.matchAll(/#\s*\{\s*total:\s*(\d+),\s*pass:\s*(\d+)(?:,\s*fail:\s*(\d+))?/g)].at(-1);
   const pass = m ? Number(m[2]) : 0;

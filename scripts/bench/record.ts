@@ -1,5 +1,6 @@
 // Shared by every package's bench/: measure against a peer in the same process run, report ratios.
 import { appendFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 /** One row of the `pnpm bench` table. */
 export interface BenchRow {
@@ -28,6 +29,12 @@ function fmt(n: number | undefined): string {
   return n.toPrecision(3);
 }
 
+/** What the figures were measured on: the Node that ran them (the `node` on PATH) and the CPU. */
+export function runtimeLine(): string {
+  const cpu = cpus();
+  return `Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}-${process.arch}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`;
+}
+
 export function formatTable(rows: BenchRow[]): string {
   const header = ['package', 'benchmark', 'ours', 'peer', 'peer figure', 'unit', 'ours vs peer'];
   const body = rows.map((r) => {
@@ -44,7 +51,9 @@ export function formatTable(rows: BenchRow[]): string {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return [runtimeLine(), '', line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join(
+    '\n',
+  );
 }
 
 /** Prints the rows and, under `pnpm bench` at the root, hands them to the combined table. */
