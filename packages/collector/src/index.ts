@@ -4,7 +4,7 @@ export type { CollectorConfig, ConfigField, LoadConfigOptions } from './config/i
 export { CONFIG_FIELDS, createDefaultConfig, loadConfig, parseSize, resolveConfig } from './config/index.js';
 export type { TracesConsumer } from './consumer.js';
 export type { CollectorErrorOptions } from './errors.js';
-export { CollectorError, createError, isCollectorError } from './errors.js';
+export { CollectorError, CollectorErrorCode, createError, isCollectorError } from './errors.js';
 export type { CollectorMetrics } from './metrics/index.js';
 export type {
   AnyValue,

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { CollectorErrorCode } from '../src/errors.js';
 import { build } from '../src/index.js';
 import { createGatedStore } from './helpers/gated-store.js';
 import { otlpJson } from './helpers/otlp-json.js';
@@ -53,7 +54,7 @@ t.test('graceful close: in-flight requests finish with their commit, new ones ar
   await closing;
   t.equal((await store.getTrace(traceId)).length, 5);
   await t.rejects(c.writer.consume({ spans: [...(await store.getTrace(traceId))], receiver: 'x' }), {
-    code: 'CT_COLLECTOR_SHUTTING_DOWN',
+    code: CollectorErrorCode.ShuttingDown,
     statusCode: 503,
   });
 });

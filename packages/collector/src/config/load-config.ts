@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { createError } from '../errors.js';
+import { CollectorErrorCode, createError } from '../errors.js';
 import {
   CONFIG_FIELDS,
   type CollectorConfig,
@@ -28,7 +28,7 @@ const UNITS: Record<string, number> = {
 };
 
 function configError(message: string): Error {
-  return createError('CT_COLLECTOR_CONFIG', message, { statusCode: 400 });
+  return createError(CollectorErrorCode.Config, message, { statusCode: 400 });
 }
 
 /** Parses `64MiB`, `10GiB`, `1000000` into bytes; undefined when not a size. */

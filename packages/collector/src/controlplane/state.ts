@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { createError } from '../errors.js';
+import { CollectorErrorCode, createError } from '../errors.js';
 import type { EndpointSlice, K8sEvent, K8sObject, Observation, ObservationType, Pod } from './k8s-types.js';
 import { objectKey } from './k8s-types.js';
 import type { EndpointChange, PodRecord } from './timeline.js';
@@ -161,7 +161,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
           CREATE TABLE IF NOT EXISTS ct_cp_trace_remap (from_trace TEXT PRIMARY KEY, to_trace TEXT NOT NULL);`);
       } catch (cause) {
         throw createError(
-          'CT_COLLECTOR_CONTROLPLANE_OPEN',
+          CollectorErrorCode.ControlPlaneOpen,
           `cannot open control-plane state at ${opts.path}`,
           { cause },
         );

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { TracesConsumer } from '../consumer.js';
 import type { ControlPlaneState } from '../controlplane/state.js';
-import { createError } from '../errors.js';
+import { CollectorErrorCode, createError } from '../errors.js';
 import { ingestK8sText } from '../receivers/k8s/ingest.js';
 
 /** Totals of an import. */
@@ -33,7 +33,7 @@ export async function importFiles(
     try {
       text = await readFile(path, 'utf8');
     } catch (cause) {
-      throw createError('CT_COLLECTOR_IMPORT_READ', `cannot read ${path}`, { statusCode: 400, cause });
+      throw createError(CollectorErrorCode.ImportRead, `cannot read ${path}`, { statusCode: 400, cause });
     }
     const r = await ingestK8sText(text, { ...opts, receiver: 'import' });
     total.files++;

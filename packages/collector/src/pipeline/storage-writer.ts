@@ -1,5 +1,5 @@
 import type { TracesConsumer } from '../consumer.js';
-import { createError, isCollectorError } from '../errors.js';
+import { CollectorErrorCode, createError, isCollectorError } from '../errors.js';
 import type { CollectorMetrics } from '../metrics/index.js';
 import type { Span, SpanBatch } from '../model/span.js';
 import type { SpanStore } from '../storage/span-store.js';
@@ -121,7 +121,7 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
         p.reject(
           isCollectorError(failure)
             ? failure
-            : createError('CT_COLLECTOR_STORAGE_UNAVAILABLE', 'storage write failed; retry later', {
+            : createError(CollectorErrorCode.StorageUnavailable, 'storage write failed; retry later', {
                 statusCode: 503,
                 retryAfterSeconds,
                 cause: failure,
@@ -143,7 +143,7 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
       const n = batch.spans.length;
       if (closed) {
         return Promise.reject(
-          createError('CT_COLLECTOR_SHUTTING_DOWN', 'collector is shutting down', {
+          createError(CollectorErrorCode.ShuttingDown, 'collector is shutting down', {
             statusCode: 503,
             retryAfterSeconds,
           }),
@@ -156,7 +156,7 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
       if (queue.length > 0 || inFlight > 0) {
         if (queuedSpans + n > maxQueueSpans || queuedBytes + bytes > maxQueueBytes) {
           return Promise.reject(
-            createError('CT_COLLECTOR_QUEUE_FULL', 'ingest queue is full; retry later', {
+            createError(CollectorErrorCode.QueueFull, 'ingest queue is full; retry later', {
               statusCode: 429,
               retryAfterSeconds,
             }),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { CollectorConfig } from '../config/index.js';
-import { createError } from '../errors.js';
+import { CollectorErrorCode, createError } from '../errors.js';
 
 export interface TlsMaterial {
   key: Buffer;
@@ -16,9 +16,8 @@ function read(path: string, option: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw createError('CT_COLLECTOR_CONFIG', `${option}: cannot read ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    const message = `${option}: cannot read ${path}: ${(err as Error).message}`;
+    throw createError(CollectorErrorCode.Config, message, { cause: err });
   }
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { createDefaultConfig, loadConfig, parseSize, resolveConfig } from '../../src/config/index.js';
+import { CollectorErrorCode } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crosstrace-config-'));
 
@@ -46,7 +47,7 @@ t.test('precedence: defaults < YAML < env < flags; sizes and lists parsed', asyn
 
 t.test('clear errors naming the option', async (t) => {
   t.throws(() => loadConfig({ flags: { queryPort: '70000' } }), {
-    code: 'CT_COLLECTOR_CONFIG',
+    code: CollectorErrorCode.Config,
     message: /--query-port/,
   });
   t.throws(() => loadConfig({ env: { CROSSTRACE_MAX_BODY_SIZE: 'huge' } }), {

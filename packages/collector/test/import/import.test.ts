@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { createControlPlaneState } from '../../src/controlplane/index.js';
+import { CollectorErrorCode } from '../../src/errors.js';
 import { importFiles } from '../../src/import/index.js';
 import { createMemoryStore } from '../../src/storage/index.js';
 
@@ -27,7 +28,7 @@ t.test('importFiles loads YAML events and audit logs; re-import is idempotent', 
   t.equal(again.duplicates, 9);
   t.equal((await store.findSpans({ limit: 10_000 })).length, count, 'same spans, no duplicates');
   await t.rejects(importFiles(['/nonexistent/file.yaml'], { pipeline, controlPlane }), {
-    code: 'CT_COLLECTOR_IMPORT_READ',
+    code: CollectorErrorCode.ImportRead,
   });
 });
 

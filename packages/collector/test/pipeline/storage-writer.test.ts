@@ -1,4 +1,5 @@
 import t from 'tap';
+import { CollectorErrorCode } from '../../src/errors.js';
 import type { Span } from '../../src/model/span.js';
 import { createStorageWriter } from '../../src/pipeline/index.js';
 import type { SpanStore } from '../../src/storage/index.js';
@@ -55,7 +56,7 @@ t.test('byte bound, oversize batch alone, storage errors are retryable', async (
   const big = w.consume({ spans: spans(50, 'big'), receiver: 'r' });
   t.ok(w.isFull(), 'a batch larger than the bound is taken alone when the queue is empty');
   await t.rejects(w.consume({ spans: spans(1, 'x'), receiver: 'r' }), {
-    code: 'CT_COLLECTOR_QUEUE_FULL',
+    code: CollectorErrorCode.QueueFull,
     statusCode: 429,
     retryAfterSeconds: 2,
   });
@@ -70,7 +71,7 @@ t.test('byte bound, oversize batch alone, storage errors are retryable', async (
   await w.drain();
   fail = true;
   await t.rejects(w.consume({ spans: spans(1, 'f'), receiver: 'r' }), {
-    code: 'CT_COLLECTOR_STORAGE_UNAVAILABLE',
+    code: CollectorErrorCode.StorageUnavailable,
     statusCode: 503,
   });
 });

@@ -5,7 +5,7 @@ import { podLifecycleRef } from '../../controlplane/lifecycle.js';
 import type { ControlPlaneState, StoredDiagnosis } from '../../controlplane/state.js';
 import { earlierOf, laterOf } from '../../controlplane/time.js';
 import type { PodRecord } from '../../controlplane/timeline.js';
-import { createError, isCollectorError } from '../../errors.js';
+import { CollectorErrorCode, createError, isCollectorError } from '../../errors.js';
 import { fromPlain, getAttribute, getStringAttribute } from '../../model/attributes.js';
 import type { KeyValue, Span, SpanBatch, SpanEvent, SpanLink } from '../../model/span.js';
 import { SpanKind, StatusCode } from '../../model/span.js';
@@ -295,7 +295,7 @@ class Stitcher implements StitchingProcessor {
     } catch (err) {
       // the batch itself is stored; a retry re-sends it idempotently and re-stitches
       if (isCollectorError(err)) throw err;
-      throw createError('CT_COLLECTOR_STITCH_FAILED', 'stitching after storage failed', {
+      throw createError(CollectorErrorCode.StitchFailed, 'stitching after storage failed', {
         statusCode: 503,
         retryAfterSeconds: 1,
         cause: err,

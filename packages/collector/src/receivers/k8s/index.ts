@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TracesConsumer } from '../../consumer.js';
 import type { ControlPlaneState } from '../../controlplane/state.js';
-import { isCollectorError } from '../../errors.js';
+import { CollectorErrorCode, isCollectorError } from '../../errors.js';
 import type { K8sIngestResult } from './ingest.js';
 import { ingestK8sText } from './ingest.js';
 
@@ -30,7 +30,7 @@ async function handle(
     if (r.objects + r.auditEvents === 0 && bad > 0) {
       reply.code(400);
       return {
-        code: 'CT_COLLECTOR_K8S_BAD_BODY',
+        code: CollectorErrorCode.K8sBadBody,
         message: 'no Kubernetes object or audit event understood',
         bad: r.bad,
       };
@@ -48,7 +48,7 @@ async function handle(
       return { code: err.code, message: err.message };
     }
     reply.code(500);
-    return { code: 'CT_COLLECTOR_K8S_INTERNAL', message: 'internal error' };
+    return { code: CollectorErrorCode.K8sInternal, message: 'internal error' };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, createInflate } from 'node:zlib';
-import { createError } from '../../errors.js';
+import { CollectorErrorCode, createError } from '../../errors.js';
 
 export interface ReadBodyOptions {
   /** Largest body accepted, after decompression (and before it, on the wire). */
@@ -15,7 +15,7 @@ export interface ReadBodyOptions {
 }
 
 function tooLarge(maxBytes: number): Error {
-  return createError('CT_COLLECTOR_PAYLOAD_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, {
+  return createError(CollectorErrorCode.PayloadTooLarge, `request body exceeds ${maxBytes} bytes`, {
     statusCode: 413,
   });
 }
@@ -42,7 +42,7 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     else if (encoding === 'deflate') inflater = createInflate();
     else if (encoding !== 'identity' && encoding !== '') {
       reject(
-        createError('CT_COLLECTOR_UNSUPPORTED_ENCODING', `unsupported content-encoding '${encoding}'`, {
+        createError(CollectorErrorCode.UnsupportedEncoding, `unsupported content-encoding '${encoding}'`, {
           statusCode: 415,
         }),
       );
@@ -73,7 +73,7 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
       source = inflater;
       inflater.on('error', (e) =>
         fail(
-          createError('CT_COLLECTOR_BAD_REQUEST', `malformed ${encoding} body: ${e.message}`, {
+          createError(CollectorErrorCode.BadRequest, `malformed ${encoding} body: ${e.message}`, {
             statusCode: 400,
             cause: e,
           }),
@@ -91,7 +91,7 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
       }
       if (options.budget !== undefined && !options.budget.take(c.length)) {
         fail(
-          createError('CT_COLLECTOR_QUEUE_FULL', 'too many request bodies in memory; retry later', {
+          createError(CollectorErrorCode.QueueFull, 'too many request bodies in memory; retry later', {
             statusCode: 429,
             retryAfterSeconds: options.retryAfterSeconds,
           }),
@@ -107,7 +107,7 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     });
     req.on('error', (e) =>
       fail(
-        createError('CT_COLLECTOR_BAD_REQUEST', `request aborted: ${e.message}`, {
+        createError(CollectorErrorCode.BadRequest, `request aborted: ${e.message}`, {
           statusCode: 400,
           cause: e,
         }),

@@ -1,5 +1,5 @@
 import type { TracesConsumer } from '../../consumer.js';
-import { type CollectorError, createError, isCollectorError } from '../../errors.js';
+import { type CollectorError, CollectorErrorCode, createError, isCollectorError } from '../../errors.js';
 import type { CollectorMetrics } from '../../metrics/index.js';
 import type { DecodeResult } from './decode-result.js';
 import type { PartialSuccess } from './encode-response.js';
@@ -19,7 +19,7 @@ export async function exportTraces(
   if (!decoded.ok) {
     return {
       ok: false,
-      error: createError('CT_COLLECTOR_BAD_REQUEST', decoded.reason, { statusCode: 400 }),
+      error: createError(CollectorErrorCode.BadRequest, decoded.reason, { statusCode: 400 }),
     };
   }
   const { spans, rejectedSpans, rejectedReason } = decoded;
@@ -30,14 +30,18 @@ export async function exportTraces(
   } catch (err) {
     const error = isCollectorError(err)
       ? err
-      : createError('CT_COLLECTOR_UNAVAILABLE', 'pipeline failed; retry later', {
+      : createError(CollectorErrorCode.Unavailable, 'pipeline failed; retry later', {
           statusCode: 503,
           retryAfterSeconds: 1,
           cause: err,
         });
     const reason =
-      error.code === 'CT_COLLECTOR_QUEUE_FULL' ? 'queue_full' : error.retryable ? 'unavailable' : 'invalid';
-    if (error.code !== 'CT_COLLECTOR_STORAGE_UNAVAILABLE')
+      error.code === CollectorErrorCode.QueueFull
+        ? 'queue_full'
+        : error.retryable
+          ? 'unavailable'
+          : 'invalid';
+    if (error.code !== CollectorErrorCode.StorageUnavailable)
       metrics?.spansRefused.inc({ receiver, reason }, spans.length);
     return { ok: false, error };
   }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { createError } from '../../errors.js';
+import { CollectorErrorCode, createError } from '../../errors.js';
 import type { Span } from '../../model/span.js';
 import {
   compareNewestFirst,
@@ -134,8 +134,12 @@ function hexId(id: string): Buffer {
   return Buffer.from(id, 'hex');
 }
 
-function storeError(code: 'WRITE' | 'CLOSED', message: string, cause?: unknown) {
-  return createError(`CT_COLLECTOR_STORE_${code}`, message, { statusCode: 503, retryAfterSeconds: 1, cause });
+function storeError(
+  code: typeof CollectorErrorCode.StoreWrite | typeof CollectorErrorCode.StoreClosed,
+  message: string,
+  cause?: unknown,
+) {
+  return createError(code, message, { statusCode: 503, retryAfterSeconds: 1, cause });
 }
 
 interface StoreTimings {
@@ -185,13 +189,19 @@ class InlineWriter implements WriterClient {
         try {
           batches.push(encodeBatch(p.spans));
         } catch (e) {
-          p.reject(storeError('WRITE', `encoding spans failed: ${(e as Error).message}`, e));
+          p.reject(
+            storeError(CollectorErrorCode.StoreWrite, `encoding spans failed: ${(e as Error).message}`, e),
+          );
         }
       }
       this.writer.write(batches);
       for (const p of group) p.resolve();
     } catch (e) {
-      const err = storeError('WRITE', `writing spans failed: ${(e as Error).message}`, e);
+      const err = storeError(
+        CollectorErrorCode.StoreWrite,
+        `writing spans failed: ${(e as Error).message}`,
+        e,
+      );
       for (const p of group) p.reject(err);
     }
   }
@@ -202,7 +212,7 @@ class InlineWriter implements WriterClient {
     try {
       this.writer.deleteSpans(traceId, spanIds);
     } catch (e) {
-      throw storeError('WRITE', `deleting spans failed: ${(e as Error).message}`, e);
+      throw storeError(CollectorErrorCode.StoreWrite, `deleting spans failed: ${(e as Error).message}`, e);
     }
   }
 
@@ -266,13 +276,14 @@ class WorkerWriter implements WriterClient {
       if (call === undefined) return;
       this.#calls.delete(m.id);
       if (this.#calls.size === 0) worker.unref();
-      if (m.error !== undefined) call.reject(storeError('WRITE', `writing spans failed: ${m.error}`));
+      if (m.error !== undefined)
+        call.reject(storeError(CollectorErrorCode.StoreWrite, `writing spans failed: ${m.error}`));
       else call.resolve(m.result);
     });
     const fail = (e: Error) => {
       this.#failed = e;
       for (const c of this.#calls.values())
-        c.reject(storeError('WRITE', `the SQLite writer stopped: ${e.message}`, e));
+        c.reject(storeError(CollectorErrorCode.StoreWrite, `the SQLite writer stopped: ${e.message}`, e));
       this.#calls.clear();
     };
     worker.on('error', fail);
@@ -294,7 +305,11 @@ class WorkerWriter implements WriterClient {
   #call(m: ToWorker, transfer: ArrayBuffer[] = []): Promise<RetentionResult | undefined> {
     if (this.#failed !== undefined) {
       return Promise.reject(
-        storeError('WRITE', `the SQLite writer stopped: ${this.#failed.message}`, this.#failed),
+        storeError(
+          CollectorErrorCode.StoreWrite,
+          `the SQLite writer stopped: ${this.#failed.message}`,
+          this.#failed,
+        ),
       );
     }
     return new Promise((resolve, reject) => {
@@ -310,7 +325,7 @@ class WorkerWriter implements WriterClient {
     try {
       batch = encodeBatch(spans);
     } catch (e) {
-      throw storeError('WRITE', `encoding spans failed: ${(e as Error).message}`, e);
+      throw storeError(CollectorErrorCode.StoreWrite, `encoding spans failed: ${(e as Error).message}`, e);
     }
     await this.#call({ type: 'write', id: this.#next++, batches: [batch] }, transferList(batch));
   }
@@ -458,7 +473,8 @@ export class SqliteSpanStore implements SpanStore {
 
   /** Resolves once the spans are committed (see `synchronous` for what that survives). */
   writeSpans(spans: readonly Span[]): Promise<void> {
-    if (this.#closed) return Promise.reject(storeError('CLOSED', 'the span store is closed'));
+    if (this.#closed)
+      return Promise.reject(storeError(CollectorErrorCode.StoreClosed, 'the span store is closed'));
     if (spans.length === 0) return Promise.resolve();
     return this.#writer.write(spans);
   }
@@ -468,7 +484,8 @@ export class SqliteSpanStore implements SpanStore {
    * queued; resolves once committed.
    */
   deleteSpans(traceId: string, spanIds?: readonly string[]): Promise<void> {
-    if (this.#closed) return Promise.reject(storeError('CLOSED', 'the span store is closed'));
+    if (this.#closed)
+      return Promise.reject(storeError(CollectorErrorCode.StoreClosed, 'the span store is closed'));
     if (spanIds !== undefined && spanIds.length === 0) return Promise.resolve();
     const hex = /^[0-9a-f]*$/;
     const trace = traceId.toLowerCase();
@@ -715,7 +732,8 @@ export class SqliteSpanStore implements SpanStore {
    * incremental vacuum and a WAL checkpoint so the file really shrinks.
    */
   runRetention(overrides: { retention?: number; maxDbSizeBytes?: number } = {}): Promise<RetentionResult> {
-    if (this.#closed) return Promise.reject(storeError('CLOSED', 'the span store is closed'));
+    if (this.#closed)
+      return Promise.reject(storeError(CollectorErrorCode.StoreClosed, 'the span store is closed'));
     const p = this.#writer
       .retention({
         retention: overrides.retention ?? this.#opts.retention,
@@ -731,7 +749,7 @@ export class SqliteSpanStore implements SpanStore {
   // ---- lifecycle ----
 
   #checkOpen(): void {
-    if (this.#closed) throw storeError('CLOSED', 'the span store is closed');
+    if (this.#closed) throw storeError(CollectorErrorCode.StoreClosed, 'the span store is closed');
   }
 
   /** Commits pending writes, stops retention and closes the database. */
@@ -759,7 +777,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     return await SqliteSpanStore.open(opts);
   } catch (e) {
     throw createError(
-      'CT_COLLECTOR_STORE_OPEN',
+      CollectorErrorCode.StoreOpen,
       `cannot open SQLite store at ${opts.path}: ${(e as Error).message}`,
       {
         statusCode: 500,

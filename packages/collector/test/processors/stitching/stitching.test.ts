@@ -13,6 +13,7 @@ import {
   splitAppUnits,
   units,
 } from '../../../eval/scenario.js';
+import { CollectorErrorCode } from '../../../src/errors.js';
 import { getStringAttribute } from '../../../src/model/attributes.js';
 import {
   createStitchingProcessor,
@@ -181,7 +182,7 @@ t.test('a store failure after the batch is durable is a retryable CollectorError
     receiver: 'k8s-objects',
   });
   await t.rejects(stitching.consume({ spans: spans.spans, receiver: 'ingress' }), {
-    code: 'CT_COLLECTOR_STITCH_FAILED',
+    code: CollectorErrorCode.StitchFailed,
     statusCode: 503,
   });
   t.equal(
@@ -410,7 +411,7 @@ t.test(
     });
     await stitching.consume({ spans: [child], receiver: 'app' });
     await t.rejects(stitching.consume({ spans: [root], receiver: 'app' }), {
-      code: 'CT_COLLECTOR_STITCH_FAILED',
+      code: CollectorErrorCode.StitchFailed,
       statusCode: 503,
     });
     t.same(

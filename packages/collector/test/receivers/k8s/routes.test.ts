@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import t from 'tap';
 import { createControlPlaneState } from '../../../src/controlplane/index.js';
-import { createError } from '../../../src/errors.js';
+import { CollectorErrorCode, createError } from '../../../src/errors.js';
 import type { SpanBatch } from '../../../src/model/span.js';
 import { registerK8sRoutes } from '../../../src/receivers/k8s/index.js';
 
@@ -73,7 +73,7 @@ t.test('POST /k8s/objects takes YAML, watch events and Lists; POST /k8s/audit an
 
 t.test('garbage is a 400 with a stable code; a full pipeline is a 503 with Retry-After', async (t) => {
   const { a } = await app(async () => {
-    throw createError('CT_COLLECTOR_QUEUE_FULL', 'queue full', { statusCode: 503, retryAfterSeconds: 2 });
+    throw createError(CollectorErrorCode.QueueFull, 'queue full', { statusCode: 503, retryAfterSeconds: 2 });
   });
   t.teardown(() => a.close());
   let res = await a.inject({
@@ -83,7 +83,7 @@ t.test('garbage is a 400 with a stable code; a full pipeline is a 503 with Retry
     headers: { 'content-type': 'application/json' },
   });
   t.equal(res.statusCode, 400);
-  t.equal(res.json().code, 'CT_COLLECTOR_K8S_BAD_BODY');
+  t.equal(res.json().code, CollectorErrorCode.K8sBadBody);
   res = await a.inject({
     method: 'POST',
     url: '/k8s/objects',
@@ -92,5 +92,5 @@ t.test('garbage is a 400 with a stable code; a full pipeline is a 503 with Retry
   });
   t.equal(res.statusCode, 503);
   t.equal(res.headers['retry-after'], '2');
-  t.equal(res.json().code, 'CT_COLLECTOR_QUEUE_FULL');
+  t.equal(res.json().code, CollectorErrorCode.QueueFull);
 });

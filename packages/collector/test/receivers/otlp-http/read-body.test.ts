@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
+import { CollectorErrorCode } from '../../../src/errors.js';
 import { readBody } from '../../../src/receivers/otlp-http/index.js';
 
 /** A request whose body is pulled chunk by chunk from `chunks`, counting what was pulled. */
@@ -36,7 +37,7 @@ t.test('a gzip bomb is refused after inflating the limit, not the bomb', async (
       pulledAtRefusal = pulled();
       throw err;
     }),
-    { code: 'CT_COLLECTOR_PAYLOAD_TOO_LARGE', statusCode: 413 },
+    { code: CollectorErrorCode.PayloadTooLarge, statusCode: 413 },
   );
   // The rest is drained (cheap, not inflated) so that the 413 can be written on the connection.
   t.ok(pulledAtRefusal < wire / 4, `refused after ${pulledAtRefusal} of ${wire} compressed bytes`);
@@ -70,7 +71,7 @@ t.test('gzip, deflate and identity bodies; limits on the wire and inflated', asy
   });
   await t.rejects(readBody(fakeRequest([text], { 'content-encoding': 'gzip' }).req, { maxBytes: 1024 }), {
     statusCode: 400,
-    code: 'CT_COLLECTOR_BAD_REQUEST',
+    code: CollectorErrorCode.BadRequest,
   });
 });
 
@@ -87,7 +88,7 @@ t.test('a spent memory budget refuses with 429', async (t) => {
   await t.rejects(
     readBody(fakeRequest([Buffer.alloc(60)], {}).req, { maxBytes: 1024, budget, retryAfterSeconds: 3 }),
     {
-      code: 'CT_COLLECTOR_QUEUE_FULL',
+      code: CollectorErrorCode.QueueFull,
       statusCode: 429,
       retryAfterSeconds: 3,
     },

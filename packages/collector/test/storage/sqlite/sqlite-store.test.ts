@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
-import { isCollectorError } from '../../../src/errors.js';
+import { CollectorErrorCode, isCollectorError } from '../../../src/errors.js';
 import type { Span } from '../../../src/model/span.js';
 import { createMemoryStore, openSqliteStore, type SqliteStoreOptions } from '../../../src/storage/index.js';
 import { makeSpan, resourceOf } from '../../helpers/store-spans.js';
@@ -54,7 +54,7 @@ t.test('creates a WAL database with incremental auto-vacuum and reopens it', asy
   await store.close();
   await t.rejects(
     store.writeSpans(spans),
-    { code: 'CT_COLLECTOR_STORE_CLOSED' },
+    { code: CollectorErrorCode.StoreClosed },
     'a closed store refuses writes',
   );
   const db = new Database(path, { readonly: true });
@@ -182,7 +182,9 @@ t.test('searches over blocks with overlapping times answer as the memory store',
 
 t.test('opening an unusable path fails with a stable code', async (t) => {
   const path = tempPath(t);
-  await t.rejects(openSqliteStore({ path: join(path, 'x', '\u0000') }), { code: 'CT_COLLECTOR_STORE_OPEN' });
+  await t.rejects(openSqliteStore({ path: join(path, 'x', '\u0000') }), {
+    code: CollectorErrorCode.StoreOpen,
+  });
 });
 
 t.test('retention by age deletes old spans and their tag rows', async (t) => {
@@ -278,12 +280,12 @@ for (const writer of ['worker', 'inline'] as const) {
       (e: unknown) => e,
     );
     t.ok(isCollectorError(err));
-    t.equal((err as { code: string }).code, 'CT_COLLECTOR_STORE_WRITE');
+    t.equal((err as { code: string }).code, CollectorErrorCode.StoreWrite);
     t.equal((err as { statusCode: number }).statusCode, 503);
     t.match((err as Error).message, /refused/);
     t.same(await store.getTrace(bad.traceId), []);
     const unencodable = makeSpan({ droppedAttributesCount: 1n as unknown as number });
-    await t.rejects(store.writeSpans([unencodable]), { code: 'CT_COLLECTOR_STORE_WRITE' });
+    await t.rejects(store.writeSpans([unencodable]), { code: CollectorErrorCode.StoreWrite });
     const good = spansAt(3, 0);
     await store.writeSpans(good);
     t.equal((await store.findSpans({ service: 'svc', limit: 10 })).length, 3, 'the store keeps working');
