@@ -5,6 +5,7 @@ import { build } from './build.js';
 import { CONFIG_FIELDS, type CollectorConfig, createDefaultConfig, loadConfig } from './config/index.js';
 import { isCollectorError } from './errors.js';
 import { importFiles } from './import/index.js';
+import { VERSION } from './version.js';
 
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -114,6 +115,7 @@ const program = addConfigOptions(
     .description(
       'Receives OTLP traces (HTTP 4318, gRPC 4317), stores them in SQLite, serves a Jaeger-compatible API (16686).',
     )
+    .version(VERSION)
     .showHelpAfterError(),
 ).action((opts: Record<string, unknown>) => run(opts));
 

@@ -1,7 +1,7 @@
 // The CLI as users run it: a child process on a SQLite file; SIGTERM drains; kill -9 loses no
 // acknowledged span.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -9,6 +9,9 @@ import { openSqliteStore } from '../src/storage/index.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { encodeRequest } from './helpers/proto.js';
 
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const dir = mkdtempSync(join(tmpdir(), 'crosstrace-cli-'));
 const PORTS = ['--otlp-http-port', '0', '--otlp-grpc-port', '0', '--query-port', '0', '--log-level', 'warn'];
 
@@ -31,23 +34,31 @@ function batch(traceId: Buffer, n: number): Buffer {
   return encodeRequest({ resourceSpans: [{ resource, scopeSpans: [{ spans }] }] });
 }
 
-t.test('--help lists the options; a bad option fails fast naming it', async (t) => {
-  const help = await runCli(['--help']);
-  t.equal(help.code, 0);
-  for (const flag of [
-    '--storage',
-    '--otlp-http-port',
-    '--otlp-grpc-port',
-    '--query-port',
-    '--host',
-    '--config',
-  ]) {
-    t.match(help.out, flag);
-  }
-  const bad = await runCli(['--storage', 'mysql:x']);
-  t.equal(bad.code, 1);
-  t.match(bad.err, /CT_COLLECTOR_CONFIG: --storage/);
-});
+t.test(
+  '--help lists the options, --version prints the version, a bad option fails fast naming it',
+  async (t) => {
+    const [help, version, bad] = await Promise.all([
+      runCli(['--help']),
+      runCli(['--version']),
+      runCli(['--storage', 'mysql:x']),
+    ]);
+    t.equal(help.code, 0);
+    for (const flag of [
+      '--storage',
+      '--otlp-http-port',
+      '--otlp-grpc-port',
+      '--query-port',
+      '--host',
+      '--config',
+    ]) {
+      t.match(help.out, flag);
+    }
+    t.equal(version.code, 0);
+    t.equal(version.out.trim(), PACKAGE_VERSION, '--version prints the version in package.json');
+    t.equal(bad.code, 1);
+    t.match(bad.err, /CT_COLLECTOR_CONFIG: --storage/);
+  },
+);
 
 t.test('import FILE… stores Kubernetes files through the pipeline', async (t) => {
   const db = join(dir, 'import.db');

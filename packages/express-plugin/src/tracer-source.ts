@@ -10,10 +10,12 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { CrosstraceExpressError, ErrorCode } from './errors.js';
+import { VERSION } from './version.js';
 
 /** The instrumentation scope name of every span this package starts. */
 export const INSTRUMENTATION_NAME = '@crosstrace/express-plugin';
-export const INSTRUMENTATION_VERSION = '0.1.0';
+/** The instrumentation scope version: this package's version. */
+export const INSTRUMENTATION_VERSION: string = VERSION;
 
 /**
  * What the `tracer` option accepts: a `createTracer()` result from `@crosstrace/tracer` (anything

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { contextFromRequestId, LAYER_ATTRIBUTE } from '@crosstrace/tracer';
@@ -7,6 +8,9 @@ import t from 'tap';
 import { ATTR_ABORTED, crosstrace, getRequestSpan } from '../src/index.js';
 import { close, countingProvider, createTestTracer, serverSpans, waitForSpans } from './helpers/tracing.js';
 
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 // finalhandler prints errors to stderr outside the test env
 process.env.NODE_ENV = 'test';
 const tt = createTestTracer();
@@ -127,6 +131,11 @@ t.test('incoming traceparent is honoured and the route template names the span',
   t.equal(span.parentSpanContext?.spanId, parentId);
   t.equal(span.parentSpanContext?.isRemote, true);
   t.equal(span.kind, 1, 'SERVER');
+  t.same(
+    span.instrumentationScope,
+    { name: '@crosstrace/express-plugin', version: PACKAGE_VERSION },
+    'the scope carries the version in package.json',
+  );
   const a = span.attributes;
   t.equal(a[LAYER_ATTRIBUTE], 'app');
   t.equal(a['http.request.method'], 'GET');

@@ -19,6 +19,7 @@ import { createParser } from './parse/parse-line.js';
 import type { FormatName } from './parse/presets.js';
 import { formatSummary } from './summary.js';
 import { Checkpoint } from './tail/checkpoint.js';
+import { VERSION } from './version.js';
 
 /** Streams and hooks the CLI uses; tests pass their own. */
 export interface CliIo {
@@ -66,6 +67,7 @@ function jsonMapping(text: string | undefined): JsonMapping | undefined {
 function program(): Command {
   return new Command('crosstrace-nginx-bridge')
     .description('nginx / ingress-nginx access logs → OTLP ingress spans, tailed without loss')
+    .version(VERSION)
     .argument('[files...]', 'log files or globs (`*` in the file name); `-` or none reads stdin')
     .addOption(
       new Option('--format <name>', 'log format preset')

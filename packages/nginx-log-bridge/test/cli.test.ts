@@ -99,6 +99,10 @@ t.test('bad configuration fails at start-up naming the option', async (t) => {
   r = io();
   t.equal(await main(['--help'], r.streams), 0);
   t.match(r.out.stdout, /--from-beginning/);
+  r = io();
+  t.equal(await main(['--version'], r.streams), 0);
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  t.equal(r.out.stdout.trim(), version, '--version prints the version in package.json');
 });
 
 t.test('follow mode exports to the collector, checkpoints, and serves /metrics', async (t) => {

@@ -1,9 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { createResource, parseResourceAttributes } from '../src/index.js';
+import { createResource, parseResourceAttributes, TRACER_VERSION } from '../src/index.js';
 import { memoryTracer } from './helpers/tracer.js';
+
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+t.test('telemetry.sdk.* name this package and the version in its package.json', async (t) => {
+  const a = createResource({ env: {} }).attributes;
+  t.equal(a['telemetry.sdk.name'], '@crosstrace/tracer');
+  t.equal(a['telemetry.sdk.version'], PACKAGE_VERSION);
+  t.equal(TRACER_VERSION, PACKAGE_VERSION);
+});
 
 t.test('service name precedence: option > OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES', async (t) => {
   const env = {

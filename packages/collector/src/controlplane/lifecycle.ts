@@ -1,6 +1,7 @@
 import { fromPlain } from '../model/attributes.js';
 import type { InstrumentationScope, KeyValue, Resource, Span } from '../model/span.js';
 import { SpanKind, StatusCode } from '../model/span.js';
+import { VERSION } from '../version.js';
 import { deriveSpanId, deriveTraceId } from './ids.js';
 import type { K8sEvent } from './k8s-types.js';
 import type { ControlPlaneState, ObservationResult } from './state.js';
@@ -24,7 +25,7 @@ const RS_OF_DEPLOY = new RegExp(`^(.+)-${SAFE}{6,10}$`);
 export const CONTROL_PLANE_LAYER = 'control-plane';
 const SCOPE: InstrumentationScope = Object.freeze({
   name: '@crosstrace/collector/k8s',
-  version: '0.1.0',
+  version: VERSION,
   attributes: [],
 }) as InstrumentationScope;
 const resources = new Map<string, Resource>();

@@ -10,6 +10,9 @@ import { getStringAttribute } from '../../src/model/attributes.js';
 import type { Span } from '../../src/model/span.js';
 import { parseK8sText } from '../../src/receivers/k8s-objects/parse.js';
 
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const fixture = readFileSync(
   new URL('../fixtures/kubernetes/events-deployment-rollout.yaml', import.meta.url),
   'utf8',
@@ -47,6 +50,7 @@ t.test('kspan rollout fixture: Deployment → ReplicaSet → Pod with scheduling
   for (const s of [scaling, create, scheduled, pulled])
     t.equal(s.traceId, root.traceId, `${s.name} in the rollout trace`);
   t.equal(scheduled.serviceName, 'default-scheduler');
+  t.same(scheduled.scope, { name: '@crosstrace/collector/k8s', version: PACKAGE_VERSION, attributes: [] });
   t.equal(scaling.serviceName, 'deployment-controller');
   t.equal(pulled.serviceName, 'kubelet');
   t.equal(getStringAttribute(pulled.attributes, 'crosstrace.layer'), 'control-plane');

@@ -13,6 +13,7 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { kRecordVariables, type LogRecord, type ValuePositions } from '../parse/types.js';
+import { VERSION } from '../version.js';
 import { type AttributeGroup, AttributeGroupCache } from './attribute-group.js';
 import { AttributeKey } from './attribute-key.js';
 import { AttributeList, kAttributeList } from './attribute-list.js';
@@ -40,7 +41,7 @@ export interface ToSpansOptions {
 }
 
 /** The instrumentation scope of the bridge's spans. */
-export const SCOPE: InstrumentationScope = { name: '@crosstrace/nginx-log-bridge', version: '0.1.0' };
+export const SCOPE: InstrumentationScope = { name: '@crosstrace/nginx-log-bridge', version: VERSION };
 const OK: SpanStatus = { code: SpanStatusCode.UNSET };
 const NO_LINKS: never[] = [];
 const NO_EVENTS: TimedEvent[] = [];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { contextFromRequestId, ingressSpanIds, LAYER_ATTRIBUTE } from '@crosstrace/tracer';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import t from 'tap';
@@ -6,6 +7,9 @@ import type { LogRecord } from '../../src/parse/types.js';
 import { splitUpstreamName, toSpans } from '../../src/spans/to-spans.js';
 import { fixtureLines } from '../helpers/fixtures.js';
 
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const hrMs = (hr: [number, number]) => hr[0] * 1000 + hr[1] / 1e6;
 
 function ingress(index: number): LogRecord {
@@ -21,6 +25,7 @@ t.test('one SERVER span and one CLIENT span per attempt, ids from the request id
   const [server, first, second] = spans;
   const ids = ingressSpanIds('835136ae24486dbb4156dcbe21f5d402', 2)!;
   t.equal(server.kind, SpanKind.SERVER);
+  t.same(server.instrumentationScope, { name: '@crosstrace/nginx-log-bridge', version: PACKAGE_VERSION });
   t.equal(server.spanContext().traceId, '835136ae24486dbb4156dcbe21f5d402');
   t.equal(server.spanContext().spanId, ids.serverSpanId);
   t.equal(server.parentSpanContext, undefined);

@@ -1,3 +1,5 @@
+import { VERSION } from '../version.js';
+
 /** The link attribute that keeps an OpenTracing reference's type (`child_of` | `follows_from`). */
 export const REF_TYPE_ATTRIBUTE = 'opentracing.ref_type';
 
@@ -11,4 +13,5 @@ export type RefType = (typeof RefType)[keyof typeof RefType];
 
 /** The instrumentation scope name of spans started through the OpenTracing API. */
 export const TRACER_NAME = '@crosstrace/tracer';
-export const TRACER_VERSION = '0.1.0';
+/** The version of `@crosstrace/tracer` (its instrumentation scope and `telemetry.sdk.version`). */
+export const TRACER_VERSION: string = VERSION;

@@ -5,6 +5,7 @@ import { parseK8sTime } from '../../controlplane/time.js';
 import { fromPlain } from '../../model/attributes.js';
 import type { InstrumentationScope, Resource, Span, SpanEvent } from '../../model/span.js';
 import { SpanKind, StatusCode } from '../../model/span.js';
+import { VERSION } from '../../version.js';
 
 const RESOURCE: Resource = Object.freeze({
   attributes: fromPlain({ 'service.name': 'kube-apiserver', 'crosstrace.layer': CONTROL_PLANE_LAYER }),
@@ -12,7 +13,7 @@ const RESOURCE: Resource = Object.freeze({
 }) as Resource;
 const SCOPE: InstrumentationScope = Object.freeze({
   name: '@crosstrace/collector/k8s-audit',
-  version: '0.1.0',
+  version: VERSION,
   attributes: [],
 }) as InstrumentationScope;
 

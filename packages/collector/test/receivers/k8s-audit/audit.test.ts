@@ -13,6 +13,9 @@ import { ingestK8sText } from '../../../src/receivers/k8s/index.js';
 import { auditSpanName } from '../../../src/receivers/k8s-audit/index.js';
 import { createMemoryStore } from '../../../src/storage/index.js';
 
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const fixture = readFileSync(
   new URL('../../fixtures/kubernetes/audit-events.jsonl', import.meta.url),
   'utf8',
@@ -47,6 +50,7 @@ t.test('the audit fixture gives one span per auditID', async (t) => {
   t.equal(first.kind, SpanKind.Server);
   t.equal(first.serviceName, 'kube-apiserver');
   t.equal(first.layer, 'control-plane');
+  t.same(first.scope, { name: '@crosstrace/collector/k8s-audit', version: PACKAGE_VERSION, attributes: [] });
   t.equal(first.endTimeUnixNano - first.startTimeUnixNano, 3_526_000n, 'requestReceived → stageTimestamp');
   t.equal(getAttribute(first.attributes, 'http.response.status_code'), 200);
   t.match(getStringAttribute(first.attributes, 'user.name'), /openshift-kube-scheduler-operator/);
