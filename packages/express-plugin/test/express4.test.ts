@@ -1,6 +1,5 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-// Express 4 through the `express4` alias (npm:express@4).
-// @ts-expect-error the alias has no type declarations
+// Express 4 through the `express4` alias (npm:express@4; types from the `@types/express4` alias).
 import express4 from 'express4';
 import t from 'tap';
 import { crosstrace, crosstraceErrors } from '../src/index.js';

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Bridge, type BridgeOptions } from '../src/bridge.js';
 import { createOtlpSink } from '../src/export/span-sink.js';
 import { createParser } from '../src/parse/parse-line.js';
@@ -19,7 +19,7 @@ import { Checkpoint } from '../src/tail/checkpoint.js';
 import { CollectorStub } from './helpers/collector-stub.js';
 import { ingressLines, until } from './helpers/lines.js';
 
-async function setup(t: Tap.Test, extra: Partial<BridgeOptions> = {}) {
+async function setup(t: Test, extra: Partial<BridgeOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ct-bridge-'));
   const stub = await new CollectorStub().start();
   t.teardown(async () => {
@@ -40,10 +40,6 @@ async function setup(t: Tap.Test, extra: Partial<BridgeOptions> = {}) {
 }
 
 const unique = (stub: CollectorStub) => new Set(stub.spans.map((s) => s.spanId)).size;
-
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
 
 t.test('follow mode starts at the end of existing files and picks up appended lines', async (t) => {
   const { dir, stub, make } = await setup(t);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { main } from '../src/cli.js';
 import { INGRESS_NGINX_FORMAT } from '../src/parse/presets.js';
 import { startApp } from './helpers/app.js';
@@ -18,11 +18,7 @@ const LOG_FORMAT = `${INGRESS_NGINX_FORMAT} $msec "$http_traceparent"`;
 
 type AppStarter = (collectorUrl: string) => Promise<{ port: number; stop(): Promise<void> }>;
 
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
-
-async function scenario(t: Tap.Test, start: AppStarter, appService: string) {
+async function scenario(t: Test, start: AppStarter, appService: string) {
   const dir = mkdtempSync(join(tmpdir(), 'ct-nginx-'));
   const stub = await new CollectorStub().start();
   const app = await start(stub.url);

@@ -7,7 +7,7 @@ import { makeCerts } from './helpers/certs.js';
 
 t.test('mTLS export with CA, client certificate and key from OTEL_EXPORTER_OTLP_* files', async (t) => {
   const certs = await makeCerts();
-  const seen: { authorized: boolean; cn?: string; bytes: number }[] = [];
+  const seen: { authorized: boolean; cn?: string | string[]; bytes: number }[] = [];
   const server = createServer(
     {
       cert: await certs.read(certs.files.serverCert),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { Observation } from '../../src/controlplane/index.js';
 import { createControlPlaneState, eventTiming, parseK8sTime } from '../../src/controlplane/index.js';
+import type { EndpointSlice, EndpointSliceEndpoint } from '../../src/controlplane/k8s-types.js';
 
 const ns = (iso: string) => parseK8sTime(iso)!;
 
@@ -99,7 +100,11 @@ t.test('a live DELETED watch event uses its arrival time; order of arrival does 
 });
 
 t.test('EndpointSlice membership: trigger-time annotation first, then arrival', async (t) => {
-  const slice = (rv: string, trigger: string | undefined, endpoints: unknown[]) => ({
+  const slice = (
+    rv: string,
+    trigger: string | undefined,
+    endpoints: EndpointSliceEndpoint[],
+  ): EndpointSlice => ({
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
@@ -111,7 +116,11 @@ t.test('EndpointSlice membership: trigger-time annotation first, then arrival', 
     },
     endpoints,
   });
-  const ep = (ip: string, name: string, conditions: Record<string, boolean | null>) => ({
+  const ep = (
+    ip: string,
+    name: string,
+    conditions: EndpointSliceEndpoint['conditions'],
+  ): EndpointSliceEndpoint => ({
     addresses: [ip],
     conditions,
     targetRef: { kind: 'Pod', name, namespace: 'shop', uid: name },

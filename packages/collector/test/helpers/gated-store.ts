@@ -15,33 +15,31 @@ export function createGatedStore(): GatedStore {
   let gate = new Promise<void>((r) => {
     release = r;
   });
-  const store: GatedStore = Object.assign(Object.create(null) as GatedStore, {
+  const store: GatedStore = {
     failing: false,
     writes: 0,
-    committed: [] as Span[],
+    committed: [],
     open() {
       release();
       gate = Promise.resolve();
     },
-    async writeSpans(spans: readonly Span[]) {
+    async writeSpans(spans) {
       store.writes++;
       await gate;
       if (store.failing) throw new Error('disk on fire');
       await inner.writeSpans(spans);
       store.committed.push(...spans);
     },
-  });
-  for (const k of [
-    'getTrace',
-    'findTraceIds',
-    'findSpans',
-    'getServices',
-    'getOperations',
-    'getDependencies',
-    'close',
-  ] as const) {
-    // biome-ignore lint/suspicious/noExplicitAny: forwarding every read method unchanged
-    (store as any)[k] = (...args: unknown[]) => (inner as any)[k](...args);
-  }
+    // every other method reads or deletes through the inner store unchanged
+    getTrace: (traceId) => inner.getTrace(traceId),
+    findTraceIds: (query) => inner.findTraceIds(query),
+    findSpans: (query) => inner.findSpans(query),
+    getSpansByIds: (traceId, spanIds) => inner.getSpansByIds(traceId, spanIds),
+    deleteSpans: (traceId, spanIds) => inner.deleteSpans(traceId, spanIds),
+    getServices: () => inner.getServices(),
+    getOperations: (service, spanKind) => inner.getOperations(service, spanKind),
+    getDependencies: (endMs, lookbackMs) => inner.getDependencies(endMs, lookbackMs),
+    close: () => inner.close(),
+  };
   return store;
 }

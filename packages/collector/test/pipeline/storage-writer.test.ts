@@ -64,7 +64,7 @@ t.test('byte bound, oversize batch alone, storage errors are retryable', async (
   const y = w.consume({ spans: spans(5, 'y'), receiver: 'r', sizeBytes: 6000 });
   await t.rejects(
     w.consume({ spans: spans(1, 'z'), receiver: 'r', sizeBytes: 10 }),
-    { statusCode: 429 },
+    { code: CollectorErrorCode.QueueFull, statusCode: 429 },
     'bytes bound',
   );
   await y;

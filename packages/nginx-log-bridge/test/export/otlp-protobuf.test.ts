@@ -28,6 +28,13 @@ function normalize(v: unknown): unknown {
   return v;
 }
 
+/** The span counts and start times of an encoded request, decoded by protobufjs. */
+interface DecodedStarts {
+  resourceSpans: { scopeSpans: { spans: { startTimeUnixNano: string }[] }[] }[];
+}
+const decodeStarts = (b: Uint8Array) =>
+  Request.toObject(Request.decode(b), { longs: String }) as DecodedStarts;
+
 const decode = (b: Uint8Array) =>
   normalize(
     Request.toObject(Request.decode(b), { longs: String, bytes: String, enums: Number, defaults: false }),
@@ -90,7 +97,7 @@ t.test('large batches grow the buffer', async (t) => {
   if (!r.ok) throw new Error('fixture');
   const spans = Array.from({ length: 3000 }, () => toSpans(r.record)).flat();
   const bytes = encodeTraceRequest(spans);
-  const decoded = Request.decode(bytes);
+  const decoded = decodeStarts(bytes);
   t.equal(decoded.resourceSpans[0].scopeSpans[0].spans.length, 9000);
   t.same(decode(bytes), decode(ProtobufTraceSerializer.serializeRequest(spans)!));
 });
@@ -106,9 +113,9 @@ t.test('timestamps are exact to the nanosecond far from the epoch', async (t) =>
     [4_102_444_800, 999_999_999],
   ] as [number, number][]) {
     const s = Object.assign(Object.create(Object.getPrototypeOf(span)), span, { startTime: time });
-    const decoded = Request.decode(encodeTraceRequest([s]));
+    const decoded = decodeStarts(encodeTraceRequest([s]));
     const start = decoded.resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano;
-    t.equal(BigInt(start.toString()), BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]));
+    t.equal(BigInt(start), BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]));
   }
 });
 

@@ -61,12 +61,15 @@ t.test('gzip, deflate and identity bodies; limits on the wire and inflated', asy
     text,
   );
   await t.rejects(readBody(fakeRequest([Buffer.alloc(2048)], {}).req, { maxBytes: 1024 }), {
+    code: CollectorErrorCode.PayloadTooLarge,
     statusCode: 413,
   });
   await t.rejects(readBody(fakeRequest([], { 'content-length': '999999' }).req, { maxBytes: 1024 }), {
+    code: CollectorErrorCode.PayloadTooLarge,
     statusCode: 413,
   });
   await t.rejects(readBody(fakeRequest([text], { 'content-encoding': 'zstd' }).req, { maxBytes: 1024 }), {
+    code: CollectorErrorCode.UnsupportedEncoding,
     statusCode: 415,
   });
   await t.rejects(readBody(fakeRequest([text], { 'content-encoding': 'gzip' }).req, { maxBytes: 1024 }), {

@@ -6,7 +6,13 @@ import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import { CollectorErrorCode, isCollectorError } from '../../../src/errors.js';
 import type { Span } from '../../../src/model/span.js';
-import { createMemoryStore, openSqliteStore, type SqliteStoreOptions } from '../../../src/storage/index.js';
+import {
+  createMemoryStore,
+  openSqliteStore,
+  type SpanQuery,
+  type SqliteStoreOptions,
+  type TraceQuery,
+} from '../../../src/storage/index.js';
 import { makeSpan, resourceOf } from '../../helpers/store-spans.js';
 
 function tempPath(t: Test): string {
@@ -153,7 +159,7 @@ t.test('searches over blocks with overlapping times answer as the memory store',
     await store.writeSpans(spans);
     await memory.writeSpans(spans);
   }
-  const queries = [
+  const queries: TraceQuery[] = [
     { service: 'a', limit: 10 },
     { service: 'b', tags: { mod: '3' }, limit: 7 },
     { tags: { rare: 'yes' }, limit: 100 },
@@ -165,7 +171,7 @@ t.test('searches over blocks with overlapping times answer as the memory store',
     const expected = await memory.findTraceIds(q);
     t.ok(expected.length > 0, `the memory store finds traces for ${JSON.stringify(q)}`);
     t.same(await store.findTraceIds(q), expected, `trace ids ${JSON.stringify(q)}`);
-    const spanQuery = {
+    const spanQuery: SpanQuery = {
       service: q.service,
       tags: q.tags,
       limit: q.limit,
