@@ -2,6 +2,7 @@ export { REF_TYPE_ATTRIBUTE, RefType, TRACER_NAME, TRACER_VERSION } from './api/
 export { isLayer, LAYER_ATTRIBUTE, Layer } from './api/layer.js';
 export { NonRecordingSpan } from './api/non-recording-span.js';
 export { NoopTracer } from './api/noop-tracer.js';
+export { KNOWN_TRACE_FLAGS, TraceFlag } from './api/trace-flags.js';
 export type { DiagnosticHandler } from './diagnostics.js';
 export { resetDiagnostics, setDiagnosticHandler } from './diagnostics.js';
 export { CrosstraceTracerError, ErrorCode } from './errors.js';

@@ -46,7 +46,7 @@ t.test('OTEL_SDK_DISABLED=true records nothing but still propagates', async (t) 
   t.equal(span.isRecording(), false);
   const h: Record<string, string> = {};
   tracer.inject(span, 'http_headers', h);
-  t.match(h.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  t.match(h.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/, 'not sampled, random trace id');
   span.finish();
   await tracer.shutdown();
 });

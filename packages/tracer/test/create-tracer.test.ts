@@ -74,7 +74,7 @@ t.test('inject/extract HTTP headers round-trip with baggage', async (t) => {
   span.setBaggageItem('tenant', 'acme');
   const headers: Record<string, string> = {};
   tracer.inject(span, FORMAT_HTTP_HEADERS, headers);
-  t.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  t.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/, 'a root span: sampled + random');
   t.equal(headers.baggage, 'tenant=acme');
   const ctx = tracer.extract(FORMAT_HTTP_HEADERS, headers);
   t.equal(ctx?.toTraceId(), span.context().toTraceId());

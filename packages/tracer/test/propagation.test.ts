@@ -30,8 +30,11 @@ t.test('W3C traceparent vectors (Trace Context spec)', async (t) => {
   const valid: [string, number][] = [
     [`00-${TRACE}-${SPAN}-01`, 1],
     [`00-${TRACE}-${SPAN}-00`, 0],
-    [`00-${TRACE}-${SPAN}-09`, 1], // unknown flags ignored, sampled kept
+    [`00-${TRACE}-${SPAN}-02`, 2], // Level 2: random-trace-id kept
+    [`00-${TRACE}-${SPAN}-03`, 3],
+    [`00-${TRACE}-${SPAN}-09`, 1], // reserved flags cleared, sampled kept
     [`00-${TRACE}-${SPAN}-08`, 0],
+    [`00-${TRACE}-${SPAN}-ff`, 3],
     [`01-${TRACE}-${SPAN}-01`, 1], // future version, exact length
     [`cc-${TRACE}-${SPAN}-01-what-the-future-will-be-like`, 1], // future version, extra fields
     [` 00-${TRACE}-${SPAN}-01 `, 1], // surrounding whitespace (OWS)

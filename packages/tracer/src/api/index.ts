@@ -5,3 +5,4 @@ export { contextWithSpan, contextWithValue, SPAN_KEY } from './context.js';
 export { isLayer, LAYER_ATTRIBUTE, Layer } from './layer.js';
 export { NonRecordingSpan } from './non-recording-span.js';
 export { NoopTracer } from './noop-tracer.js';
+export { KNOWN_TRACE_FLAGS, TraceFlag } from './trace-flags.js';

@@ -6,6 +6,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
+import { KNOWN_TRACE_FLAGS } from '../api/trace-flags.js';
 import { firstHeader, isValidSpanContext } from './hex.js';
 import { withRemoteParent } from './remote-context.js';
 
@@ -45,10 +46,10 @@ function hexField(s: string, from: number, len: number): boolean {
 }
 
 /**
- * Parses a W3C `traceparent` exactly per Trace Context level 1/2: version `00` is exactly 55
+ * Parses a W3C `traceparent` exactly per Trace Context levels 1 and 2: version `00` is exactly 55
  * characters; a higher version (not `ff`) may be longer if the 56th character is `-`; ids are
- * lowercase hex and not all zero. Only the `sampled` flag is kept. Returns `undefined` for any
- * invalid header; never throws.
+ * lowercase hex and not all zero. The `sampled` (0x01) and `random-trace-id` (0x02) flags are kept,
+ * reserved bits are cleared. Returns `undefined` for any invalid header; never throws.
  */
 export function parseTraceparent(header: unknown): Traceparent | undefined {
   if (typeof header !== 'string') return undefined;
@@ -64,12 +65,17 @@ export function parseTraceparent(header: unknown): Traceparent | undefined {
   if (!hexField(h, 3, 32) || !hexField(h, 36, 16)) return undefined;
   const flags = hexPair(h, 53);
   if (flags < 0) return undefined;
-  return { traceId: h.slice(3, 35), spanId: h.slice(36, 52), traceFlags: flags & 1 };
+  return { traceId: h.slice(3, 35), spanId: h.slice(36, 52), traceFlags: flags & KNOWN_TRACE_FLAGS };
 }
 
-/** Formats a version-00 `traceparent`. */
+const FLAGS_TEXT = ['00', '01', '02', '03'];
+
+/**
+ * Formats a version-00 `traceparent` (also the Level 2 `traceresponse` value): the `sampled` and
+ * `random-trace-id` flags of `traceFlags`, reserved bits cleared.
+ */
 export function formatTraceparent(traceId: string, spanId: string, traceFlags: number): string {
-  return `00-${traceId}-${spanId}-${(traceFlags & 1) === 1 ? '01' : '00'}`;
+  return `00-${traceId}-${spanId}-${FLAGS_TEXT[traceFlags & KNOWN_TRACE_FLAGS]}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isSpanContextValid, type SpanContext as OtelSpanContext, type SpanKind } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
+import { TraceFlag } from '../api/trace-flags.js';
 import type { CrosstraceSampler } from '../sampling/sampler.js';
 import { nextWordPair, randomSpanId, randomTraceId, randomWords } from './ids.js';
 import { CrosstraceSpan, type SpanOwner, type SpanReference } from './span.js';
@@ -19,7 +20,9 @@ export function usableParent(ctx: OtelSpanContext | undefined): boolean {
 
 /**
  * Creates a span: same trace as `parent` (or a new one), a fresh span id, the sampler's decision in
- * the flags. The hot path of both APIs; allocates the context, the span and its attribute object.
+ * the flags. The `random-trace-id` flag (Trace Context Level 2) is set on a trace id generated here
+ * (all 16 bytes come from `crypto`) and carried over unchanged from a parent. The hot path of both
+ * APIs; allocates the context, the span and its attribute object.
  */
 export function createSpan(
   owner: SpanFactory,
@@ -30,7 +33,15 @@ export function createSpan(
   startMillis: number,
   refs: readonly SpanReference[] | undefined,
 ): CrosstraceSpan {
-  const traceId = parent === undefined ? randomTraceId() : parent.traceId;
+  let traceId: string;
+  let random: number;
+  if (parent === undefined) {
+    traceId = randomTraceId();
+    random = TraceFlag.Random;
+  } else {
+    traceId = parent.traceId;
+    random = parent.traceFlags & TraceFlag.Random;
+  }
   let sampled: boolean;
   try {
     sampled = owner.sampler.sample(traceId, parent, name, kind);
@@ -43,7 +54,7 @@ export function createSpan(
   const ctx = new CrosstraceSpanContext(
     traceId,
     undefined,
-    sampled ? 1 : 0,
+    sampled ? TraceFlag.Sampled | random : random,
     parent?.traceState,
     false,
     parent instanceof CrosstraceSpanContext ? parent.baggage : undefined,
@@ -62,7 +73,7 @@ export function nonRecordingSpan(
   scope: InstrumentationScope,
   name: string,
 ): CrosstraceSpan {
-  const ctx = new CrosstraceSpanContext(randomTraceId(), randomSpanId(), 0, undefined, false);
+  const ctx = new CrosstraceSpanContext(randomTraceId(), randomSpanId(), TraceFlag.Random, undefined, false);
   return new CrosstraceSpan(
     owner,
     scope,
