@@ -62,6 +62,13 @@ export interface CrosstraceOptions {
    * subscribing makes the router trace every layer call of every request.
    */
   captureRouterErrors?: boolean;
+  /**
+   * Answer every traced request with a `traceresponse` header (W3C Trace Context Level 2):
+   * `00-{trace-id}-{server span id}-{flags}`, so a caller (a load balancer, a browser, a client of
+   * another vendor) learns the trace and span this server recorded. Default false: the header
+   * tells the caller the trace id, which a public endpoint may not want to reveal.
+   */
+  traceResponse?: boolean;
 }
 
 /** The validated, frozen configuration. */
@@ -84,6 +91,7 @@ export interface Config {
   readonly joinRequestId: boolean;
   readonly errorLayer: boolean;
   readonly captureRouterErrors: boolean;
+  readonly traceResponse: boolean;
 }
 
 /** Query parameters redacted by default: the OTel semconv list plus common secret names. */
@@ -119,6 +127,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'joinRequestId',
   'errorLayer',
   'captureRouterErrors',
+  'traceResponse',
 ]);
 
 function invalid(option: string, expected: string, got: unknown): CrosstraceExpressError {
@@ -217,5 +226,6 @@ export function createConfig(options: CrosstraceOptions | undefined): Config {
     joinRequestId: optionalBoolean(opts, 'joinRequestId', true),
     errorLayer: optionalBoolean(opts, 'errorLayer', true),
     captureRouterErrors: optionalBoolean(opts, 'captureRouterErrors', false),
+    traceResponse: optionalBoolean(opts, 'traceResponse', false),
   });
 }

@@ -19,6 +19,7 @@ import { type RequestState, requestState, storeRequestState } from './request-st
 import { watchResponseFinish } from './response-finish.js';
 import { routeTemplate } from './route.js';
 import * as sc from './semconv.js';
+import { setTraceResponse } from './trace-response.js';
 import { extract, type RequestScope, type ResolvedTracer } from './tracer-source.js';
 import { redactQuery, splitTarget } from './url.js';
 
@@ -318,6 +319,7 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
     { kind: SpanKind.SERVER, attributes },
     parent,
   );
+  if (config.traceResponse) setTraceResponse(res, span);
   const rt = new RequestTrace(config, req, res, method, span, parent, requestId);
   rt.watchEnd(storeRequestState(req, rt));
   return rt;

@@ -18,6 +18,7 @@ t.test('defaults', async (t) => {
   t.same([...c.ignoreExact], DEFAULT_IGNORE_PATHS);
   t.equal(c.requestIdHeader, 'x-request-id');
   t.equal(c.joinRequestId, true);
+  t.equal(c.traceResponse, false);
   t.equal(c.isTrustedProxy, undefined);
   t.ok(c.redactQueryParams.has('Signature'));
   t.type(crosstrace(), 'function');
@@ -43,6 +44,10 @@ t.test('bad options fail at construction with a code naming the option', async (
   t.match(
     code(() => crosstrace({ joinRequestId: 'yes' as never })),
     /"joinRequestId" must be a boolean/,
+  );
+  t.match(
+    code(() => crosstrace({ traceResponse: 1 as never })),
+    /"traceResponse" must be a boolean/,
   );
   t.match(
     code(() => crosstrace({ requestIdHeader: '' })),

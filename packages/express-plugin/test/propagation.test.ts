@@ -62,7 +62,7 @@ t.test('a malformed header leaves the request a new root', async (t) => {
 t.test('outgoing calls carry every configured format', async (t) => {
   const res = await fetch(`${base}/out`);
   const headers = (await res.json()) as Record<string, string>;
-  t.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  t.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/, 'a new trace: sampled + random-trace-id');
   t.ok(headers.b3, 'b3 header');
   t.ok(headers['uber-trace-id'], 'uber-trace-id header');
   const spans = await waitForSpans(exporter, (x) => x.length === 3);
