@@ -19,6 +19,15 @@ export { createPropagator, PROPAGATOR_NAMES } from './propagation/create-propaga
 export { JaegerPropagator } from './propagation/jaeger.js';
 export type { IngressSpanIds, RequestIdContext } from './propagation/request-id.js';
 export { contextFromRequestId, ingressSpanIdBytes, ingressSpanIds } from './propagation/request-id.js';
+export {
+  isTraceStateKey,
+  isTraceStateValue,
+  parseTraceState,
+  TRACESTATE_MAX_KEY_LENGTH,
+  TRACESTATE_MAX_MEMBERS,
+  TRACESTATE_MAX_VALUE_LENGTH,
+  TraceState,
+} from './propagation/trace-state.js';
 export type { Traceparent } from './propagation/w3c-trace-context.js';
 export {
   formatTraceparent,

@@ -5,10 +5,10 @@ import {
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { TraceState } from '@opentelemetry/core';
 import { KNOWN_TRACE_FLAGS } from '../api/trace-flags.js';
 import { firstHeader, isValidSpanContext } from './hex.js';
 import { withRemoteParent } from './remote-context.js';
+import { parseTraceState, TraceState } from './trace-state.js';
 
 export const TRACEPARENT = 'traceparent';
 export const TRACESTATE = 'tracestate';
@@ -79,9 +79,10 @@ export function formatTraceparent(traceId: string, spanId: string, traceFlags: n
 }
 
 /**
- * W3C Trace Context (`traceparent` + `tracestate`) as an `@opentelemetry/api` `TextMapPropagator`.
- * An invalid `traceparent` leaves the context as it was (the server then starts a fresh trace);
- * an invalid `tracestate` is dropped while the `traceparent` is kept.
+ * W3C Trace Context levels 1 and 2 (`traceparent` + `tracestate`) as an `@opentelemetry/api`
+ * `TextMapPropagator`. An invalid `traceparent` leaves the context as it was (the server then
+ * starts a fresh trace); an invalid `tracestate` (see `parseTraceState`) is dropped whole while the
+ * `traceparent` is kept. The `sampled` and `random-trace-id` flags travel; reserved ones do not.
  *
  * @example
  * const p = new W3CTraceContextPropagator();
@@ -92,9 +93,12 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
     const sc = trace.getSpanContext(context);
     if (sc === undefined || !isValidSpanContext(sc)) return;
     setter.set(carrier, TRACEPARENT, formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags));
-    if (sc.traceState !== undefined) {
-      const state = sc.traceState.serialize();
-      if (state !== '') setter.set(carrier, TRACESTATE, state);
+    const state = sc.traceState;
+    if (state !== undefined) {
+      // Another implementation's state (OpenTelemetry's validates nothing) is checked before it is sent.
+      const header =
+        state instanceof TraceState ? state.serialize() : parseTraceState(state.serialize())?.serialize();
+      if (header !== undefined && header !== '') setter.set(carrier, TRACESTATE, header);
     }
   }
 
@@ -104,16 +108,8 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
     if (Array.isArray(header) && header.length !== 1) return context;
     const parsed = parseTraceparent(firstHeader(header));
     if (parsed === undefined) return context;
-    const raw = getter.get(carrier, TRACESTATE);
-    const stateHeader = Array.isArray(raw) ? raw.join(',') : raw;
-    let traceState: TraceState | undefined;
-    if (typeof stateHeader === 'string' && stateHeader.trim() !== '') {
-      try {
-        traceState = new TraceState(stateHeader);
-      } catch {
-        traceState = undefined;
-      }
-    }
+    // A tracestate that breaks the specification's rules is discarded whole; the traceparent stays.
+    const traceState = parseTraceState(getter.get(carrier, TRACESTATE));
     return withRemoteParent(context, parsed.traceId, parsed.spanId, parsed.traceFlags, traceState);
   }
 
