@@ -28,6 +28,16 @@ const noopExporter: SpanExporter = {
   shutdown: async () => {},
 };
 const SPANS_PER_CALL = 200;
+// Span limits on, the same for both SDKs: OpenTelemetry's defaults plus a value length limit, so
+// every string attribute is checked against it.
+const LIMITS = {
+  attributeCountLimit: 128,
+  attributeValueLengthLimit: 4096,
+  eventCountLimit: 128,
+  linkCountLimit: 128,
+  attributePerEventCountLimit: 128,
+  attributePerLinkCountLimit: 128,
+};
 const tick = () => new Promise<void>((r) => setImmediate(r)); // lets every batch processor export
 
 // ---------------------------------------------------------------- span start + finish, 3 tags
@@ -35,12 +45,14 @@ const ours = createTracer({
   serviceName: 'bench',
   processor: new BatchSpanProcessor(noopExporter),
   registerGlobal: false,
+  spanLimits: LIMITS,
   env: {},
 });
 const oursParent = ours.startSpan('parent');
 
 const otelProvider = new TracerProvider({
   spanProcessors: [new OtelBatchSpanProcessor({ exporter: noopExporter })],
+  spanLimits: LIMITS,
 });
 const otelTracer = otelProvider.getTracer('bench');
 const otelParentCtx = trace.setSpan(ROOT_CONTEXT, otelTracer.startSpan('parent'));
@@ -87,30 +99,32 @@ const spans = await compareNsPerOp(
 // ---------------------------------------------------------------- traceparent inject + extract
 const ourW3C = new W3CTraceContextPropagator();
 const otelW3C = new OtelW3C();
-const propCtx = trace.setSpanContext(ROOT_CONTEXT, {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  traceFlags: 1,
-});
-const prop = await compareNsPerOp(
-  {
-    ours: () => {
-      for (let i = 0; i < 100; i++) {
-        const h: Record<string, string> = {};
-        ourW3C.inject(propCtx, h, defaultTextMapSetter);
-        ourW3C.extract(ROOT_CONTEXT, h, defaultTextMapGetter);
-      }
+function propagation(headers: Record<string, string>) {
+  const ctx = ourW3C.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+  const otelCtx = otelW3C.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+  return compareNsPerOp(
+    {
+      ours: () => {
+        for (let i = 0; i < 100; i++) {
+          const h: Record<string, string> = {};
+          ourW3C.inject(ctx, h, defaultTextMapSetter);
+          ourW3C.extract(ROOT_CONTEXT, h, defaultTextMapGetter);
+        }
+      },
+      otel: () => {
+        for (let i = 0; i < 100; i++) {
+          const h: Record<string, string> = {};
+          otelW3C.inject(otelCtx, h, defaultTextMapSetter);
+          otelW3C.extract(ROOT_CONTEXT, h, defaultTextMapGetter);
+        }
+      },
     },
-    otel: () => {
-      for (let i = 0; i < 100; i++) {
-        const h: Record<string, string> = {};
-        otelW3C.inject(propCtx, h, defaultTextMapSetter);
-        otelW3C.extract(ROOT_CONTEXT, h, defaultTextMapGetter);
-      }
-    },
-  },
-  { opsPerCall: 100, rounds: 5, minMs: 200 },
-);
+    { opsPerCall: 100, rounds: 5, minMs: 200 },
+  );
+}
+const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const prop = await propagation({ traceparent });
+const propState = await propagation({ traceparent, tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' });
 
 // ---------------------------------------------------------------- bytes retained per finished span
 setFlagsFromString('--expose-gc');
@@ -139,7 +153,7 @@ function retained(make: (p: HoldingProcessor) => () => void): number {
   return (after - before) / N;
 }
 const oursBytes = retained((p) => {
-  const t = createTracer({ processor: p, registerGlobal: false, env: {} });
+  const t = createTracer({ processor: p, registerGlobal: false, spanLimits: LIMITS, env: {} });
   const parent = t.startSpan('parent');
   return () => {
     const s = t.startSpan('child', { childOf: parent });
@@ -150,7 +164,7 @@ const oursBytes = retained((p) => {
   };
 });
 const otelBytes = retained((p) => {
-  const t = new TracerProvider({ spanProcessors: [p] }).getTracer('bench');
+  const t = new TracerProvider({ spanProcessors: [p], spanLimits: LIMITS }).getTracer('bench');
   const ctx = trace.setSpan(ROOT_CONTEXT, t.startSpan('parent'));
   return () => {
     const s = t.startSpan('child', undefined, ctx);
@@ -168,6 +182,7 @@ const rows: BenchRow[] = [
     benchmark: 'child span start+finish, 3 tags, batch queued',
     ours: spans.ours / 1000,
     peer: spans.otel / 1000,
+    note: 'span limits on in both SDKs (OTel defaults + 4096-character values)',
     peerName: '@opentelemetry/sdk-trace',
     unit: 'µs/span',
     higherIsBetter: false,
@@ -186,6 +201,15 @@ const rows: BenchRow[] = [
     benchmark: 'traceparent inject + extract',
     ours: prop.ours,
     peer: prop.otel,
+    peerName: 'OTel W3CTraceContextPropagator',
+    unit: 'ns/op',
+    higherIsBetter: false,
+  },
+  {
+    package: pkg,
+    benchmark: 'traceparent + 2-member tracestate inject + extract',
+    ours: propState.ours,
+    peer: propState.otel,
     peerName: 'OTel W3CTraceContextPropagator',
     unit: 'ns/op',
     higherIsBetter: false,

@@ -3,6 +3,8 @@ export { isLayer, LAYER_ATTRIBUTE, Layer } from './api/layer.js';
 export { NonRecordingSpan } from './api/non-recording-span.js';
 export { NoopTracer } from './api/noop-tracer.js';
 export { KNOWN_TRACE_FLAGS, TraceFlag } from './api/trace-flags.js';
+export type { AttributeLimits, ResolvedSpanLimits, SpanLimits } from './config/span-limits.js';
+export { DEFAULT_SPAN_LIMITS } from './config/span-limits.js';
 export type { DiagnosticHandler } from './diagnostics.js';
 export { resetDiagnostics, setDiagnosticHandler } from './diagnostics.js';
 export { CrosstraceTracerError, ErrorCode } from './errors.js';

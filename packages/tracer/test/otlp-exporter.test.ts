@@ -1,6 +1,4 @@
-import { fileURLToPath } from 'node:url';
 import { followsFrom, childOf as otChildOf } from 'opentracing';
-import protobuf from 'protobufjs';
 import t from 'tap';
 import {
   BatchSpanProcessor,
@@ -9,26 +7,8 @@ import {
   ErrorCode,
   setDiagnosticHandler,
 } from '../src/index.js';
+import { attrs, decodeTraceRequest, hex, type KV } from './helpers/otlp-decode.js';
 import { startOtlpServer } from './helpers/otlp-server.js';
-
-// The OTLP schema written out for tests (repository root, test/fixtures/otlp): a decoder independent of ours.
-const ExportTraceServiceRequest = protobuf
-  .loadSync(fileURLToPath(new URL('../../../test/fixtures/otlp/trace-service.proto', import.meta.url)))
-  .lookupType('opentelemetry.proto.ExportTraceServiceRequest');
-
-const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString('hex'));
-
-interface KV {
-  key: string;
-  value: Record<string, unknown>;
-}
-const attrs = (list: KV[] | undefined) =>
-  Object.fromEntries(
-    (list ?? []).map((kv) => [
-      kv.key,
-      kv.value.stringValue ?? kv.value.intValue ?? kv.value.boolValue ?? kv.value.doubleValue,
-    ]),
-  );
 
 t.test(
   'real OTLP/protobuf export decodes: ids, parent, links with ref types, attributes, resource',
@@ -56,9 +36,7 @@ t.test(
     const req = server.received[0];
     t.equal(req.path, '/v1/traces');
     t.equal(req.contentType, 'application/x-protobuf');
-    const decoded = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(req.body), {
-      longs: Number,
-    });
+    const decoded = decodeTraceRequest(req.body);
     const rs = decoded.resourceSpans[0];
     const resource = attrs(rs.resource.attributes);
     t.equal(resource['service.name'], 'checkout');
@@ -172,12 +150,7 @@ t.test('object, cyclic and bigint tags are stringified; the export still decodes
   span.log({ event: 'e', payload: cyclic });
   span.finish();
   await tracer.shutdown();
-  const decoded = ExportTraceServiceRequest.toObject(
-    ExportTraceServiceRequest.decode(server.received[0].body),
-    {
-      longs: Number,
-    },
-  );
+  const decoded = decodeTraceRequest(server.received[0].body);
   const s = decoded.resourceSpans[0].scopeSpans[0].spans[0];
   const a = attrs(s.attributes);
   t.equal(a.obj, '{"user":"ana","n":2}');

@@ -10,6 +10,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { envList, envPositiveInt, envString } from '../config/env.js';
+import { type AttributeLimits, resolveSpanLimits, type SpanLimits } from '../config/span-limits.js';
 import { type DiagnosticHandler, reportOnce, setDiagnosticHandler } from '../diagnostics.js';
 import { CrosstraceTracerError, ErrorCode } from '../errors.js';
 import { BatchSpanProcessor, type BatchSpanProcessorOptions } from '../export/batch-span-processor.js';
@@ -41,6 +42,14 @@ export interface CreateTracerOptions {
   resource?: Resource | Attributes;
   /** Register as the global `@opentelemetry/api` tracer provider, propagator and context manager (default true). */
   registerGlobal?: boolean;
+  /**
+   * OpenTelemetry's span limits [`OTEL_SPAN_*_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`,
+   * `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`; 128 attributes, events, links, attributes per event and per
+   * link, no value length limit].
+   */
+  spanLimits?: SpanLimits;
+  /** OpenTelemetry's general attribute limits, used where `spanLimits` is silent [`OTEL_ATTRIBUTE_*_LIMIT`]. */
+  generalLimits?: AttributeLimits;
   /** Batch processor settings [`OTEL_BSP_*`]. */
   batch?: BatchSpanProcessorOptions;
   /** Flush and shut down on `beforeExit` and `SIGTERM` (default false). */
@@ -174,6 +183,7 @@ function flushOnExit(tracer: CrosstraceTracer): void {
  */
 export function createTracer(options: CreateTracerOptions = {}): CrosstraceTracer {
   const env = options.env ?? process.env;
+  const limits = resolveSpanLimits(options.spanLimits, options.generalLimits, env);
   if (options.onDiagnostic !== undefined) setDiagnosticHandler(options.onDiagnostic);
   const resource = isResource(options.resource)
     ? options.resource
@@ -201,6 +211,7 @@ export function createTracer(options: CreateTracerOptions = {}): CrosstraceTrace
     sampler,
     propagator,
     requestIdFallback: options.requestIdFallback ?? true,
+    limits,
   });
   tracer.provider = new CrosstraceTracerProvider(
     tracer,

@@ -17,8 +17,10 @@ import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk
 import { Span as OtSpan, type Tracer as OtTracer } from 'opentracing';
 import { REF_TYPE_ATTRIBUTE, RefType } from '../api/constants.js';
 import { LAYER_ATTRIBUTE, Layer } from '../api/layer.js';
+import type { ResolvedSpanLimits } from '../config/span-limits.js';
 import { reportOnce } from '../diagnostics.js';
 import { ErrorCode } from '../errors.js';
+import { copyLimitedAttributes, limitValueLength, toAttributeValue } from './attributes.js';
 import type { CrosstraceSpanContext } from './span-context.js';
 import { millisToHrTime, nowMillis, toMillis } from './time.js';
 
@@ -27,6 +29,7 @@ export interface SpanOwner {
   readonly resource: Resource;
   readonly processor: SpanProcessor;
   readonly ot: OtTracer;
+  readonly limits: ResolvedSpanLimits;
 }
 
 /** One OpenTracing reference kept on a span: its type and the referenced context. */
@@ -59,31 +62,11 @@ const KINDS: Record<string, SpanKind> = {
   internal: SpanKind.INTERNAL,
 };
 
-function isPrimitive(value: unknown): value is string | number | boolean {
-  const t = typeof value;
-  return t === 'string' || t === 'number' || t === 'boolean';
-}
-
-/**
- * An OpenTracing tag / log value as an OTel attribute value: primitives and arrays of primitives
- * as they are; anything else (objects, bigint, Date, …) as a string (JSON when possible, so cyclic
- * or exotic values can never break an export); `undefined` for nothing/functions/symbols.
- */
-export function toAttributeValue(value: unknown): AttributeValue | undefined {
-  if (isPrimitive(value)) return value;
-  if (value === undefined || value === null || typeof value === 'function' || typeof value === 'symbol') {
-    return undefined;
-  }
-  if (Array.isArray(value) && value.every((v) => v === null || v === undefined || isPrimitive(v))) {
-    return value as AttributeValue;
-  }
-  if (typeof value === 'bigint' || value instanceof Date) return String(value);
-  try {
-    const json = JSON.stringify(value);
-    return json === undefined ? String(value) : json;
-  } catch {
-    return String(value);
-  }
+/** What a span dropped for its limits; made on the first drop. */
+interface DropCounts {
+  attributes: number;
+  events: number;
+  links: number;
 }
 
 /**
@@ -111,6 +94,9 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
   private readonly _refs: readonly SpanReference[] | undefined;
   private _events: TimedEvent[] | undefined = undefined;
   private _links: Link[] | undefined = undefined;
+  /** Attributes held, the layer included (for the attribute count limit). */
+  private _attributeCount = 1;
+  private _drops: DropCounts | undefined = undefined;
 
   constructor(
     owner: SpanOwner,
@@ -140,17 +126,20 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
   }
 
   // ------------------------------------------------------------------ ReadableSpan
-  // No limits are applied, so nothing is dropped (prototype getters: no per-span slots).
+  /** Attributes discarded for the attribute count limit. */
   get droppedAttributesCount(): number {
-    return 0;
+    return this._drops?.attributes ?? 0;
   }
 
+  /** Events discarded for the event count limit. */
   get droppedEventsCount(): number {
-    return 0;
+    return this._drops?.events ?? 0;
   }
 
+  /** Links (OpenTracing references included) discarded for the link count limit. */
   get droppedLinksCount(): number {
-    return 0;
+    const over = this.referenceCount() - this._owner.limits.linkCountLimit;
+    return (this._drops?.links ?? 0) + Math.max(over, 0);
   }
 
   get startTime(): HrTime {
@@ -175,16 +164,33 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
     return this._events ?? NO_EVENTS;
   }
 
-  /** Every OpenTracing reference (each with `opentracing.ref_type`), then links added through OTel. */
+  /**
+   * Every OpenTracing reference (each with `opentracing.ref_type`), then links added through OTel;
+   * at most `linkCountLimit` in all.
+   */
   get links(): Link[] {
     const refs = this.references;
     const extra = this._links;
     if (refs.length === 0) return extra ?? [];
+    const limits = this._owner.limits;
+    const typed = limits.attributePerLinkCountLimit > 0;
     const out: Link[] = [];
-    for (const ref of refs)
-      out.push({ context: ref.context, attributes: { [REF_TYPE_ATTRIBUTE]: ref.type } });
+    for (let i = 0; i < refs.length && i < limits.linkCountLimit; i++) {
+      const ref = refs[i];
+      out.push(
+        typed
+          ? { context: ref.context, attributes: { [REF_TYPE_ATTRIBUTE]: ref.type } }
+          : { context: ref.context, attributes: {}, droppedAttributesCount: 1 },
+      );
+    }
     if (extra !== undefined) for (const l of extra) out.push(l);
     return out;
+  }
+
+  private referenceCount(): number {
+    const refs = this._refs;
+    if (refs === CHILD_OF_PARENT) return this.parentSpanContext === undefined ? 0 : 1;
+    return refs === undefined ? 0 : refs.length;
   }
 
   /** The OpenTracing references of this span, in the order given. */
@@ -230,7 +236,7 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
     if (type === 'string' || type === 'number' || type === 'boolean') {
       if (typeof key === 'string') {
         if (key === 'error' || key === 'span.kind') this.special(key, value);
-        this.attributes[key] = value as AttributeValue;
+        this.store(key, value as string | number | boolean);
         return this;
       }
     }
@@ -239,7 +245,7 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
       reportOnce(ErrorCode.InvalidArgument, 'setTag: key must be a string and value defined', 'setTag');
       return this;
     }
-    this.attributes[key] = converted;
+    this.store(key, converted);
     return this;
   }
 
@@ -255,14 +261,8 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
       reportOnce(ErrorCode.InvalidArgument, 'log: fields must be an object', 'log');
       return this;
     }
-    const attributes: Attributes = {};
-    for (const key of Object.keys(fields)) {
-      const v = fields[key];
-      const a = toAttributeValue(v);
-      if (a !== undefined) attributes[key] = a;
-    }
     const name = typeof fields.event === 'string' ? fields.event : 'log';
-    this.pushEvent(name, attributes, toMillis(timestamp) ?? nowMillis());
+    this.pushEvent(name, fields, toMillis(timestamp) ?? nowMillis());
     return this;
   }
 
@@ -289,7 +289,7 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
 
   addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput): this {
     if (!this._recording || this.ended) return this;
-    const attributes: Attributes = {};
+    let attributes: Readonly<Record<string, unknown>> | undefined;
     let time = startTime;
     if (
       typeof attributesOrStartTime === 'number' ||
@@ -297,11 +297,8 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
       Array.isArray(attributesOrStartTime)
     ) {
       time = attributesOrStartTime;
-    } else if (attributesOrStartTime !== undefined && attributesOrStartTime !== null) {
-      for (const key of Object.keys(attributesOrStartTime)) {
-        const a = toAttributeValue((attributesOrStartTime as Record<string, unknown>)[key]);
-        if (a !== undefined) attributes[key] = a;
-      }
+    } else if (attributesOrStartTime !== null && typeof attributesOrStartTime === 'object') {
+      attributes = attributesOrStartTime;
     }
     this.pushEvent(String(name), attributes, toMillis(time) ?? nowMillis());
     return this;
@@ -313,8 +310,30 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
       reportOnce(ErrorCode.InvalidArgument, 'addLink: link needs a context', 'addLink');
       return this;
     }
-    if (this._links === undefined) this._links = [link];
-    else this._links.push(link);
+    const limits = this._owner.limits;
+    const held = this.referenceCount() + (this._links === undefined ? 0 : this._links.length);
+    if (held >= limits.linkCountLimit) {
+      this.drop('links', 'links', limits.linkCountLimit);
+      return this;
+    }
+    const attributes: Attributes = {};
+    const given = link.attributes;
+    const dropped =
+      given === undefined || given === null || typeof given !== 'object'
+        ? 0
+        : copyLimitedAttributes(
+            given,
+            attributes,
+            limits.attributePerLinkCountLimit,
+            limits.attributeValueLengthLimit,
+          );
+    const kept: Link = {
+      context: link.context,
+      attributes,
+      droppedAttributesCount: (link.droppedAttributesCount ?? 0) + dropped,
+    };
+    if (this._links === undefined) this._links = [kept];
+    else this._links.push(kept);
     return this;
   }
 
@@ -365,7 +384,7 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
 
   recordException(exception: Exception, time?: TimeInput): void {
     if (!this._recording || this.ended) return;
-    const attributes: Attributes = {};
+    const attributes: Record<string, string> = {};
     if (typeof exception === 'string') {
       attributes['exception.message'] = exception;
     } else if (exception !== null && typeof exception === 'object') {
@@ -379,10 +398,72 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
   }
 
   // ------------------------------------------------------------------ internals
-  private pushEvent(name: string, attributes: Attributes, millis: number): void {
-    const event: TimedEvent = { name, attributes, time: millisToHrTime(millis), droppedAttributesCount: 0 };
-    if (this._events === undefined) this._events = [event];
-    else this._events.push(event);
+  /**
+   * Sets one attribute within the limits: a new key beyond `attributeCountLimit` is dropped and
+   * counted (an existing key is always updated); strings are cut to `attributeValueLengthLimit`.
+   */
+  private store(key: string, value: AttributeValue): void {
+    const attributes = this.attributes;
+    const limits = this._owner.limits;
+    if (attributes[key] === undefined) {
+      if (this._attributeCount >= limits.attributeCountLimit) {
+        this.drop('attributes', 'attributes', limits.attributeCountLimit);
+        return;
+      }
+      this._attributeCount++;
+    }
+    const max = limits.attributeValueLengthLimit;
+    attributes[key] =
+      typeof value === 'string'
+        ? value.length > max
+          ? limitValueLength(value, max)
+          : value
+        : typeof value === 'object' && max !== Number.POSITIVE_INFINITY
+          ? limitValueLength(value, max)
+          : value;
+  }
+
+  /** Counts one item dropped for a limit; one diagnostic per kind, not per span or item. */
+  private drop(what: keyof DropCounts, name: string, limit: number): void {
+    this._drops ??= { attributes: 0, events: 0, links: 0 };
+    this._drops[what]++;
+    reportOnce(
+      ErrorCode.InvalidArgument,
+      `span limits: ${name} beyond ${limit} per span are dropped (counted in dropped${what[0].toUpperCase()}${what.slice(1)}Count)`,
+      `limit-${what}`,
+    );
+  }
+
+  /** Adds an event within `eventCountLimit`, its attributes within `attributePerEventCountLimit`. */
+  private pushEvent(
+    name: string,
+    source: Readonly<Record<string, unknown>> | undefined,
+    millis: number,
+  ): void {
+    const limits = this._owner.limits;
+    const events = this._events;
+    if ((events === undefined ? 0 : events.length) >= limits.eventCountLimit) {
+      this.drop('events', 'events', limits.eventCountLimit);
+      return;
+    }
+    const attributes: Attributes = {};
+    const dropped =
+      source === undefined
+        ? 0
+        : copyLimitedAttributes(
+            source,
+            attributes,
+            limits.attributePerEventCountLimit,
+            limits.attributeValueLengthLimit,
+          );
+    const event: TimedEvent = {
+      name,
+      attributes,
+      time: millisToHrTime(millis),
+      droppedAttributesCount: dropped,
+    };
+    if (events === undefined) this._events = [event];
+    else events.push(event);
   }
 
   private special(key: string, value: unknown): void {

@@ -23,6 +23,7 @@ import {
 import { RefType, TRACER_NAME, TRACER_VERSION } from '../api/constants.js';
 import { contextWithSpan } from '../api/context.js';
 import { NonRecordingSpan } from '../api/non-recording-span.js';
+import { DEFAULT_SPAN_LIMITS, type ResolvedSpanLimits } from '../config/span-limits.js';
 import { reportOnce } from '../diagnostics.js';
 import { ErrorCode } from '../errors.js';
 import { contextFromRequestId } from '../propagation/request-id.js';
@@ -44,6 +45,8 @@ export interface CrosstraceTracerParts {
   propagator: TextMapPropagator;
   /** Join the trace of a lone `X-Request-ID` header on HTTP-header extraction (default true). */
   requestIdFallback: boolean;
+  /** The span limits in force (default: OpenTelemetry's). */
+  limits?: ResolvedSpanLimits;
 }
 
 /** Turns a Span, SpanContext (ours, OTel-shaped or any OpenTracing one) into an OTel span context. */
@@ -89,6 +92,8 @@ export class CrosstraceTracer extends OtTracer implements SpanFactory {
   readonly sampler: CrosstraceSampler;
   /** The composite `@opentelemetry/api` `TextMapPropagator` used by inject/extract. */
   readonly propagator: TextMapPropagator;
+  /** The span limits every span of this tracer keeps to. */
+  readonly limits: ResolvedSpanLimits;
   /** The `@opentelemetry/api` `TracerProvider` (set by `createTracer`). */
   provider!: CrosstraceTracerProvider;
   private readonly requestIdFallback: boolean;
@@ -101,6 +106,7 @@ export class CrosstraceTracer extends OtTracer implements SpanFactory {
     this.sampler = parts.sampler;
     this.propagator = parts.propagator;
     this.requestIdFallback = parts.requestIdFallback;
+    this.limits = parts.limits ?? DEFAULT_SPAN_LIMITS;
   }
 
   get ot(): OtTracer {
