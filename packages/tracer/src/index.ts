@@ -1,5 +1,14 @@
+export type { IngressSpanIds, RequestIdContext } from '@crosstrace/contract';
+export {
+  contextFromRequestId,
+  ingressSpanIdBytes,
+  ingressSpanIds,
+  isLayer,
+  LAYER_ATTRIBUTE,
+  Layer,
+  REQUEST_ID_ATTRIBUTE,
+} from '@crosstrace/contract';
 export { REF_TYPE_ATTRIBUTE, RefType, TRACER_NAME, TRACER_VERSION } from './api/constants.js';
-export { isLayer, LAYER_ATTRIBUTE, Layer } from './api/layer.js';
 export { NonRecordingSpan } from './api/non-recording-span.js';
 export { NoopTracer } from './api/noop-tracer.js';
 export { KNOWN_TRACE_FLAGS, TraceFlag } from './api/trace-flags.js';
@@ -19,8 +28,6 @@ export { B3Propagator } from './propagation/b3.js';
 export type { PropagatorName } from './propagation/create-propagator.js';
 export { createPropagator, PROPAGATOR_NAMES } from './propagation/create-propagator.js';
 export { JaegerPropagator } from './propagation/jaeger.js';
-export type { IngressSpanIds, RequestIdContext } from './propagation/request-id.js';
-export { contextFromRequestId, ingressSpanIdBytes, ingressSpanIds } from './propagation/request-id.js';
 export {
   isTraceStateKey,
   isTraceStateValue,

@@ -1,6 +1,9 @@
+import * as contract from '@crosstrace/contract';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import t from 'tap';
+import * as api from '../src/api/index.js';
 import { contextWithSpan, isLayer, Layer, NonRecordingSpan, NoopTracer } from '../src/api/index.js';
+import * as sdk from '../src/index.js';
 
 t.test('Layer enum and isLayer', async (t) => {
   t.same(Layer, { ControlPlane: 'control-plane', Ingress: 'ingress', App: 'app' });
@@ -31,4 +34,15 @@ t.test('NoopTracer returns non-recording spans with an invalid context', async (
     tracer.startActiveSpan('z', (s) => s.isRecording()),
     false,
   );
+});
+
+t.test('the shared contract is re-exported unchanged by the SDK entry and the api entry', async (t) => {
+  const fromSdk = new Map<string, unknown>(Object.entries(sdk));
+  const fromApi = new Map<string, unknown>(Object.entries(api));
+  const shared = Object.entries(contract);
+  for (const [name, value] of shared) {
+    t.equal(fromSdk.get(name), value, `@crosstrace/tracer ${name}`);
+    t.equal(fromApi.get(name), value, `@crosstrace/tracer/api ${name}`);
+  }
+  t.equal(shared.length, 7);
 });

@@ -1,3 +1,4 @@
+import { LAYER_ATTRIBUTE, Layer } from '@crosstrace/contract';
 import {
   type Span as ApiSpan,
   type Attributes,
@@ -16,7 +17,6 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 import { Span as OtSpan, type Tracer as OtTracer } from 'opentracing';
 import { REF_TYPE_ATTRIBUTE, RefType } from '../api/constants.js';
-import { LAYER_ATTRIBUTE, Layer } from '../api/layer.js';
 import type { ResolvedSpanLimits } from '../config/span-limits.js';
 import { reportOnce } from '../diagnostics.js';
 import { ErrorCode } from '../errors.js';

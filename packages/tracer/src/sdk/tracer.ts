@@ -1,3 +1,4 @@
+import { contextFromRequestId } from '@crosstrace/contract';
 import {
   type Context,
   context as contextApi,
@@ -26,7 +27,6 @@ import { NonRecordingSpan } from '../api/non-recording-span.js';
 import { DEFAULT_SPAN_LIMITS, type ResolvedSpanLimits } from '../config/span-limits.js';
 import { reportOnce } from '../diagnostics.js';
 import { ErrorCode } from '../errors.js';
-import { contextFromRequestId } from '../propagation/request-id.js';
 import type { CrosstraceSampler } from '../sampling/sampler.js';
 import { carrierGetter, carrierSetter, decodeBinary, encodeBinary } from './carrier.js';
 import type { CrosstraceTracerProvider } from './provider.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import t from 'tap';
-import { contextFromRequestId, ingressSpanIdBytes, ingressSpanIds } from '../src/propagation/request-id.js';
+import { contextFromRequestId, ingressSpanIdBytes, ingressSpanIds } from '../src/index.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 

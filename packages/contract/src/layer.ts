@@ -1,6 +1,6 @@
 /**
  * The layers of a Kubernetes request that crosstrace stitches into one trace.
- * Every span carries its layer in the {@link LAYER_ATTRIBUTE} attribute.
+ * Every span carries its layer in the `crosstrace.layer` attribute (`LAYER_ATTRIBUTE`).
  *
  * @example
  * span.setAttribute(LAYER_ATTRIBUTE, Layer.App);
@@ -16,9 +16,6 @@ export const Layer = {
 
 /** One of the {@link Layer} values. */
 export type Layer = (typeof Layer)[keyof typeof Layer];
-
-/** The span attribute that holds a span's {@link Layer}. */
-export const LAYER_ATTRIBUTE = 'crosstrace.layer';
 
 const LAYERS: ReadonlySet<string> = new Set(Object.values(Layer));
 
