@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { ingressSpanIdBytes, LAYER_ATTRIBUTE, Layer } from '@crosstrace/tracer';
+import { ingressSpanIdBytes, LAYER_ATTRIBUTE, Layer } from '@crosstrace/contract';
 import {
   type Attributes,
   type AttributeValue,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { contextFromRequestId, LAYER_ATTRIBUTE, Layer } from '@crosstrace/tracer';
+import { contextFromRequestId, LAYER_ATTRIBUTE, Layer } from '@crosstrace/contract';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { contextFromRequestId, ingressSpanIds, LAYER_ATTRIBUTE } from '@crosstrace/tracer';
+import { contextFromRequestId, ingressSpanIds, LAYER_ATTRIBUTE } from '@crosstrace/contract';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import t from 'tap';
 import { parseLine } from '../../src/parse/parse-line.js';
