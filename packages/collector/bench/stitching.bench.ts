@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ingressSpanIds } from '@crosstrace/tracer';
+import { ingressSpanIds } from '@crosstrace/contract';
 import { type BenchRow, report } from '../../../scripts/bench/record.js';
 import { createControlPlaneState } from '../src/controlplane/index.js';
 import { fromPlain } from '../src/model/attributes.js';

@@ -1,7 +1,7 @@
 // Writes the stitching scenarios (eval/scenarios/*.json) deterministically: `tsx eval/generate.ts`.
 // The files are the data the eval and the tests read; this script documents how they were made.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ingressSpanIds } from '@crosstrace/tracer';
+import { ingressSpanIds } from '@crosstrace/contract';
 import type { Scenario, ScenarioSpan } from './scenario.js';
 
 const MS = 1_000_000n;

@@ -1,4 +1,4 @@
-import { Layer } from '@crosstrace/tracer';
+import { Layer } from '@crosstrace/contract';
 import type { TracesConsumer } from '../../consumer.js';
 import type { SpanBatch } from '../../model/span.js';
 

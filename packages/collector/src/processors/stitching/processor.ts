@@ -1,4 +1,4 @@
-import { contextFromRequestId } from '@crosstrace/tracer';
+import { contextFromRequestId, REQUEST_ID_ATTRIBUTE } from '@crosstrace/contract';
 import type { TracesConsumer } from '../../consumer.js';
 import { spanIdFromAuditId, traceIdFromAuditId } from '../../controlplane/ids.js';
 import { podLifecycleRef } from '../../controlplane/lifecycle.js';
@@ -61,7 +61,7 @@ function key(s: Span): string {
 
 function requestIdOf(s: Span): string | undefined {
   for (const attrs of [s.attributes, s.resource.attributes]) {
-    const v = getAttribute(attrs, 'http.request.header.x-request-id');
+    const v = getAttribute(attrs, REQUEST_ID_ATTRIBUTE);
     if (typeof v === 'string' && v !== '') return v;
     if (Array.isArray(v) && typeof v[0] === 'string' && v[0] !== '') return v[0];
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contextFromRequestId } from '@crosstrace/tracer';
+import { contextFromRequestId } from '@crosstrace/contract';
 import t from 'tap';
 import {
   canonicalStore,
@@ -195,7 +195,7 @@ t.test('a store failure after the batch is durable is a retryable CollectorError
 t.test('X-Request-ID join: the app trace follows its root, children listed first included', async (t) => {
   const { createMemoryStore } = await import('../../../src/storage/index.js');
   const { createControlPlaneState } = await import('../../../src/controlplane/index.js');
-  const { contextFromRequestId } = await import('@crosstrace/tracer');
+  const { contextFromRequestId } = await import('@crosstrace/contract');
   const { toSpan } = await import('../../../eval/scenario.js');
   const appTrace = 'a'.repeat(32);
   const rid = 'req-42';
