@@ -7,6 +7,8 @@ export const ErrorCode = {
   InvalidArgument: 'CT_TRACER_INVALID_ARGUMENT',
   /** A configuration option (code or `OTEL_*` env) was invalid. */
   InvalidConfig: 'CT_TRACER_INVALID_CONFIG',
+  /** A span reached one of its span limits; attributes, events or links were dropped and counted. */
+  SpanLimitExceeded: 'CT_TRACER_SPAN_LIMIT_EXCEEDED',
   /** The batch queue was full and spans were dropped. */
   QueueFull: 'CT_TRACER_QUEUE_FULL',
   /** An export failed (after the exporter's own retries). */

@@ -292,6 +292,7 @@ t.test('one diagnostic per kind of limit, not per span or item', async (t) => {
     span.finish();
   }
   t.equal(seen.length, 2, 'attributes and events');
+  t.ok(seen.every((m) => m.startsWith('CT_TRACER_SPAN_LIMIT_EXCEEDED: ')));
   t.match(seen.join('\n'), /droppedAttributesCount/);
   t.match(seen.join('\n'), /droppedEventsCount/);
 });

@@ -313,7 +313,7 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
     const limits = this._owner.limits;
     const held = this.referenceCount() + (this._links === undefined ? 0 : this._links.length);
     if (held >= limits.linkCountLimit) {
-      this.drop('links', 'links', limits.linkCountLimit);
+      this.drop('links', limits.linkCountLimit);
       return this;
     }
     const attributes: Attributes = {};
@@ -407,7 +407,7 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
     const limits = this._owner.limits;
     if (attributes[key] === undefined) {
       if (this._attributeCount >= limits.attributeCountLimit) {
-        this.drop('attributes', 'attributes', limits.attributeCountLimit);
+        this.drop('attributes', limits.attributeCountLimit);
         return;
       }
       this._attributeCount++;
@@ -424,13 +424,13 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
   }
 
   /** Counts one item dropped for a limit; one diagnostic per kind, not per span or item. */
-  private drop(what: keyof DropCounts, name: string, limit: number): void {
+  private drop(what: keyof DropCounts, limit: number): void {
     this._drops ??= { attributes: 0, events: 0, links: 0 };
     this._drops[what]++;
     reportOnce(
-      ErrorCode.InvalidArgument,
-      `span limits: ${name} beyond ${limit} per span are dropped (counted in dropped${what[0].toUpperCase()}${what.slice(1)}Count)`,
-      `limit-${what}`,
+      ErrorCode.SpanLimitExceeded,
+      `span limits: ${what} beyond ${limit} per span are dropped (counted in dropped${what[0].toUpperCase()}${what.slice(1)}Count)`,
+      what,
     );
   }
 
@@ -443,7 +443,7 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
     const limits = this._owner.limits;
     const events = this._events;
     if ((events === undefined ? 0 : events.length) >= limits.eventCountLimit) {
-      this.drop('events', 'events', limits.eventCountLimit);
+      this.drop('events', limits.eventCountLimit);
       return;
     }
     const attributes: Attributes = {};
