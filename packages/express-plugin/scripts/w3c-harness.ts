@@ -6,6 +6,8 @@
 //                                     also runs the suite's test.py once per STRICT_LEVEL:SPEC_LEVEL
 //                                     and prints its summary line per level; exits non-zero when
 //                                     any run failed
+//   pnpm w3c --propagator otel …      the same app with OpenTelemetry JS's W3CTraceContextPropagator
+//                                     (for comparison)
 //
 // The suite is public code and is never committed here: fetch the repository and point --suite at
 // its test/ folder. It needs Python 3 with aiohttp (Debian: python3-aiohttp).
@@ -14,6 +16,7 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createTracer } from '@crosstrace/tracer';
+import { W3CTraceContextPropagator as OtelW3CPropagator } from '@opentelemetry/core';
 import express from 'express';
 import { crosstrace, tracedFetch } from '../src/index.js';
 
@@ -28,12 +31,16 @@ const { values } = parseArgs({
     suite: { type: 'string' },
     levels: { type: 'string', default: '2:2,2:1' },
     python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
+    propagator: { type: 'string', default: 'crosstrace' },
   },
 });
+if (values.propagator !== 'crosstrace' && values.propagator !== 'otel') {
+  throw new Error('--propagator: crosstrace or otel');
+}
 
 const tracer = createTracer({
   serviceName: 'w3c-trace-context-service',
-  propagators: ['tracecontext'],
+  propagators: values.propagator === 'otel' ? new OtelW3CPropagator() : ['tracecontext'],
   env: { OTEL_TRACES_EXPORTER: 'none' },
 });
 
@@ -57,7 +64,7 @@ app.post('/test', async (req, res) => {
 const server = app.listen(Number(values.port), '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/test`;
-process.stdout.write(`W3C Trace Context test service on ${endpoint}\n`);
+process.stdout.write(`W3C Trace Context test service on ${endpoint} (${values.propagator} propagator)\n`);
 
 /** Runs test.py at one level; resolves with its exit code and its summary line. */
 function runSuite(suite: string, strict: string, spec: string): Promise<{ code: number; summary: string }> {
