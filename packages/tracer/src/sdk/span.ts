@@ -94,8 +94,8 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
   private readonly _refs: readonly SpanReference[] | undefined;
   private _events: TimedEvent[] | undefined = undefined;
   private _links: Link[] | undefined = undefined;
-  /** Attributes held, the layer included (for the attribute count limit). */
-  private _attributeCount = 1;
+  /** Attribute writes so far, the layer's included: an upper bound of the keys held. */
+  private _attributeWrites = 1;
   private _drops: DropCounts | undefined = undefined;
 
   constructor(
@@ -405,12 +405,11 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
   private store(key: string, value: AttributeValue): void {
     const attributes = this.attributes;
     const limits = this._owner.limits;
-    if (attributes[key] === undefined) {
-      if (this._attributeCount >= limits.attributeCountLimit) {
-        this.drop('attributes', limits.attributeCountLimit);
-        return;
-      }
-      this._attributeCount++;
+    // Fewer writes than the limit means fewer keys: no lookup. Past it, the keys are counted.
+    if (this._attributeWrites < limits.attributeCountLimit) this._attributeWrites++;
+    else if (attributes[key] === undefined && Object.keys(attributes).length >= limits.attributeCountLimit) {
+      this.drop('attributes', limits.attributeCountLimit);
+      return;
     }
     const max = limits.attributeValueLengthLimit;
     attributes[key] =
