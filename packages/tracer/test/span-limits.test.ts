@@ -160,6 +160,19 @@ t.test(
   },
 );
 
+t.test('attribute count: rewriting a key many times does not use up the limit', async (t) => {
+  quietDiagnostics(t);
+  const { tracer, exporter } = memoryTracer({ spanLimits: { attributeCountLimit: 3 } });
+  const span = tracer.startSpan('s');
+  for (let i = 0; i < 10; i++) span.setTag('a', i);
+  span.setTag('b', 'kept: 3 keys with the layer');
+  span.setTag('c', 'dropped');
+  span.finish();
+  const [s] = exporter.getFinishedSpans();
+  t.same(s.attributes, { [LAYER_ATTRIBUTE]: 'app', a: 9, b: 'kept: 3 keys with the layer' });
+  t.equal(s.droppedAttributesCount, 1);
+});
+
 t.test('attribute count 0: only the layer, every attribute of the user counted', async (t) => {
   quietDiagnostics(t);
   const { tracer, exporter } = memoryTracer({ spanLimits: { attributeCountLimit: 0 } });
