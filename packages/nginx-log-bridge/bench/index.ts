@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { type BenchRow, median, report } from '../../../scripts/bench/record.js';
 import { Bridge } from '../src/bridge.js';
-import { encodeTraceRequest } from '../src/export/otlp-protobuf.js';
+import { encodeTraceRequest } from '../src/export/encode-trace-request.js';
 import type { SpanSink } from '../src/export/span-sink.js';
 import { createParser } from '../src/parse/parse-line.js';
 import { benchLine } from './lines.js';

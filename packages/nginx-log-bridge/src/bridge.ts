@@ -2,12 +2,14 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { viewOf } from './export/bytes.js';
-import { DirectTraceEncoder } from './export/otlp-protobuf.js';
+import { DirectTraceEncoder } from './export/direct-trace-encoder.js';
 import type { ExportOutcome, SpanSink } from './export/span-sink.js';
 import { BridgeMetrics } from './metrics.js';
 import { type ContainerFormat, createUnwrapper, type Unwrapper } from './parse/container.js';
 import type { BadLineReason, LineParser } from './parse/types.js';
-import { type LineText, spansForLine, type ToSpansOptions } from './spans/to-spans.js';
+import type { LineText } from './spans/line-text.js';
+import type { ToSpansOptions } from './spans/options.js';
+import { SpanBuilder } from './spans/span-builder.js';
 import { Checkpoint } from './tail/checkpoint.js';
 import { expandPatterns, findByInode } from './tail/expand.js';
 import { type LineChunk, TailedFile } from './tail/tailed-file.js';
@@ -75,6 +77,10 @@ export class Bridge {
    * readers (`follow` and `readStream` on one bridge) never share it.
    */
   private reusable: DirectTraceEncoder | undefined;
+  /** Turns this bridge's lines into spans; owns every cache span building keeps. */
+  private readonly spanBuilder = new SpanBuilder();
+  /** The span options, one object for every line (the builder remembers the resource made for it). */
+  private readonly spanOptions: Omit<ToSpansOptions, 'source'>;
 
   constructor(private readonly options: BridgeOptions) {
     this.metrics = options.metrics ?? new BridgeMetrics();
@@ -84,6 +90,7 @@ export class Bridge {
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
     this.log = options.log ?? (() => undefined);
     this.samples = options.samplesPerReason ?? 3;
+    this.spanOptions = options.spans ?? {};
   }
 
   /** Stops following (and any back-off wait) at the next safe point. */
@@ -162,7 +169,7 @@ export class Bridge {
     ack: (offset: number) => void,
   ): Promise<boolean> {
     const { parser, sink } = this.options;
-    const spanOptions = this.options.spans ?? {};
+    const spanOptions = this.spanOptions;
     const direct = typeof sink.exportEncoded === 'function';
     let spans: ReadableSpan[] = [];
     let encoder = direct ? this.encoder() : undefined;
@@ -192,7 +199,7 @@ export class Bridge {
             if (encoder.line(parsed.record, spanOptions, source, lineText) === 0)
               this.badLine('no-timestamp', u.text);
           } else {
-            const made = spansForLine(parsed.record, spanOptions, source);
+            const made = this.spanBuilder.spans(parsed.record, spanOptions, source);
             if (made.length === 0) this.badLine('no-timestamp', u.text);
             else for (const s of made) spans.push(s);
           }
@@ -221,7 +228,8 @@ export class Bridge {
   /** An empty direct encoder for the next batch: the released one reset, else a new one. */
   private encoder(): DirectTraceEncoder {
     const reusable = this.reusable;
-    if (reusable === undefined) return new DirectTraceEncoder(this.batchLines * 2);
+    if (reusable === undefined)
+      return new DirectTraceEncoder({ builder: this.spanBuilder, expectedSpans: this.batchLines * 2 });
     this.reusable = undefined;
     reusable.reset();
     return reusable;

@@ -1,7 +1,7 @@
 export type { BridgeOptions, FollowOptions } from './bridge.js';
 export { Bridge } from './bridge.js';
 export { BridgeError, BridgeErrorCode } from './errors.js';
-export { encodeTraceRequest } from './export/otlp-protobuf.js';
+export { encodeTraceRequest } from './export/encode-trace-request.js';
 export type { ExportOutcome, OtlpSinkOptions, SpanSink, TlsOptions } from './export/span-sink.js';
 export {
   createExporterSink,
@@ -27,8 +27,11 @@ export {
   MAIN_FORMAT,
 } from './parse/presets.js';
 export type { BadLineReason, LineParser, LogRecord, ParseResult, ValuePositions } from './parse/types.js';
-export type { LineSource, ToSpansOptions } from './spans/to-spans.js';
-export { splitUpstreamName, toSpans } from './spans/to-spans.js';
+export type { LineSource, ToSpansOptions } from './spans/options.js';
+export { SpanBuilder } from './spans/span-builder.js';
+export { toSpans } from './spans/to-spans.js';
+export type { UpstreamService } from './spans/upstream-name.js';
+export { splitUpstreamName } from './spans/upstream-name.js';
 export { formatSummary } from './summary.js';
 export type { FilePosition } from './tail/checkpoint.js';
 export { Checkpoint } from './tail/checkpoint.js';

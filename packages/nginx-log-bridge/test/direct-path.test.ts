@@ -5,7 +5,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import t from 'tap';
 import { benchLine } from '../bench/lines.js';
 import { Bridge } from '../src/bridge.js';
-import { encodeTraceRequest } from '../src/export/otlp-protobuf.js';
+import { encodeTraceRequest } from '../src/export/encode-trace-request.js';
 import type { ExportOutcome, SpanSink } from '../src/export/span-sink.js';
 import { createParser } from '../src/parse/parse-line.js';
 import { fixtureLines } from './helpers/fixtures.js';

@@ -1,5 +1,5 @@
 // Byte copies for the direct encoder: word at a time, because optimised code checks a typed
-// array's bounds again at every element.
+// array's bounds again at every element; and strings to bytes.
 
 /** A DataView of all of `bytes`. */
 export function viewOf(bytes: Uint8Array): DataView {
@@ -51,4 +51,29 @@ export function copyAsciiBytes(
   for (let i = 0; i < n - 8; i += 8) toView.setFloat64(pos + i, fromView.getFloat64(at + i, true), true);
   // The last eight bytes as one word, overlapping bytes already copied (with the same values).
   toView.setFloat64(pos + n - 8, fromView.getFloat64(at + n - 8, true), true);
+}
+
+/** Strings shorter than this are measured without a native call when ASCII. */
+const SHORT_STRING = 64;
+
+/** UTF-8 byte length; short ASCII strings without a native call. */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  if (n < SHORT_STRING) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) < 0x80) i++;
+    if (i === n) return n;
+  }
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** Writes the characters of `s` as bytes from `pos`; the position after them, or -1 at a non-ASCII one. */
+export function copyAscii(buf: Uint8Array, pos: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    buf[pos++] = c;
+  }
+  return pos;
 }

@@ -5,7 +5,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { BridgeError, BridgeErrorCode } from '../errors.js';
-import { encodeTraceRequest } from './otlp-protobuf.js';
+import { encodeTraceRequest } from './encode-trace-request.js';
 
 /** The outcome of one export: acknowledged, retryable failure, or permanently rejected. */
 export type ExportOutcome =

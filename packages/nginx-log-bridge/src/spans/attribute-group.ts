@@ -13,63 +13,69 @@ export class AttributeGroup {
   constructor(readonly entries: readonly (string | AttributeValue)[]) {}
 }
 
-interface Slot {
-  readonly key: readonly unknown[];
+/**
+ * One kind of attribute group: its key (every value its attributes are made from), how keys are
+ * compared and how the attributes are made from a key. The key type and these three functions are
+ * written side by side, so the attributes can read nothing the key does not hold.
+ */
+export interface AttributeGroupKind<K> {
+  /** The key value groups are listed by (compared with `===` as a map key). */
+  head(key: K): unknown;
+  /** True when two keys hold the same values: every field compared. */
+  same(a: K, b: K): boolean;
+  /** The group's attributes (names at even indexes, each followed by its value), from `key` alone. */
+  entries(key: K): readonly (string | AttributeValue)[];
+}
+
+/** Groups kept per head value before the oldest is dropped. */
+export const GROUPS_PER_HEAD = 16;
+/** Head values kept before the whole cache starts over. */
+export const MAX_HEADS = 1024;
+
+interface Slot<K> {
+  readonly key: K;
   readonly group: AttributeGroup;
 }
 
 /**
- * Attribute groups found by the values they were made from: `key` is filled by the caller (its
- * first item picks a short list, the rest are compared with `===`), then {@link find} or
- * {@link add}. Bounded: at most `perHead` groups per first item and `heads` first items.
+ * Attribute groups of one kind found by their key: the key's head picks a short list, whose keys
+ * are compared in full. Bounded: at most `perHead` groups per head value and `heads` head values.
  */
-export class AttributeGroupCache {
-  /** The values of the group looked for; the caller fills every item before {@link find}. */
-  readonly key: unknown[];
-  private readonly byHead = new Map<unknown, Slot[]>();
+export class AttributeGroupCache<K> {
+  private readonly byHead = new Map<unknown, Slot<K>[]>();
 
   constructor(
-    readonly arity: number,
-    private readonly perHead = 16,
-    private readonly heads = 1024,
-  ) {
-    this.key = new Array<unknown>(arity).fill(undefined);
-  }
+    private readonly kind: AttributeGroupKind<K>,
+    private readonly perHead = GROUPS_PER_HEAD,
+    private readonly heads = MAX_HEADS,
+  ) {}
 
-  /** The group made from the values now in {@link key}, if any; a found group moves to the front. */
-  find(): AttributeGroup | undefined {
-    const key = this.key;
-    const slots = this.byHead.get(key[0]);
-    if (slots === undefined) return undefined;
-    const n = this.arity;
-    for (let s = 0; s < slots.length; s++) {
-      const k = slots[s].key;
-      let i = 1;
-      while (i < n && k[i] === key[i]) i++;
-      if (i === n) {
-        const slot = slots[s];
-        if (s > 0) {
-          slots[s] = slots[s - 1];
-          slots[s - 1] = slot;
-        }
-        return slot.group;
-      }
-    }
-    return undefined;
-  }
-
-  /** Remembers `entries` as the group of the values now in {@link key}; returns it. */
-  add(entries: readonly (string | AttributeValue)[]): AttributeGroup {
-    const group = new AttributeGroup(entries);
-    const head = this.key[0];
+  /**
+   * The group of `key`: found (and moved ahead of the others of its head), or made from it and
+   * kept. `key` is kept as it is: the caller makes a new one per lookup.
+   */
+  groupOf(key: K): AttributeGroup {
+    const head = this.kind.head(key);
     let slots = this.byHead.get(head);
     if (slots === undefined) {
       if (this.byHead.size >= this.heads) this.byHead.clear();
       slots = [];
       this.byHead.set(head, slots);
+    } else {
+      for (let s = 0; s < slots.length; s++) {
+        const slot = slots[s];
+        if (this.kind.same(slot.key, key)) {
+          if (s > 0) {
+            slots[s] = slots[s - 1];
+            slots[s - 1] = slot;
+          }
+          return slot.group;
+        }
+      }
     }
     if (slots.length >= this.perHead) slots.pop();
-    slots.push({ key: this.key.slice(), group });
+    const group = new AttributeGroup(this.kind.entries(key));
+    slots.push({ key, group });
     return group;
   }
 }

@@ -16,38 +16,43 @@ const MONTHS: Record<string, number> = {
 };
 
 const TIME_LOCAL = /^(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
-// Lines of one second share their $time_local: a small cache saves most of the parsing.
-const localCache = new Map<string, number>();
 
 /** `$time_local` (`21/Mar/2022:16:00:09 +0000`) → epoch ms, NaN when malformed. */
-let lastLocal = '';
-let lastLocalMs = Number.NaN;
-
 export function parseTimeLocal(text: string): number {
-  // Consecutive lines mostly share their second: one comparison instead of a hash lookup.
-  if (text === lastLocal) return lastLocalMs;
-  const ms = parseTimeLocalCached(text);
-  lastLocal = text;
-  lastLocalMs = ms;
-  return ms;
+  const m = TIME_LOCAL.exec(text);
+  if (m === null) return Number.NaN;
+  const month = MONTHS[m[2]];
+  if (month === undefined) return Number.NaN;
+  const utc = Date.UTC(+m[3], month, +m[1], +m[4], +m[5], +m[6]);
+  const offset = (m[7] === '-' ? -1 : 1) * (+m[8] * 60 + +m[9]) * 60_000;
+  return utc - offset;
 }
 
-function parseTimeLocalCached(text: string): number {
-  const cached = localCache.get(text);
-  if (cached !== undefined) return cached;
-  const m = TIME_LOCAL.exec(text);
-  let ms = Number.NaN;
-  if (m !== null) {
-    const month = MONTHS[m[2]];
-    if (month !== undefined) {
-      const utc = Date.UTC(+m[3], month, +m[1], +m[4], +m[5], +m[6]);
-      const offset = (m[7] === '-' ? -1 : 1) * (+m[8] * 60 + +m[9]) * 60_000;
-      ms = utc - offset;
+/** Distinct `$time_local` texts kept before the table starts over. */
+const MAX_LOCAL_TIMES = 256;
+
+/**
+ * {@link parseTimeLocal}, remembered: lines of one second share their `$time_local`, so a small
+ * table saves most of the parsing, and the text read last most of the lookups.
+ */
+export class TimeLocalCache {
+  private readonly byText = new Map<string, number>();
+  private lastText = '';
+  private lastMs = Number.NaN;
+
+  parse(text: string): number {
+    // Consecutive lines mostly share their second: one comparison instead of a hash lookup.
+    if (text === this.lastText) return this.lastMs;
+    let ms = this.byText.get(text);
+    if (ms === undefined) {
+      ms = parseTimeLocal(text);
+      if (this.byText.size >= MAX_LOCAL_TIMES) this.byText.clear();
+      this.byText.set(text, ms);
     }
+    this.lastText = text;
+    this.lastMs = ms;
+    return ms;
   }
-  if (localCache.size >= 256) localCache.clear();
-  localCache.set(text, ms);
-  return ms;
 }
 
 /** `$time_iso8601` → epoch ms, NaN when malformed. */

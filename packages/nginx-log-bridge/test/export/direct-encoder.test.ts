@@ -1,10 +1,14 @@
 import type protobuf from 'protobufjs';
 import t, { type Test } from 'tap';
 import { benchLine } from '../../bench/lines.js';
-import { DirectTraceEncoder, encodeTraceRequest } from '../../src/export/otlp-protobuf.js';
+import { DirectTraceEncoder } from '../../src/export/direct-trace-encoder.js';
+import { encodeTraceRequest } from '../../src/export/encode-trace-request.js';
 import { type ParserOptions, parseLine } from '../../src/parse/parse-line.js';
 import type { LogRecord, ParseResult } from '../../src/parse/types.js';
-import { type LineSource, type LineText, type ToSpansOptions, toSpans } from '../../src/spans/to-spans.js';
+import type { LineText } from '../../src/spans/line-text.js';
+import type { LineSource, ToSpansOptions } from '../../src/spans/options.js';
+import { SpanBuilder } from '../../src/spans/span-builder.js';
+import { toSpans } from '../../src/spans/to-spans.js';
 import { Request } from '../helpers/collector-stub.js';
 import { fixtureLines } from '../helpers/fixtures.js';
 
@@ -49,6 +53,12 @@ function parsed(lines: string[], options: ParserOptions, withSource: boolean, pr
   return out;
 }
 
+/** The span objects of `records`, made by one span builder (so they share one resource object). */
+function spansOf(records: LogRecord[]) {
+  const builder = new SpanBuilder();
+  return records.flatMap((r) => builder.spans(r, {}));
+}
+
 const SpanMessage = Request.root.lookupType('opentelemetry.proto.Span');
 
 /** The encoded size of each span in an ExportTraceServiceRequest. */
@@ -62,16 +72,17 @@ function encodedSpanSizes(request: Uint8Array): number[] {
 }
 
 /**
- * The object path (toSpans + encodeTraceRequest), the direct path, and the direct path copying
- * values from the lines' bytes (`fromText`; the direct path again for lines without them), over
- * one batch.
+ * The object path (a span builder's span objects + encodeTraceRequest), the direct path, and the
+ * direct path copying values from the lines' bytes (`fromText`; the direct path again for lines
+ * without them), over one batch; each path with a span builder of its own.
  */
 function both(
   t: Test,
   lines: Line[],
   options: ToSpansOptions = {},
 ): { objects: Buffer; direct: Buffer; fromText: Buffer; spans: number } {
-  const spans = lines.flatMap((l) => toSpans(l.record, { ...options, source: l.source }));
+  const builder = new SpanBuilder();
+  const spans = lines.flatMap((l) => builder.spans(l.record, options, l.source));
   const encoder = new DirectTraceEncoder();
   const textEncoder = new DirectTraceEncoder();
   let count = 0;
@@ -398,8 +409,7 @@ t.test(
   async (t) => {
     // The direct encoder copies a repeated attribute value from where it last wrote it; a line that
     // throws after its SERVER span was written is rolled back, and those positions must not be used.
-    // `rollback_probe` (kept as `nginx.rollback_probe`) is a name no other test uses, so its value
-    // cache starts fresh here.
+    // `rollback_probe` is kept as `nginx.rollback_probe`, an attribute with a value cache of its own.
     const good = (i: number, probe: string, path = `/api/items/${i}`): LogRecord => ({
       msec: `1700000000.${100 + i}`,
       request: `GET ${path}?page=1 HTTP/1.1`,
@@ -428,15 +438,15 @@ t.test(
       kept.push(good(i, 'seen-in-the-failed-line', `/api/items/${i}/a/longer/path`));
       t.equal(encoder.line(kept[kept.length - 1], {}, undefined), 2);
     }
-    const objects = Buffer.from(encodeTraceRequest(kept.flatMap((r) => toSpans(r))));
+    const objects = Buffer.from(encodeTraceRequest(spansOf(kept)));
     t.ok(Buffer.from(encoder.finish()).equals(objects), 'the same bytes as the good lines alone');
   },
 );
 
 t.test('a reset encoder writes the next batch as a new one would, in the same memory', async (t) => {
   // A value remembered at the end of one batch must not be copied from that position in the next:
-  // by then other bytes sit there. `reset_probe` (kept as `nginx.reset_probe`) is a name no other
-  // test uses, so its value cache starts fresh here.
+  // by then other bytes sit there. `reset_probe` is kept as `nginx.reset_probe`, an attribute with a
+  // value cache of its own.
   const line = (i: number, probe: string): LogRecord => ({
     msec: `1700000000.${100 + i}`,
     request: `GET /api/items/${i} HTTP/1.1`,
@@ -455,7 +465,7 @@ t.test('a reset encoder writes the next batch as a new one would, in the same me
     batches.push(encoder.finish());
   }
   t.equal(batches[0].buffer, batches[1].buffer, 'the second batch is written into the same memory');
-  const expected = Buffer.from(encodeTraceRequest(second.flatMap((r) => toSpans(r))));
+  const expected = Buffer.from(encodeTraceRequest(spansOf(second)));
   t.ok(Buffer.from(batches[1]).equals(expected), 'the second batch: the same bytes as its lines alone');
   t.ok(batches[1].length > batches[0].length, 'the writer passed where the first batch ended');
 });

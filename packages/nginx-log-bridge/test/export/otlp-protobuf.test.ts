@@ -4,8 +4,9 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import t from 'tap';
-import { encodeTraceRequest } from '../../src/export/otlp-protobuf.js';
+import { encodeTraceRequest } from '../../src/export/encode-trace-request.js';
 import { parseLine } from '../../src/parse/parse-line.js';
+import { SpanBuilder } from '../../src/spans/span-builder.js';
 import { toSpans } from '../../src/spans/to-spans.js';
 import { Request } from '../helpers/collector-stub.js';
 import { fixtureLines } from '../helpers/fixtures.js';
@@ -41,11 +42,12 @@ const decode = (b: Uint8Array) =>
   );
 
 t.test("decodes to the same message as OpenTelemetry's serializer, for every fixture", async (t) => {
+  const builder = new SpanBuilder();
   const spans = [
     ...fixtureLines('ingress-nginx-upstreaminfo.log').map((l) => parseLine(l, { format: 'ingress-nginx' })),
     ...fixtureLines('combined.log').map((l) => parseLine(l)),
     ...fixtureLines('ingress-json-traceparent.log').map((l) => parseLine(l, { format: 'json' })),
-  ].flatMap((r) => (r.ok ? toSpans(r.record) : []));
+  ].flatMap((r) => (r.ok ? builder.spans(r.record, {}) : []));
   t.ok(spans.length > 20);
   const ours = encodeTraceRequest(spans);
   const theirs = ProtobufTraceSerializer.serializeRequest(spans)!;
@@ -95,7 +97,8 @@ t.test(
 t.test('large batches grow the buffer', async (t) => {
   const r = parseLine(fixtureLines('ingress-nginx-upstreaminfo.log')[5], { format: 'ingress-nginx' });
   if (!r.ok) throw new Error('fixture');
-  const spans = Array.from({ length: 3000 }, () => toSpans(r.record)).flat();
+  const builder = new SpanBuilder();
+  const spans = Array.from({ length: 3000 }, () => builder.spans(r.record, {})).flat();
   const bytes = encodeTraceRequest(spans);
   const decoded = decodeStarts(bytes);
   t.equal(decoded.resourceSpans[0].scopeSpans[0].spans.length, 9000);

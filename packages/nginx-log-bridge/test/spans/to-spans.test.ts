@@ -4,7 +4,8 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import t from 'tap';
 import { parseLine } from '../../src/parse/parse-line.js';
 import type { LogRecord } from '../../src/parse/types.js';
-import { splitUpstreamName, toSpans } from '../../src/spans/to-spans.js';
+import { toSpans } from '../../src/spans/to-spans.js';
+import { splitUpstreamName } from '../../src/spans/upstream-name.js';
 import { fixtureLines } from '../helpers/fixtures.js';
 
 const PACKAGE_VERSION = (
