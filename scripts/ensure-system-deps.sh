@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suites start for real (nginx, PostgreSQL, Chromium) when
-# they are missing and we are root; otherwise says what is missing. Safe to run repeatedly.
+# Installs the Debian packages the test suites use for real (nginx, started by the bridge's tests;
+# openssl, whose CLI makes the collector tests' certificates) when they are missing and we are
+# root; otherwise says what is missing. Safe to run repeatedly.
 set -euo pipefail
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
