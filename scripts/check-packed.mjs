@@ -58,7 +58,12 @@ try {
     if (left.length > 0)
       fail(`${manifest.name}: workspace ranges left in the packed package.json (${left.join(', ')})`);
     else pass(`${manifest.name}: packed, no workspace: range left`);
-    for (const file of ['package/README.md', 'package/CHANGELOG.md', 'package/dist/index.js']) {
+    for (const file of [
+      'package/README.md',
+      'package/CHANGELOG.md',
+      'package/LICENSE',
+      'package/dist/index.js',
+    ]) {
       if (!listing.includes(file))
         fail(`${manifest.name}: ${file.slice('package/'.length)} missing from the tarball`);
     }
