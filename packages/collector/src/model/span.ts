@@ -30,6 +30,13 @@ export interface InstrumentationScope {
   attributes: KeyValue[];
 }
 
+/**
+ * The latest time a span may carry, in ns since the epoch: 2^63 − 1 (2262-04-11T23:47:16.854775807Z),
+ * the signed 64-bit range every store keeps times in. OTLP's fixed64 goes to 2^64 − 1; a span with
+ * a time past this bound is refused at decode (see receivers/otlp/span-builder.ts).
+ */
+export const MAX_TIME_NANOS = 2n ** 63n - 1n;
+
 /** OTLP SpanKind enum values. */
 export const SpanKind = {
   Unspecified: 0,
