@@ -80,8 +80,15 @@ export function objectTime(obj: K8sObject): bigint | undefined {
 function deletionStart(pod: Pod): bigint | undefined {
   const ts = parseK8sTime(pod.metadata?.deletionTimestamp);
   if (ts === undefined) return undefined;
-  const grace = pod.metadata?.deletionGracePeriodSeconds ?? 0;
-  return ts - BigInt(Math.max(0, Math.trunc(grace))) * NANOS_PER_SECOND;
+  const grace = gracePeriodSeconds(pod);
+  const start = ts - BigInt(grace) * NANOS_PER_SECOND;
+  return start < 0n ? 0n : start;
+}
+
+/** deletionGracePeriodSeconds as a whole number of seconds ≥ 0 (0 when absent or not a number). */
+function gracePeriodSeconds(pod: Pod): number {
+  const g = pod.metadata?.deletionGracePeriodSeconds;
+  return typeof g === 'number' && Number.isFinite(g) && g > 0 ? Math.trunc(g) : 0;
 }
 
 /** Sort key shared by every derivation, so that arrival order never matters. */
@@ -152,7 +159,7 @@ export function derivePod(key: string, observations: readonly Observation[]): Po
     if (ds !== undefined) {
       rec.deletionStartedNanos = ds;
       rec.deletionTimestampNanos = parseK8sTime(meta.deletionTimestamp);
-      rec.deletionGracePeriodSeconds = meta.deletionGracePeriodSeconds ?? 0;
+      rec.deletionGracePeriodSeconds = gracePeriodSeconds(pod);
     }
     if (o.type === 'DELETED') {
       // without a live arrival time, the latest time the final object vouches for (its containers'

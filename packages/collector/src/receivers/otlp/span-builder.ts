@@ -1,5 +1,11 @@
 import { getStringAttribute } from '../../model/attributes.js';
-import { type InstrumentationScope, type KeyValue, MAX_TIME_NANOS, type Resource, type Span } from '../../model/span.js';
+import {
+  type InstrumentationScope,
+  type KeyValue,
+  MAX_TIME_NANOS,
+  type Resource,
+  type Span,
+} from '../../model/span.js';
 
 export const ZERO_TRACE_ID = '00000000000000000000000000000000';
 export const ZERO_SPAN_ID = '0000000000000000';
@@ -34,15 +40,22 @@ const PAST_INT64 = 'past the signed 64-bit nanosecond range (2262-04-11T23:47:16
  * lives here, so that a span that passes decode is never refused further down the pipeline.
  */
 export function spanProblem(
-  span: Pick<Span, 'traceId' | 'spanId' | 'parentSpanId' | 'startTimeUnixNano' | 'endTimeUnixNano' | 'events'>,
+  span: Pick<
+    Span,
+    'traceId' | 'spanId' | 'parentSpanId' | 'startTimeUnixNano' | 'endTimeUnixNano' | 'events'
+  >,
 ): string | undefined {
   if (span.traceId.length !== 32 || span.traceId === ZERO_TRACE_ID) return 'invalid trace id';
   if (span.spanId.length !== 16 || span.spanId === ZERO_SPAN_ID) return 'invalid span id';
   if (span.parentSpanId !== '' && span.parentSpanId.length !== 16) return 'invalid parent span id';
+  // OTLP times cannot be negative (fixed64); spans built from Kubernetes objects can, by arithmetic
+  if (span.startTimeUnixNano < 0n) return 'startTimeUnixNano before the epoch';
   if (span.startTimeUnixNano > MAX_TIME_NANOS) return `startTimeUnixNano ${PAST_INT64}`;
   if (span.endTimeUnixNano > MAX_TIME_NANOS) return `endTimeUnixNano ${PAST_INT64}`;
-  for (let i = 0; i < span.events.length; i++)
-    if (span.events[i].timeUnixNano > MAX_TIME_NANOS) return `events[${i}].timeUnixNano ${PAST_INT64}`;
+  for (let i = 0; i < span.events.length; i++) {
+    const t = span.events[i].timeUnixNano;
+    if (t < 0n || t > MAX_TIME_NANOS) return `events[${i}].timeUnixNano ${PAST_INT64}`;
+  }
   return undefined;
 }
 

@@ -45,7 +45,11 @@ function jsonBody(badSpan: Record<string, unknown>): Record<string, unknown> {
 }
 
 function protoBody(start: bigint, end: bigint): Buffer {
-  const long = (n: bigint) => ({ low: Number(n & 0xffffffffn) | 0, high: Number(n >> 32n) | 0, unsigned: true });
+  const long = (n: bigint) => ({
+    low: Number(n & 0xffffffffn) | 0,
+    high: Number(n >> 32n) | 0,
+    unsigned: true,
+  });
   return encodeRequest({
     resourceSpans: [
       {
@@ -81,31 +85,34 @@ function sqliteDir(): string {
   return dir;
 }
 
-t.test('the issue: one good span + one past int64 over OTLP/JSON → 200 partial success, the good one stored', async (t) => {
-  const c = await build({
-    storage: `sqlite:${join(sqliteDir(), 'a.db')}`,
-    logLevel: 'silent',
-    otlpGrpcPort: -1,
-  });
-  t.teardown(() => c.close());
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const res = await c.otlpHttp.inject({
-      method: 'POST',
-      url: '/v1/traces',
-      headers: { 'content-type': 'application/json' },
-      payload: jsonBody({ startTimeUnixNano: FAR, endTimeUnixNano: FAR }),
+t.test(
+  'the issue: one good span + one past int64 over OTLP/JSON → 200 partial success, the good one stored',
+  async (t) => {
+    const c = await build({
+      storage: `sqlite:${join(sqliteDir(), 'a.db')}`,
+      logLevel: 'silent',
+      otlpGrpcPort: -1,
     });
-    t.equal(res.statusCode, 200, `attempt ${attempt}: not a 503`);
-    t.equal(res.headers['retry-after'], undefined);
-    t.equal(res.json().partialSuccess.rejectedSpans, '1');
-    t.match(res.json().partialSuccess.errorMessage, /startTimeUnixNano .*64-bit/);
-  }
-  const stored = await c.store.getTrace(TRACE);
-  t.same(
-    stored.map((s) => s.spanId),
-    [GOOD],
-  );
-});
+    t.teardown(() => c.close());
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = await c.otlpHttp.inject({
+        method: 'POST',
+        url: '/v1/traces',
+        headers: { 'content-type': 'application/json' },
+        payload: jsonBody({ startTimeUnixNano: FAR, endTimeUnixNano: FAR }),
+      });
+      t.equal(res.statusCode, 200, `attempt ${attempt}: not a 503`);
+      t.equal(res.headers['retry-after'], undefined);
+      t.equal(res.json().partialSuccess.rejectedSpans, '1');
+      t.match(res.json().partialSuccess.errorMessage, /startTimeUnixNano .*64-bit/);
+    }
+    const stored = await c.store.getTrace(TRACE);
+    t.same(
+      stored.map((s) => s.spanId),
+      [GOOD],
+    );
+  },
+);
 
 t.test('OTLP/HTTP protobuf and OTLP/gRPC: the same span refused alone', async (t) => {
   const running = await startCollector({ storage: `sqlite:${join(sqliteDir(), 'b.db')}` });
@@ -132,7 +139,10 @@ t.test('OTLP/HTTP protobuf and OTLP/gRPC: the same span refused alone', async (t
 
 t.test('time edges over the whole fixed64 range: 0 and 2^63−1 kept, 2^63 and 2^64−1 refused', async (t) => {
   const span = (start: bigint, end: bigint) =>
-    decodeTracesProtobuf(protoBody(start, end)) as Extract<ReturnType<typeof decodeTracesProtobuf>, { ok: true }>;
+    decodeTracesProtobuf(protoBody(start, end)) as Extract<
+      ReturnType<typeof decodeTracesProtobuf>,
+      { ok: true }
+    >;
   const lowest = span(0n, 0n);
   t.equal(lowest.rejectedSpans, 0, 'start = end = 0 is a valid (if odd) time');
   t.equal(lowest.spans[1].startTimeUnixNano, 0n);
@@ -153,7 +163,9 @@ t.test('time edges over the whole fixed64 range: 0 and 2^63−1 kept, 2^63 and 2
   const backwards = span(2_000n, 1_000n);
   t.equal(backwards.rejectedSpans, 0, 'an end before the start is kept');
   t.equal(backwards.spans[1].endTimeUnixNano, 2_000n, '… with its end clamped to its start (duration 0)');
-  const json = decodeTracesJson(jsonBody({ startTimeUnixNano: '1', endTimeUnixNano: String(FIXED64_MAX + 1n) }));
+  const json = decodeTracesJson(
+    jsonBody({ startTimeUnixNano: '1', endTimeUnixNano: String(FIXED64_MAX + 1n) }),
+  );
   t.equal(json.ok, false, 'JSON: beyond fixed64 itself is malformed (400), as a proto parser says');
   const ev = decodeTracesJson(
     jsonBody({
@@ -162,5 +174,8 @@ t.test('time edges over the whole fixed64 range: 0 and 2^63−1 kept, 2^63 and 2
       events: [{ timeUnixNano: String(MAX_TIME_NANOS + 1n), name: 'late' }],
     }),
   );
-  t.ok(ev.ok && ev.rejectedSpans === 1 && /events\[0\]\.timeUnixNano/.test(ev.rejectedReason), 'event times too');
+  t.ok(
+    ev.ok && ev.rejectedSpans === 1 && /events\[0\]\.timeUnixNano/.test(ev.rejectedReason),
+    'event times too',
+  );
 });
