@@ -108,4 +108,10 @@ export interface SpanBatch {
   receiver: string;
   /** Encoded size of the request the spans came from, for the queue's byte bound (estimated when absent). */
   sizeBytes?: number;
+  /**
+   * Stored spans these spans replace under other ids (a pipeline stage moving a trace: the
+   * stitching processor's trace remaps), deleted once the batch's spans are durable. Write first,
+   * delete second: a crash in between leaves a duplicate, never a loss.
+   */
+  supersedes?: readonly { traceId: string; spanIds: readonly string[] }[];
 }

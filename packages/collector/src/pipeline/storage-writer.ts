@@ -36,6 +36,7 @@ export interface StorageWriter extends TracesConsumer {
 
 interface Pending {
   spans: readonly Span[];
+  supersedes: SpanBatch['supersedes'];
   bytes: number;
   receiver: string;
   resolve: () => void;
@@ -105,6 +106,9 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
     let failure: unknown;
     try {
       await store.writeSpans(spans);
+      // deletions follow the write they belong to (the store applies them after it)
+      for (const p of taken)
+        for (const d of p.supersedes ?? []) await store.deleteSpans(d.traceId, d.spanIds);
     } catch (err) {
       failure = err;
     }
@@ -149,7 +153,8 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
           }),
         );
       }
-      if (n === 0) return Promise.resolve();
+      if (n === 0 && (batch.supersedes === undefined || batch.supersedes.length === 0))
+        return Promise.resolve();
       const bytes = batch.sizeBytes ?? estimateSpansSize(batch.spans);
       // A batch larger than the whole bound is still taken when the queue is empty, else it could
       // never be stored; memory then peaks at one request body, which the body limit bounds.
@@ -164,7 +169,14 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
         }
       }
       return new Promise<void>((resolve, reject) => {
-        queue.push({ spans: batch.spans, bytes, receiver: batch.receiver, resolve, reject });
+        queue.push({
+          spans: batch.spans,
+          supersedes: batch.supersedes,
+          bytes,
+          receiver: batch.receiver,
+          resolve,
+          reject,
+        });
         queuedSpans += n;
         queuedBytes += bytes;
         updateGauges();
