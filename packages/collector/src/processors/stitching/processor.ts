@@ -73,6 +73,8 @@ export interface RestitchRange {
 export interface StitchingProcessor extends TracesConsumer {
   /** Re-stitches stored upstream attempts (and their heuristic partners) in the range; returns spans rewritten. */
   restitch(range?: RestitchRange): Promise<number>;
+  /** What the in-memory index of recent spans holds (spans, trace ids). */
+  indexSize(): { spans: number; traces: number };
 }
 
 const MS = 1_000_000n;
@@ -348,18 +350,38 @@ class Stitcher implements StitchingProcessor {
     return p;
   }
 
-  /** Holds a stored (or queued) span in the index: attempts by address, app roots by pod. */
-  #remember(s: Span): void {
+  /**
+   * Holds a span being written in the index (attempts by address, app roots by pod), pinned until
+   * its write settles; returns the key to unpin, if it was held.
+   */
+  #remember(s: Span): string | undefined {
     this.#index.noteTrace(s.traceId, s.startTimeUnixNano);
-    if (isAttempt(s)) this.#index.put(key(s), s, [`a:${attr(s, 'server.address')}`]);
-    else if (isAppRoot(s) && requestIdOf(s) === undefined) {
+    if (isAttempt(s)) {
+      const k = key(s);
+      this.#index.put(k, s, [`a:${attr(s, 'server.address')}`], true);
+      return k;
+    }
+    if (isAppRoot(s) && requestIdOf(s) === undefined) {
       const lists: string[] = [];
       const name = attr(s, 'k8s.pod.name');
       const ip = attr(s, 'k8s.pod.ip');
       if (name) lists.push(`n:${name}`);
       if (ip) lists.push(`i:${ip}`);
-      this.#index.put(key(s), s, lists);
+      const k = key(s);
+      this.#index.put(k, s, lists, true);
+      return k;
     }
+    return undefined;
+  }
+
+  /** Holds the spans of a write, pinned; the returned function unpins them once it settled. */
+  #hold(spans: readonly Span[]): () => void {
+    const keys: string[] = [];
+    for (const s of spans) {
+      const k = this.#remember(s);
+      if (k !== undefined) keys.push(k);
+    }
+    return () => this.#index.unpin(keys);
   }
 
   /**
@@ -369,12 +391,14 @@ class Stitcher implements StitchingProcessor {
    */
   async #rewrite(spans: Span[], supersedes?: SpanBatch['supersedes'], replaced: Span[] = []): Promise<void> {
     for (const s of replaced) this.#index.forget([entryOf(s)]);
-    for (const s of spans) this.#remember(s);
+    const release = this.#hold(spans);
     try {
       await this.#next.consume({ spans, receiver: STITCHING_RECEIVER, supersedes });
     } catch (err) {
       this.#index.forget(spans.map(entryOf));
       throw err;
+    } finally {
+      release();
     }
   }
 
@@ -432,7 +456,7 @@ class Stitcher implements StitchingProcessor {
     // Heuristic joins are computed before the batch is written, over the index that now holds it
     // (and the store where the index cannot vouch): the batch's own spans are written once, in
     // their linked form, and the stored spans they change are rewritten right after.
-    for (const s of out) this.#remember(s);
+    const releaseBatch = this.#hold(out);
     let updates: Span[] = [];
     let failure: unknown;
     try {
@@ -452,7 +476,7 @@ class Stitcher implements StitchingProcessor {
         else out[i] = u;
       }
     }
-    for (const u of updates) this.#remember(u);
+    const releaseUpdates = this.#hold(updates);
     try {
       await this.#next.consume({
         spans: out,
@@ -462,8 +486,11 @@ class Stitcher implements StitchingProcessor {
     } catch (err) {
       this.#index.forget(out.map(entryOf));
       this.#index.forget(rewrites.map(entryOf));
+      releaseBatch();
+      releaseUpdates();
       throw err;
     }
+    releaseBatch();
     try {
       if (failure !== undefined) throw failure;
       if (rewrites.length > 0) await this.#rewrite(rewrites);
@@ -484,6 +511,8 @@ class Stitcher implements StitchingProcessor {
         retryAfterSeconds: 1,
         cause: err,
       });
+    } finally {
+      releaseUpdates();
     }
   }
 

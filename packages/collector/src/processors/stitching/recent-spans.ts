@@ -42,9 +42,9 @@ class TimeList {
     for (let i = lowerBound(e, min); i < e.length && e[i].start <= max; i++) out.push(e[i].key);
   }
 
-  /** Drops entries before `t` and those `live` rejects; true when the list is empty after. */
-  prune(t: bigint, live: (e: Entry) => boolean): boolean {
-    this.entries = this.entries.filter((e) => e.start >= t && live(e));
+  /** Keeps the entries `keep` accepts; true when the list is empty after. */
+  prune(keep: (e: Entry) => boolean): boolean {
+    this.entries = this.entries.filter(keep);
     return this.entries.length === 0;
   }
 }
@@ -74,6 +74,8 @@ function lowerBound(e: readonly Entry[], start: bigint): number {
 export class RecentSpans {
   readonly #opts: RecentSpansOptions;
   readonly #spans = new Map<string, Span>();
+  /** keys of spans of batches in flight (written or being written): held whatever the bounds */
+  readonly #pinned = new Map<string, number>();
   readonly #lists = new Map<string, TimeList>();
   /** trace id → latest start of a span stored under it */
   readonly #traces = new Map<string, bigint>();
@@ -126,9 +128,14 @@ export class RecentSpans {
     return this.#spans.get(key);
   }
 
-  /** Holds `span` under `key` in the given lists (replacing an earlier version of it). */
-  put(key: string, span: Span, lists: readonly string[]): void {
-    if (!this.enabled) return;
+  /**
+   * Holds `span` under `key` in the given lists (replacing an earlier version of it). A `pinned`
+   * span (of a batch not yet durable) is held until `unpin`, even when the index is off or full:
+   * the joins computed before a write see the batch's own spans.
+   */
+  put(key: string, span: Span, lists: readonly string[], pinned = false): void {
+    if (pinned) this.#pinned.set(key, (this.#pinned.get(key) ?? 0) + 1);
+    else if (!this.enabled) return;
     const prev = this.#spans.get(key);
     this.#spans.set(key, span);
     const start = span.startTimeUnixNano;
@@ -148,7 +155,24 @@ export class RecentSpans {
       }
     }
     // a sweep costs a pass over the index: only once a quarter of the horizon is stale
-    if (this.#spans.size > this.#opts.maxSpans || this.#newest > this.#sweepAfter) this.#sweep();
+    if (!this.enabled) return;
+    if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size || this.#newest > this.#sweepAfter)
+      this.#sweep();
+  }
+
+  /** Releases pinned spans (their batch is durable, or failed); an index that is off lets them go. */
+  unpin(keys: Iterable<string>): void {
+    for (const k of keys) {
+      const n = (this.#pinned.get(k) ?? 0) - 1;
+      if (n > 0) this.#pinned.set(k, n);
+      else {
+        this.#pinned.delete(k);
+        if (!this.enabled) this.#spans.delete(k);
+      }
+    }
+    if (!this.enabled) {
+      if (this.#pinned.size === 0) this.#lists.clear();
+    } else if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size) this.#sweep();
   }
 
   /** Notes that a span of `traceId` starting at `start` is stored. */
@@ -236,7 +260,7 @@ export class RecentSpans {
   /** Drops spans past the horizon, then the oldest while over `maxSpans` (keeping ¾ of it). */
   #sweep(): void {
     let cut = this.#newest - this.#opts.horizonNanos;
-    if (this.#spans.size > this.#opts.maxSpans) {
+    if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size) {
       const starts = [...this.#spans.values()].map((s) => s.startTimeUnixNano).sort(cmp);
       const keep = Math.floor((this.#opts.maxSpans * 3) / 4);
       const t = starts[starts.length - keep] ?? NEVER;
@@ -249,9 +273,14 @@ export class RecentSpans {
   }
 
   #prune(cut: bigint): void {
-    for (const [k, s] of this.#spans) if (s.startTimeUnixNano < cut) this.#spans.delete(k);
+    for (const [k, s] of this.#spans)
+      if (s.startTimeUnixNano < cut && !this.#pinned.has(k)) this.#spans.delete(k);
     for (const [name, list] of this.#lists) {
-      const empty = list.prune(cut, (e) => this.#spans.get(e.key)?.startTimeUnixNano === e.start);
+      const empty = list.prune(
+        (e) =>
+          (e.start >= cut || this.#pinned.has(e.key)) &&
+          this.#spans.get(e.key)?.startTimeUnixNano === e.start,
+      );
       if (empty) this.#lists.delete(name);
     }
   }
