@@ -137,7 +137,19 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     maxBatchSpans: config.maxBatchSpans,
     retryAfterSeconds: config.retryAfterSeconds,
     metrics,
-    processors: processors ?? [(next) => createStitchingProcessor({ next, store, controlPlane })],
+    processors: processors ?? [
+      (next) =>
+        createStitchingProcessor({
+          next,
+          store,
+          controlPlane,
+          toleranceMs: config.stitchingToleranceMs,
+          maxAttemptMs: config.stitchingMaxAttemptMs,
+          searchLimit: config.stitchingSearchLimit,
+          indexSpans: config.stitchingIndexSpans,
+          retentionMs: config.retention === undefined ? undefined : parseDuration(config.retention),
+        }),
+    ],
   });
   let ready = false;
   let closing: Promise<void> | undefined;

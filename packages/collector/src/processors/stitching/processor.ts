@@ -10,6 +10,7 @@ import { fromPlain, getAttribute, getStringAttribute } from '../../model/attribu
 import type { KeyValue, Span, SpanBatch, SpanEvent, SpanLink } from '../../model/span.js';
 import { SpanKind, StatusCode } from '../../model/span.js';
 import type { SpanQuery, SpanStore } from '../../storage/span-store.js';
+import { STITCHING_DEFAULTS } from './defaults.js';
 import type { Diagnosis } from './diagnose.js';
 import { diagnoseAttempt } from './diagnose.js';
 import { RecentSpans } from './recent-spans.js';
@@ -49,15 +50,6 @@ export interface StitchingProcessorOptions {
   /** The span retention (ms): spans older than this are dropped from memory too. */
   retentionMs?: number;
 }
-
-/** The defaults of the stitching processor's options. */
-export const STITCHING_DEFAULTS = Object.freeze({
-  toleranceMs: 20,
-  maxAttemptMs: 60_000,
-  searchLimit: 5000,
-  indexSpans: 50_000,
-  indexHorizonMs: 600_000,
-});
 
 /** The receiver name on the batches of the processor's own rewrites. */
 export const STITCHING_RECEIVER = 'stitching';
