@@ -67,6 +67,8 @@ export interface StitchingProcessor extends TracesConsumer {
   restitch(range?: RestitchRange): Promise<number>;
   /** What the in-memory index of recent spans holds (spans, trace ids). */
   indexSize(): { spans: number; traces: number };
+  /** Forgets spans that started before `beforeNanos` (the store's retention deleted them). */
+  expire(beforeNanos: bigint): void;
 }
 
 const MS = 1_000_000n;
@@ -300,9 +302,12 @@ class Stitcher implements StitchingProcessor {
     });
   }
 
-  /** What the in-memory index holds (spans, traces). */
   indexSize(): { spans: number; traces: number } {
     return this.#index.size();
+  }
+
+  expire(beforeNanos: bigint): void {
+    this.#index.dropBefore(beforeNanos);
   }
 
   /** Starts the index once: it vouches for what comes after the store's newest span. */
@@ -397,7 +402,12 @@ class Stitcher implements StitchingProcessor {
   async consume(batch: SpanBatch): Promise<void> {
     // remaps first, so that children listed before their root in the same batch follow it
     const targets = batch.spans.map((s) => this.#findTargetTrace(s));
-    for (let i = 0; i < batch.spans.length; i++) this.#registerRemap(batch.spans[i], targets[i]);
+    const remaps: { from: string; to: string; atNanos: bigint }[] = [];
+    for (let i = 0; i < batch.spans.length; i++) {
+      const r = this.#remapOf(batch.spans[i], targets[i]);
+      if (r !== undefined) remaps.push(r);
+    }
+    if (remaps.length > 0) this.#cp.setTraceRemaps(remaps);
     // Traces whose stored spans may sit under an id that is (now) remapped: the old trace of every
     // span that creates a remap (its trace's spans may have come in earlier batches), and every
     // trace written here under its own id (a batch running beside this one may remap it). The
@@ -562,10 +572,14 @@ class Stitcher implements StitchingProcessor {
     return undefined;
   }
 
-  #registerRemap(s: Span, target: TraceTarget | undefined): void {
-    if (target === undefined) return;
+  /** The remap a span's own join makes (its trace → the joined one), dated by its start. */
+  #remapOf(
+    s: Span,
+    target: TraceTarget | undefined,
+  ): { from: string; to: string; atNanos: bigint } | undefined {
+    if (target === undefined) return undefined;
     const traceId = target.kind === 'audit' ? traceIdFromAuditId(target.auditId) : target.traceId;
-    if (s.traceId !== traceId) this.#cp.setTraceRemap(s.traceId, traceId);
+    return s.traceId === traceId ? undefined : { from: s.traceId, to: traceId, atNanos: s.startTimeUnixNano };
   }
 
   /** The span on the trace its exact joins say (its own remap target, else its trace's remap). */

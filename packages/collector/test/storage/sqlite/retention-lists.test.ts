@@ -38,7 +38,10 @@ for (const writer of ['worker', 'inline'] as const) {
       onRetention: (r) => seen.push(r),
     });
     t.teardown(() => store.close());
-    await store.writeSpans([at('old-svc', 'GET /old', 3 * 3_600_000), at('mixed', 'GET /gone', 3 * 3_600_000)]);
+    await store.writeSpans([
+      at('old-svc', 'GET /old', 3 * 3_600_000),
+      at('mixed', 'GET /gone', 3 * 3_600_000),
+    ]);
     await store.writeSpans([at('mixed', 'GET /kept', 60_000), at('mixed', 'GET /kept', 60_000, 3)]);
     await store.writeSpans([at('new-svc', 'GET /new', 1000)]);
     t.same(await store.getServices(), ['mixed', 'new-svc', 'old-svc']);
@@ -46,7 +49,9 @@ for (const writer of ['worker', 'inline'] as const) {
     t.equal(r.deletedSpans, 2);
     t.equal(r.deletedServices, 1);
     t.equal(r.deletedOperations, 2);
-    t.ok(r.oldestStartNanos !== undefined && r.oldestStartNanos > BigInt(Date.now() - 3_600_000) * 1_000_000n);
+    t.ok(
+      r.oldestStartNanos !== undefined && r.oldestStartNanos > BigInt(Date.now() - 3_600_000) * 1_000_000n,
+    );
     t.same(await store.getServices(), ['mixed', 'new-svc'], 'a service whose spans are all gone disappears');
     t.same(
       (await store.getOperations('mixed')).map((o) => `${o.name}/${o.spanKind}`),
@@ -56,7 +61,10 @@ for (const writer of ['worker', 'inline'] as const) {
     t.equal(seen.length, 1, 'onRetention told');
     await store.writeSpans([at('old-svc', 'GET /again', 10)]);
     t.same(await store.getServices(), ['mixed', 'new-svc', 'old-svc'], 'back with a new span');
-    t.same((await store.getOperations('old-svc')).map((o) => o.name), ['GET /again']);
+    t.same(
+      (await store.getOperations('old-svc')).map((o) => o.name),
+      ['GET /again'],
+    );
     t.equal((await store.findTraceIds({ service: 'old-svc', limit: 10 })).length, 1);
     const all = await store.runRetention({ retention: 1 });
     t.equal(all.oldestStartNanos, undefined, 'everything gone');
