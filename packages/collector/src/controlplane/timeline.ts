@@ -113,6 +113,23 @@ export function podIps(pod: Pod): string[] {
   return out;
 }
 
+/**
+ * The earliest time a pod object says it was running (so held its IP): a Ready or ContainersReady
+ * condition that is True, a container's running.startedAt.
+ */
+function earliestRunning(pod: Pod): bigint | undefined {
+  let at: bigint | undefined;
+  const take = (v: unknown) => {
+    const x = parseK8sTime(v);
+    if (x !== undefined && (at === undefined || x < at)) at = x;
+  };
+  for (const c of pod.status?.conditions ?? [])
+    if ((c.type === 'Ready' || c.type === 'ContainersReady') && c.status === 'True')
+      take(c.lastTransitionTime);
+  for (const cs of pod.status?.containerStatuses ?? []) take(cs.state?.running?.startedAt);
+  return at;
+}
+
 /** Derives a pod's record from all its observations (in any order). */
 export function derivePod(key: string, observations: readonly Observation[]): PodRecord {
   const sorted = [...observations].sort(compareObservations);
@@ -142,7 +159,13 @@ export function derivePod(key: string, observations: readonly Observation[]): Po
     const ips = podIps(pod);
     for (const ip of ips) if (!rec.ips.includes(ip)) rec.ips.push(ip);
     if (ips.length > 0 && rec.ipFromNanos === undefined) {
-      rec.ipFromNanos = parseK8sTime(pod.status?.startTime) ?? t ?? rec.createdNanos;
+      // a pod first seen after it started, without startTime: it held its IP at least since the
+      // earliest moment the object vouches it ran, which may be well before this sighting
+      const vouched = earliestRunning(pod);
+      rec.ipFromNanos =
+        parseK8sTime(pod.status?.startTime) ??
+        (vouched !== undefined && (t === undefined || vouched < t) ? vouched : t) ??
+        rec.createdNanos;
     }
     for (const c of pod.status?.conditions ?? []) {
       if (c.type !== 'Ready') continue;
