@@ -166,13 +166,19 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   readonly #names = new Map<string, Set<string>>();
   readonly #podsByName = new Map<string, Set<string>>();
   readonly #others = new Map<string, Observation[]>();
-  readonly #audit = new Map<string, Record<string, unknown>[]>();
+  /**
+   * Stages of the most recent audit ids (least recently used first): an audit log holds millions
+   * of ids, each wanted only until its last stage came; older ones are read back from the table
+   * when a late stage comes (forgotten, when nothing is persisted).
+   */
+  readonly #audit = new Map<string, AuditEntry>();
   readonly #diagnoses = new Map<string, StoredDiagnosis[]>();
   readonly #remaps = new Map<string, string>();
   readonly #remapTimes = new Map<string, bigint>();
   #ipIndex: Map<string, PodRecord[]> | undefined;
   #insertObs: Database.Statement | undefined;
   #insertRemap: Database.Statement | undefined;
+  #auditRows: Database.Statement | undefined;
 
   constructor(opts: ControlPlaneStateOptions) {
     if (opts.path !== undefined && opts.memory !== true) {
@@ -191,7 +197,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       }
       this.#db = db;
       this.#insertObs = db.prepare(
-        'INSERT OR IGNORE INTO ct_cp_observations (id, type, arrival_ns, body, kind, obj_key) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO ct_cp_observations (id, type, arrival_ns, body, kind, obj_key, at_ns) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       const cutoff =
         opts.retentionMs === undefined || opts.retentionMs <= 0
@@ -202,33 +208,31 @@ class ControlPlaneStateImpl implements ControlPlaneState {
         db.prepare('DELETE FROM ct_cp_diagnoses WHERE time_ns < ?').run(cutoff);
         db.prepare('DELETE FROM ct_cp_trace_remap WHERE at_ns < ?').run(cutoff);
       }
-      const rows = db
-        .prepare('SELECT id, type, arrival_ns, body, kind FROM ct_cp_observations ORDER BY rowid')
-        .all() as {
-        id: string;
-        type: string;
-        arrival_ns: string | null;
-        body: string;
-        kind: string | null;
-      }[];
-      const replay: Observation[] = [];
-      const unlabelled: [string, Observation][] = [];
-      for (const r of rows) {
-        const o: Observation = { type: r.type as ObservationType, object: JSON.parse(r.body) };
-        if (r.arrival_ns !== null) o.arrivalNanos = BigInt(r.arrival_ns);
-        replay.push(o);
-        if (r.kind === null) unlabelled.push([r.id, o]);
-      }
+      // rows from before observations carried their object and time: labelled once
+      const unlabelled = db
+        .prepare(
+          'SELECT id, type, arrival_ns, body FROM ct_cp_observations WHERE kind IS NULL OR at_ns IS NULL',
+        )
+        .all() as { id: string; type: string; arrival_ns: string | null; body: string }[];
       if (unlabelled.length > 0) {
-        // rows from before observations carried their object: labelled once, for retention
-        const label = db.prepare('UPDATE ct_cp_observations SET kind = ?, obj_key = ? WHERE id = ?');
+        const label = db.prepare(
+          'UPDATE ct_cp_observations SET kind = ?, obj_key = ?, at_ns = ? WHERE id = ?',
+        );
         db.transaction(() => {
-          for (const [id, o] of unlabelled) {
+          for (const r of unlabelled) {
+            const o = rowObservation(r);
             const ref = refOf(o);
-            label.run(ref.kind, ref.key, id);
+            label.run(ref.kind, ref.key, timeOf(o) ?? null, r.id);
           }
         })();
       }
+      if (cutoff !== undefined)
+        db.prepare("DELETE FROM ct_cp_observations WHERE kind = 'audit' AND at_ns < ?").run(cutoff);
+      // audit events are read back per id when a late stage needs them, never replayed whole
+      const rows = db
+        .prepare("SELECT type, arrival_ns, body FROM ct_cp_observations WHERE kind != 'audit' ORDER BY rowid")
+        .all() as { type: string; arrival_ns: string | null; body: string }[];
+      const replay = rows.map(rowObservation);
       this.#apply(replay, false);
       for (const r of db.prepare('SELECT * FROM ct_cp_diagnoses').all() as Record<
         string,
@@ -271,7 +275,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   }
 
   auditStages(auditId: string): Record<string, unknown>[] {
-    return [...(this.#audit.get(auditId) ?? [])];
+    return [...this.#auditEntry(auditId).stages];
   }
 
   #apply(observations: readonly Observation[], persist: boolean): ObservationResult {
@@ -292,6 +296,19 @@ class ControlPlaneStateImpl implements ControlPlaneState {
     const fresh: [string, Observation, ObjectRef][] = [];
     for (const o of observations) {
       const id = observationId(o);
+      const auditId = auditIdOf(o);
+      if (auditId !== undefined) {
+        // audit events: deduplicated within their id, held by the bounded audit cache
+        const entry = this.#auditEntry(auditId);
+        if (!entry.ids.has(id)) {
+          entry.ids.add(id);
+          entry.stages.push(o.object as Record<string, unknown>);
+          fresh.push([id, o, { kind: 'audit', key: auditId }]);
+          result.added++;
+        } else result.duplicates++;
+        if (auditId !== '') audits.add(auditId);
+        continue;
+      }
       const isNew = !this.#seen.has(id);
       if (isNew) {
         const ref = refOf(o);
@@ -302,13 +319,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       // a re-sent object still counts as touched, so its spans are rebuilt (the first send may have
       // been refused downstream)
       const kind = o.object.kind ?? '';
-      if (typeof o.object.apiVersion === 'string' && o.object.apiVersion.startsWith('audit.k8s.io/')) {
-        const auditId = (o.object as Record<string, unknown>).auditID;
-        if (typeof auditId === 'string' && auditId !== '') {
-          if (isNew) push(this.#audit, auditId, o.object as Record<string, unknown>);
-          audits.add(auditId);
-        }
-      } else if (kind === 'Pod') {
+      if (kind === 'Pod') {
         const k = podKeyOf(o.object as Pod);
         if (isNew) push(this.#podObs, k, o);
         pods.add(k);
@@ -348,6 +359,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
             JSON.stringify(o.object),
             ref.kind,
             ref.key,
+            timeOf(o) ?? null,
           );
       })();
     }
@@ -574,7 +586,35 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   size(): { observations: number; diagnoses: number; remaps: number } {
     let diagnoses = 0;
     for (const list of this.#diagnoses.values()) diagnoses += list.length;
-    return { observations: this.#seen.size, diagnoses, remaps: this.#remaps.size };
+    let audit = 0;
+    for (const e of this.#audit.values()) audit += e.stages.length;
+    return { observations: this.#seen.size + audit, diagnoses, remaps: this.#remaps.size };
+  }
+
+  /** The stages of an audit id (most recently used kept in memory, else read back). */
+  #auditEntry(auditId: string): AuditEntry {
+    let entry = this.#audit.get(auditId);
+    if (entry !== undefined) {
+      this.#audit.delete(auditId);
+      this.#audit.set(auditId, entry);
+      return entry;
+    }
+    entry = { stages: [], ids: new Set() };
+    if (this.#db !== undefined) {
+      this.#auditRows ??= this.#db.prepare(
+        "SELECT id, body FROM ct_cp_observations WHERE kind = 'audit' AND obj_key = ? ORDER BY rowid",
+      );
+      for (const r of this.#auditRows.all(auditId) as { id: string; body: string }[]) {
+        entry.ids.add(r.id);
+        entry.stages.push(JSON.parse(r.body));
+      }
+    }
+    this.#audit.set(auditId, entry);
+    if (this.#audit.size > MAX_AUDIT_IDS) {
+      const oldest = this.#audit.keys().next().value;
+      if (oldest !== undefined) this.#audit.delete(oldest);
+    }
+    return entry;
   }
 
   expire(before: bigint): ExpireResult {
@@ -634,16 +674,20 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       this.#events.delete(k);
       gone.add(`Event\u0000${k}`);
     }
-    for (const [id, stages] of this.#audit) {
+    for (const [id, entry] of this.#audit) {
       let last: bigint | undefined;
-      for (const st of stages) {
-        const at = parseK8sTime(st.stageTimestamp) ?? parseK8sTime(st.requestReceivedTimestamp);
+      for (const st of entry.stages) {
+        const at = auditTime(st);
         if (at !== undefined && (last === undefined || at > last)) last = at;
       }
       if (last !== undefined && last >= before) continue;
       this.#audit.delete(id);
-      gone.add(`audit\u0000${id}`);
+      if (this.#db === undefined) result.observations += entry.stages.length;
     }
+    if (this.#db !== undefined)
+      result.observations += this.#db
+        .prepare("DELETE FROM ct_cp_observations WHERE kind = 'audit' AND at_ns < ?")
+        .run(before).changes;
     const droppedIds = new Set(dropped);
     for (const [id, ref] of this.#seen) {
       // an Event seen only deleted (its other versions came before this state) is nothing to keep
@@ -708,6 +752,37 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   }
 }
 
+/** Audit ids whose stages are held in memory (most recently used). */
+const MAX_AUDIT_IDS = 10_000;
+
+interface AuditEntry {
+  stages: Record<string, unknown>[];
+  /** observation ids of the stages (deduplication) */
+  ids: Set<string>;
+}
+
+function auditIdOf(o: Observation): string | undefined {
+  const obj = o.object;
+  if (typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('audit.k8s.io/')) return undefined;
+  const id = (obj as Record<string, unknown>).auditID;
+  return typeof id === 'string' ? id : '';
+}
+
+function auditTime(stage: Record<string, unknown>): bigint | undefined {
+  return parseK8sTime(stage.stageTimestamp) ?? parseK8sTime(stage.requestReceivedTimestamp);
+}
+
+/** The time an observation is filed under for retention (an audit event's stage time). */
+function timeOf(o: Observation): bigint | undefined {
+  return auditIdOf(o) === undefined ? observationTime(o) : auditTime(o.object as Record<string, unknown>);
+}
+
+function rowObservation(r: { type: string; arrival_ns: string | null; body: string }): Observation {
+  const o: Observation = { type: r.type as ObservationType, object: JSON.parse(r.body) };
+  if (r.arrival_ns !== null) o.arrivalNanos = BigInt(r.arrival_ns);
+  return o;
+}
+
 /** The object an observation is about, as the state keys it (audit events by audit id). */
 interface ObjectRef {
   kind: string;
@@ -761,7 +836,8 @@ function compact(obs: readonly Observation[], before: bigint): Observation[] {
 function createTables(db: Database.Database): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS ct_cp_observations (
-      id TEXT PRIMARY KEY, type TEXT NOT NULL, arrival_ns TEXT, body TEXT NOT NULL, kind TEXT, obj_key TEXT);
+      id TEXT PRIMARY KEY, type TEXT NOT NULL, arrival_ns TEXT, body TEXT NOT NULL, kind TEXT, obj_key TEXT,
+      at_ns INTEGER);
     CREATE TABLE IF NOT EXISTS ct_cp_diagnoses (
       trace_id TEXT NOT NULL, span_id TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL,
       evidence TEXT NOT NULL, time_ns INTEGER NOT NULL, service TEXT NOT NULL,
@@ -774,6 +850,7 @@ function createTables(db: Database.Database): void {
   const obs = columns('ct_cp_observations');
   if (!obs.has('kind')) db.exec('ALTER TABLE ct_cp_observations ADD COLUMN kind TEXT');
   if (!obs.has('obj_key')) db.exec('ALTER TABLE ct_cp_observations ADD COLUMN obj_key TEXT');
+  if (!obs.has('at_ns')) db.exec('ALTER TABLE ct_cp_observations ADD COLUMN at_ns INTEGER');
   if (!columns('ct_cp_trace_remap').has('at_ns')) {
     // remaps from before they were dated count from now: they age out one retention period later
     db.exec('ALTER TABLE ct_cp_trace_remap ADD COLUMN at_ns INTEGER NOT NULL DEFAULT 0');

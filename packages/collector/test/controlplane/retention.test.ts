@@ -156,7 +156,12 @@ t.test(
     t.equal(rows('ct_cp_diagnoses'), 1);
     t.equal(rows('ct_cp_trace_remap'), 1);
     const b = createControlPlaneState({ path });
-    t.same(b.size(), left, 'a reopen holds what was left');
+    t.same(
+      b.size(),
+      { ...left, observations: left.observations - 1 },
+      'a reopen replays what was left, but audit stages (read back when asked)',
+    );
+    t.equal(b.auditStages('00000000-0000-4000-8000-000000000002').length, 1, 'read back');
     t.equal(b.podAt('10.0.0.2', ns('2026-01-11T04:30:00Z'))?.name, 'live');
     await b.close();
 
@@ -200,4 +205,35 @@ t.test('files from before retention get their columns', async (t) => {
     obj_key: 'u-old',
   });
   check.close();
+});
+
+t.test('audit stages: a bounded cache in memory, the table behind it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-cp-audit-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const cp = createControlPlaneState({ path: join(dir, 'a.db') });
+  t.teardown(() => cp.close());
+  const stage = (i: number, name: string) => ({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    auditID: `id-${i}`,
+    stage: name,
+    requestReceivedTimestamp: '2026-01-10T12:00:00Z',
+    stageTimestamp: name === 'RequestReceived' ? '2026-01-10T12:00:00Z' : '2026-01-10T12:00:01Z',
+  });
+  const n = 25_000;
+  for (let i = 0; i < n; i += 5000)
+    cp.addAuditEvents(Array.from({ length: 5000 }, (_, k) => stage(i + k, 'RequestReceived')));
+  t.ok(cp.size().observations <= 10_000, `memory holds the recent ids only (${cp.size().observations})`);
+  const late = cp.addAuditEvents([stage(0, 'ResponseComplete')]);
+  t.same(late.auditIds, ['id-0']);
+  t.same(
+    cp.auditStages('id-0').map((s) => s.stage),
+    ['RequestReceived', 'ResponseComplete'],
+    'the first stage of an evicted id is read back for its late one',
+  );
+  t.equal(
+    cp.addAuditEvents([stage(1, 'RequestReceived')]).duplicates,
+    1,
+    'duplicates recognised after eviction',
+  );
 });
