@@ -302,7 +302,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
         const entry = this.#auditEntry(auditId);
         if (!entry.ids.has(id)) {
           entry.ids.add(id);
-          entry.stages.push(o.object as Record<string, unknown>);
+          entry.stages.push(auditStage(o.object as Record<string, unknown>));
           fresh.push([id, o, { kind: 'audit', key: auditId }]);
           result.added++;
         } else result.duplicates++;
@@ -606,7 +606,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       );
       for (const r of this.#auditRows.all(auditId) as { id: string; body: string }[]) {
         entry.ids.add(r.id);
-        entry.stages.push(JSON.parse(r.body));
+        entry.stages.push(auditStage(JSON.parse(r.body)));
       }
     }
     this.#audit.set(auditId, entry);
@@ -753,7 +753,32 @@ class ControlPlaneStateImpl implements ControlPlaneState {
 }
 
 /** Audit ids whose stages are held in memory (most recently used). */
-const MAX_AUDIT_IDS = 10_000;
+const MAX_AUDIT_IDS = 4096;
+
+/** The fields of an audit event its span is built from (request and response bodies stay on disk). */
+const AUDIT_FIELDS = [
+  'kind',
+  'apiVersion',
+  'level',
+  'auditID',
+  'stage',
+  'requestURI',
+  'verb',
+  'user',
+  'sourceIPs',
+  'userAgent',
+  'objectRef',
+  'responseStatus',
+  'requestReceivedTimestamp',
+  'stageTimestamp',
+  'annotations',
+] as const;
+
+function auditStage(e: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of AUDIT_FIELDS) if (e[k] !== undefined) out[k] = e[k];
+  return out;
+}
 
 interface AuditEntry {
   stages: Record<string, unknown>[];
