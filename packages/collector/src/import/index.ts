@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { TracesConsumer } from '../consumer.js';
 import type { ControlPlaneState } from '../controlplane/state.js';
-import { CollectorErrorCode, createError } from '../errors.js';
+import { CollectorErrorCode, createError, isCollectorError } from '../errors.js';
 import { ingestObservations } from '../receivers/k8s/ingest.js';
 import { addDocument, type ParsedK8sText } from '../receivers/k8s-objects/parse.js';
 import { readDocuments } from './read-documents.js';
@@ -68,8 +68,7 @@ export async function importFiles(paths: readonly string[], opts: ImportOptions)
         if (batch.observations.length + batch.auditEvents.length >= batchSize) await flush();
       }
     } catch (cause) {
-      if (cause instanceof Error && 'code' in cause && String(cause.code).startsWith('CT_COLLECTOR_'))
-        throw cause;
+      if (isCollectorError(cause)) throw cause;
       throw createError(CollectorErrorCode.ImportRead, `cannot read ${path}`, { statusCode: 400, cause });
     }
     await flush();

@@ -40,11 +40,11 @@ async function writeAuditLog(path: string): Promise<void> {
         stageTimestamp: new Date(at + (stage === 'RequestReceived' ? 0 : 3)).toISOString(),
         responseObject: { kind: 'Pod', metadata: { name: `p${i}` }, spec: { note: pad } },
       });
-      if (!out.write(`${line}\n`)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(`${line}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
   }
   out.end();
-  await new Promise((r) => out.on('finish', r));
+  await new Promise<void>((r) => out.on('finish', () => r()));
 }
 
 t.test('a 30 MB audit log imported with the heap capped at 128 MB', async (t) => {

@@ -116,13 +116,13 @@ t.test(
       maxBatchSpans: 20_000,
       retryAfterSeconds: 1,
     });
-    const { createError } = await import('../../../src/errors.js');
+    const { CollectorErrorCode, createError } = await import('../../../src/errors.js');
     // the writer, with its queue full for the processor's own rewrites while `room` is 0
     const full = {
       consume: (b: { spans: Span[]; receiver: string }) =>
         b.receiver === 'stitching' && room === 0
           ? Promise.reject(
-              createError('CT_COLLECTOR_QUEUE_FULL', 'full', { statusCode: 429, retryAfterSeconds: 1 }),
+              createError(CollectorErrorCode.QueueFull, 'full', { statusCode: 429, retryAfterSeconds: 1 }),
             )
           : writer.consume(b),
     };
@@ -132,7 +132,7 @@ t.test(
     room = 0;
     await t.rejects(
       feed(p, ingress, controlPlane),
-      { statusCode: 429 },
+      { code: CollectorErrorCode.QueueFull, statusCode: 429 },
       'the attempts are stored, the app spans they link to cannot be rewritten yet',
     );
     room = Number.MAX_SAFE_INTEGER;
