@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { CollectorErrorCode, createError } from '../errors.js';
 import type { EndpointSlice, K8sEvent, K8sObject, Observation, ObservationType, Pod } from './k8s-types.js';
-import { objectKey } from './k8s-types.js';
+import { isRecord, objectKey } from './k8s-types.js';
+import { sanitizeObject } from './sanitize.js';
 import { NANOS_PER_MS, parseK8sTime } from './time.js';
 import type { EndpointChange, PodRecord } from './timeline.js';
 import {
@@ -295,6 +296,9 @@ class ControlPlaneStateImpl implements ControlPlaneState {
     const events = new Set<string>();
     const fresh: [string, Observation, ObjectRef][] = [];
     for (const o of observations) {
+      // audit events are read defensively where their spans are built; objects are typed here once
+      if (!isRecord(o.object)) continue;
+      if (auditIdOf(o) === undefined) sanitizeObject(o.object);
       const id = observationId(o);
       const auditId = auditIdOf(o);
       if (auditId !== undefined) {
