@@ -15,6 +15,7 @@ import type { Span } from '../../../src/model/span.js';
 import {
   createStitchingProcessor,
   type StitchingProcessor,
+  type StitchingProcessorOptions,
 } from '../../../src/processors/stitching/index.js';
 import { RecentSpans } from '../../../src/processors/stitching/recent-spans.js';
 import { ingestK8sText } from '../../../src/receivers/k8s/index.js';
@@ -64,9 +65,9 @@ for (const name of ['no-headers-busy', 'rollout-stale-endpoint', 'request-id-onl
   );
 }
 
-t.test('a tiny index (2 spans, 1 ms horizon) stays bounded and stores the same', async (t) => {
-  const sc = get('no-headers-burst');
-  const u = units(sc);
+/** A scenario through one processor with `options` (read-only store, the pipeline's writer), and the reference. */
+async function runWith(name: string, options: Partial<StitchingProcessorOptions>) {
+  const u = units(get(name));
   const reference = await canonicalStore(await runOrder(u));
   const store = createMemoryStore();
   const controlPlane = createControlPlaneState();
@@ -74,30 +75,23 @@ t.test('a tiny index (2 spans, 1 ms horizon) stays bounded and stores the same',
     next: writerFor(store),
     store: readOnly(store),
     controlPlane,
-    indexSpans: 2,
-    indexHorizonMs: 1,
+    ...options,
   });
   for (const unit of u) await feed(p, unit, controlPlane);
+  return { p, reference, stored: await canonicalStore({ store, controlPlane }) };
+}
+
+t.test('a tiny index (2 spans, 1 ms horizon) stays bounded and stores the same', async (t) => {
+  const { p, reference, stored } = await runWith('no-headers-burst', { indexSpans: 2, indexHorizonMs: 1 });
   t.ok(p.indexSize().spans <= 2, `index holds ${p.indexSize().spans} spans`);
   t.ok(p.indexSize().traces <= 4, `index holds ${p.indexSize().traces} trace ids`);
-  t.same(await canonicalStore({ store, controlPlane }), reference);
+  t.same(stored, reference);
 });
 
 t.test('index off (indexSpans 0): every join from the store, same result', async (t) => {
-  const sc = get('no-headers-sparse');
-  const u = units(sc);
-  const reference = await canonicalStore(await runOrder(u));
-  const store = createMemoryStore();
-  const controlPlane = createControlPlaneState();
-  const p = createStitchingProcessor({
-    next: writerFor(store),
-    store: readOnly(store),
-    controlPlane,
-    indexSpans: 0,
-  });
-  for (const unit of u) await feed(p, unit, controlPlane);
+  const { p, reference, stored } = await runWith('no-headers-sparse', { indexSpans: 0 });
   t.same(p.indexSize(), { spans: 0, traces: 0 });
-  t.same(await canonicalStore({ store, controlPlane }), reference);
+  t.same(stored, reference);
 });
 
 t.test(
