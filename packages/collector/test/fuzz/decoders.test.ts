@@ -3,6 +3,7 @@
 // protobuf decoder agrees with protobufjs's generated decoder span by span.
 import fc from 'fast-check';
 import t from 'tap';
+import { laterOf } from '../../src/controlplane/time.js';
 import { MAX_TIME_NANOS, type Span } from '../../src/model/span.js';
 import { decodeTracesJson, decodeTracesProtobuf } from '../../src/receivers/otlp/index.js';
 import { encodeBatch } from '../../src/storage/sqlite/encode.js';
@@ -76,7 +77,7 @@ t.test('protobuf: on well-formed messages, ours agrees with protobufjs span by s
         const got = ours.spans[valid++];
         if (got === undefined || got.traceId !== trace || got.spanId !== span)
           throw new Error(`span ${valid - 1} differs: ${got?.traceId}/${got?.spanId} vs ${trace}/${span}`);
-        if (got.startTimeUnixNano !== start || got.endTimeUnixNano !== (end < start ? start : end))
+        if (got.startTimeUnixNano !== start || got.endTimeUnixNano !== laterOf(start, end))
           throw new Error('times differ');
         if (got.name !== e.name) throw new Error('names differ');
         if (got.attributes.length !== (e.attributes as unknown[]).length)

@@ -342,7 +342,7 @@ export function mutatedJson(seed: unknown): fc.Arbitrary<unknown> {
   const paths: (string | number)[][] = [];
   const walk = (v: unknown, path: (string | number)[]) => {
     paths.push(path);
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walk(v[i], [...path, i]);
     else if (v !== null && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
   };

@@ -1,3 +1,4 @@
+import { laterOf } from '../../controlplane/time.js';
 import type { Span } from '../../model/span.js';
 
 /** Start times are compared as bigints; this one is later than every span's. */
@@ -115,7 +116,7 @@ export class RecentSpans {
 
   /** Spans starting at or after this are all here. */
   get completeFrom(): bigint {
-    return this.#base > this.#floor ? this.#base : this.#floor;
+    return laterOf(this.#base, this.#floor);
   }
 
   /** True when every stored span of a window starting at `min` is here. */
