@@ -114,4 +114,10 @@ export interface SpanBatch {
    * delete second: a crash in between leaves a duplicate, never a loss.
    */
   supersedes?: readonly { traceId: string; spanIds: readonly string[] }[];
+  /**
+   * Spans of earlier batches a stage rewrites along with this one (the stitching processor's new
+   * links), stored in the same transaction and counted apart (receiver `rewrite`). A stage that
+   * passes batches on forwards `rewrites` and `supersedes`.
+   */
+  rewrites?: readonly Span[];
 }

@@ -457,7 +457,7 @@ class Stitcher implements StitchingProcessor {
     }
     // Heuristic joins are computed before the batch is written, over the index that now holds it
     // (and the store where the index cannot vouch): the batch's own spans are written once, in
-    // their linked form, and the stored spans they change are rewritten right after.
+    // their linked form, and the stored spans they change are rewritten in the same transaction.
     const releaseBatch = this.#hold(out);
     let updates: Span[] = [];
     let failure: unknown;
@@ -480,10 +480,12 @@ class Stitcher implements StitchingProcessor {
     }
     const releaseUpdates = this.#hold(updates);
     try {
+      // the stored spans whose links change go in the same transaction
       await this.#next.consume({
         spans: out,
         receiver: batch.receiver,
         sizeBytes: updates.length === 0 ? batch.sizeBytes : undefined,
+        ...(rewrites.length === 0 ? {} : { rewrites }),
       });
     } catch (err) {
       this.#index.forget(out.map(entryOf));
@@ -495,7 +497,6 @@ class Stitcher implements StitchingProcessor {
     releaseBatch();
     try {
       if (failure !== undefined) throw failure;
-      if (rewrites.length > 0) await this.#rewrite(rewrites);
       // checked after this batch is durable, and remaps are registered before a batch is written:
       // of two batches racing, the later check sees the other's spans
       for (const [from, bound] of moveFrom) {

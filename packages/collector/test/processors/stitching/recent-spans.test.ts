@@ -11,7 +11,8 @@ import {
   writerFor,
 } from '../../../eval/scenario.js';
 import { createControlPlaneState } from '../../../src/controlplane/index.js';
-import type { Span } from '../../../src/model/span.js';
+import { CollectorErrorCode, createError } from '../../../src/errors.js';
+import type { Span, SpanBatch } from '../../../src/model/span.js';
 import {
   createStitchingProcessor,
   type StitchingProcessor,
@@ -94,47 +95,38 @@ t.test('index off (indexSpans 0): every join from the store, same result', async
   t.same(stored, reference);
 });
 
-t.test(
-  'rewrites wait for room in the storage writer: a full queue answers 429, a retry completes',
-  async (t) => {
-    const sc = get('no-headers-sparse');
-    const [k8s, ingress, app] = units(sc);
-    const store = createMemoryStore();
-    const controlPlane = createControlPlaneState();
-    const { createStorageWriter } = await import('../../../src/pipeline/index.js');
-    let room = Number.MAX_SAFE_INTEGER;
-    const writer = createStorageWriter({
-      store,
-      maxQueueSpans: Number.MAX_SAFE_INTEGER,
-      maxQueueBytes: Number.MAX_SAFE_INTEGER,
-      maxBatchSpans: 20_000,
-      retryAfterSeconds: 1,
-    });
-    const { CollectorErrorCode, createError } = await import('../../../src/errors.js');
-    // the writer, with its queue full for the processor's own rewrites while `room` is 0
-    const full = {
-      consume: (b: { spans: Span[]; receiver: string }) =>
-        b.receiver === 'stitching' && room === 0
-          ? Promise.reject(
-              createError(CollectorErrorCode.QueueFull, 'full', { statusCode: 429, retryAfterSeconds: 1 }),
-            )
-          : writer.consume(b),
-    };
-    const p = createStitchingProcessor({ next: full, store: readOnly(store), controlPlane });
-    await feed(p, k8s, controlPlane);
-    await feed(p, app, controlPlane);
-    room = 0;
-    await t.rejects(
-      feed(p, ingress, controlPlane),
-      { code: CollectorErrorCode.QueueFull, statusCode: 429 },
-      'the attempts are stored, the app spans they link to cannot be rewritten yet',
-    );
-    room = Number.MAX_SAFE_INTEGER;
-    await feed(p, ingress, controlPlane);
-    const reference = await canonicalStore(await runOrder([k8s, ingress, app]));
-    t.same(await canonicalStore({ store, controlPlane }), reference, 'the retry finished the links');
-  },
-);
+t.test('rewrites ride with their batch: a full queue refuses both, the retry stores both', async (t) => {
+  const sc = get('no-headers-sparse');
+  const [k8s, ingress, app] = units(sc);
+  const store = createMemoryStore();
+  const controlPlane = createControlPlaneState();
+  const writer = writerFor(store);
+  let full = false;
+  // the storage writer, with its queue full while `full` is set
+  const next = {
+    consume: (b: SpanBatch) =>
+      full
+        ? Promise.reject(
+            createError(CollectorErrorCode.QueueFull, 'full', { statusCode: 429, retryAfterSeconds: 1 }),
+          )
+        : writer.consume(b),
+  };
+  const p = createStitchingProcessor({ next, store: readOnly(store), controlPlane });
+  await feed(p, k8s, controlPlane);
+  await feed(p, app, controlPlane);
+  const before = await canonicalStore({ store, controlPlane });
+  full = true;
+  await t.rejects(feed(p, ingress, controlPlane), { code: CollectorErrorCode.QueueFull, statusCode: 429 });
+  t.same(await canonicalStore({ store, controlPlane }), before, 'nothing of the refused batch, no rewrite');
+  full = false;
+  await feed(p, ingress, controlPlane);
+  const reference = await canonicalStore(await runOrder([k8s, ingress, app]));
+  t.same(
+    await canonicalStore({ store, controlPlane }),
+    reference,
+    'the retry stored the batch and its links',
+  );
+});
 
 t.test(
   'RecentSpans: windows only after what the store held at start; forget and drop move the floor',
