@@ -419,7 +419,11 @@ class Stitcher implements StitchingProcessor {
       const s = this.#joinExact(s0, target);
       if (target !== undefined) {
         const bound = target.kind === 'request-id' ? s0.startTimeUnixNano - this.#maxAttempt : undefined;
-        if (!moveFrom.has(s0.traceId) || bound === undefined) moveFrom.set(s0.traceId, bound);
+        const prev = moveFrom.get(s0.traceId);
+        // the loosest bound of the trace's creating spans (none when one has none)
+        if (!moveFrom.has(s0.traceId)) moveFrom.set(s0.traceId, bound);
+        else if (prev !== undefined)
+          moveFrom.set(s0.traceId, bound === undefined ? undefined : earlierOf(prev, bound));
       } else if (s.traceId === s0.traceId) moveFrom.set(s0.traceId, undefined);
       return s;
     });
