@@ -1,11 +1,13 @@
 // Stitching scenarios as data: Kubernetes watch events, ingress and app spans in a compact JSON
 // form, and the ground truth (which app span each attempt reached, which diagnoses apply).
 import { readdirSync, readFileSync } from 'node:fs';
+import type { TracesConsumer } from '../src/consumer.js';
 import type { ControlPlaneState } from '../src/controlplane/index.js';
 import { createControlPlaneState } from '../src/controlplane/index.js';
 import { fromPlain, getStringAttribute } from '../src/model/attributes.js';
 import type { KeyValue, Span } from '../src/model/span.js';
 import { SpanKind, StatusCode } from '../src/model/span.js';
+import { createStorageWriter } from '../src/pipeline/index.js';
 import { createStitchingProcessor, LINK_CONFIDENCE, LINK_TYPE } from '../src/processors/stitching/index.js';
 import { ingestK8sText } from '../src/receivers/k8s/index.js';
 import type { SpanStore } from '../src/storage/index.js';
@@ -139,6 +141,17 @@ export function permutations<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+/** The pipeline's storage writer over `store`, unbounded: the stitching processor's `next` in runs and tests. */
+export function writerFor(store: SpanStore): TracesConsumer {
+  return createStorageWriter({
+    store,
+    maxQueueSpans: Number.MAX_SAFE_INTEGER,
+    maxQueueBytes: Number.MAX_SAFE_INTEGER,
+    maxBatchSpans: 20_000,
+    retryAfterSeconds: 1,
+  });
+}
+
 export interface RunResult {
   store: SpanStore;
   controlPlane: ControlPlaneState;
@@ -148,11 +161,7 @@ export interface RunResult {
 export async function runOrder(order: readonly Unit[], opts: { store?: SpanStore } = {}): Promise<RunResult> {
   const store = opts.store ?? createMemoryStore();
   const controlPlane = createControlPlaneState();
-  const stitching = createStitchingProcessor({
-    next: { consume: (b) => store.writeSpans(b.spans) },
-    store,
-    controlPlane,
-  });
+  const stitching = createStitchingProcessor({ next: writerFor(store), store, controlPlane });
   for (const u of order) {
     if (u.kind === 'k8s')
       await ingestK8sText(u.text, { pipeline: stitching, controlPlane, receiver: 'k8s-objects' });

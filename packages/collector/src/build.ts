@@ -5,7 +5,7 @@ import type { TracesConsumer } from './consumer.js';
 import { type ControlPlaneState, createControlPlaneState } from './controlplane/index.js';
 import { type CollectorMetrics, createCollectorMetrics } from './metrics/index.js';
 import { createPipeline, type StorageWriter } from './pipeline/index.js';
-import { createStitchingProcessor } from './processors/stitching/index.js';
+import { createStitchingProcessor, type StitchingProcessor } from './processors/stitching/index.js';
 import { registerCrosstraceRoutes } from './query/crosstrace/index.js';
 import { registerQueryRoutes } from './query/index.js';
 import { type K8sWatchHandle, registerK8sRoutes, startK8sWatch } from './receivers/k8s/index.js';
@@ -21,7 +21,7 @@ import {
   registerHealthRoutes,
   type TlsMaterial,
 } from './server/index.js';
-import { createMemoryStore, openSqliteStore, type SpanStore } from './storage/index.js';
+import { createMemoryStore, openSqliteStore, type RetentionResult, type SpanStore } from './storage/index.js';
 
 export interface BuildOptions extends Partial<CollectorConfig> {
   /** A store to use instead of opening `storage` (not closed by `close()`). */
@@ -65,12 +65,16 @@ export function parseDuration(value: string): number {
   return Number(m[1]) * unit;
 }
 
-async function openStore(config: Readonly<CollectorConfig>): Promise<SpanStore> {
+async function openStore(
+  config: Readonly<CollectorConfig>,
+  onRetention: (r: RetentionResult) => void,
+): Promise<SpanStore> {
   if (config.storage === 'memory') return createMemoryStore();
   return openSqliteStore({
     path: config.storage.slice('sqlite:'.length),
     retention: config.retention === undefined ? undefined : parseDuration(config.retention),
     maxDbSizeBytes: config.maxDbSizeBytes,
+    onRetention,
   });
 }
 
@@ -122,13 +126,17 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
   const { store: givenStore, processors, controlPlane: givenControlPlane, ...partial } = options;
   const config = resolveConfig(partial);
   const tls = loadTlsMaterial(config);
-  const store = givenStore ?? (await openStore(config));
+  const retentionMs = config.retention === undefined ? undefined : parseDuration(config.retention);
+  // what is kept beside the spans follows their retention (age and size): told after each run
+  let afterRetention: ((r: RetentionResult) => void) | undefined;
+  const store = givenStore ?? (await openStore(config, (r) => afterRetention?.(r)));
   const ownsStore = givenStore === undefined;
   const controlPlane =
     givenControlPlane ??
     (givenStore === undefined && config.storage.startsWith('sqlite:')
-      ? createControlPlaneState({ path: config.storage.slice('sqlite:'.length) })
+      ? createControlPlaneState({ path: config.storage.slice('sqlite:'.length), retentionMs })
       : createControlPlaneState({ memory: true }));
+  let stitching: StitchingProcessor | undefined;
   const metrics = createCollectorMetrics({ dbSizeBytes: dbSizeOf(store) });
   const { consumer: pipeline, writer } = createPipeline({
     store,
@@ -137,7 +145,21 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     maxBatchSpans: config.maxBatchSpans,
     retryAfterSeconds: config.retryAfterSeconds,
     metrics,
-    processors: processors ?? [(next) => createStitchingProcessor({ next, store, controlPlane })],
+    processors: processors ?? [
+      (next) => {
+        stitching = createStitchingProcessor({
+          next,
+          store,
+          controlPlane,
+          toleranceMs: config.stitchingToleranceMs,
+          maxAttemptMs: config.stitchingMaxAttemptMs,
+          searchLimit: config.stitchingSearchLimit,
+          indexSpans: config.stitchingIndexSpans,
+          retentionMs,
+        });
+        return stitching;
+      },
+    ],
   });
   let ready = false;
   let closing: Promise<void> | undefined;
@@ -205,6 +227,18 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     });
   }
 
+  afterRetention = (r) => {
+    const byAge =
+      retentionMs === undefined ? undefined : (BigInt(Date.now()) - BigInt(retentionMs)) * 1_000_000n;
+    const before = r.oldestStartNanos ?? byAge;
+    if (before === undefined) return;
+    try {
+      stitching?.expire(before);
+      controlPlane.expire(before);
+    } catch (err) {
+      otlpHttp.log.warn({ err }, 'expiring control-plane state failed; retried after the next retention run');
+    }
+  };
   return {
     config,
     otlpHttp,

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { STITCHING_DEFAULTS } from '../processors/stitching/defaults.js';
 
 /** The collector's configuration: one flat record (flags, env vars and YAML keys map onto it). */
 export const ConfigSchema = Type.Object(
@@ -26,6 +27,14 @@ export const ConfigSchema = Type.Object(
     shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
     /** watch the cluster's Pods, EndpointSlices, ReplicaSets, Deployments and Events */
     k8sWatch: Type.Boolean(),
+    /** clock-skew tolerance of the stitching heuristic (ms) */
+    stitchingToleranceMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+    /** longest upstream attempt the stitching heuristic looks back for (ms) */
+    stitchingMaxAttemptMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
+    /** most spans one stitching store search returns */
+    stitchingSearchLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** attempts and app root spans kept in memory for joins (0: every join searches the store) */
+    stitchingIndexSpans: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -52,6 +61,10 @@ export function createDefaultConfig(): CollectorConfig {
     tlsAllowedSubjects: [],
     shutdownTimeoutMs: 10_000,
     k8sWatch: false,
+    stitchingToleranceMs: STITCHING_DEFAULTS.toleranceMs,
+    stitchingMaxAttemptMs: STITCHING_DEFAULTS.maxAttemptMs,
+    stitchingSearchLimit: STITCHING_DEFAULTS.searchLimit,
+    stitchingIndexSpans: STITCHING_DEFAULTS.indexSpans,
     logLevel: 'info',
   };
 }
@@ -216,6 +229,35 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     kind: 'bool',
     description:
       'watch Pods, EndpointSlices, ReplicaSets, Deployments and Events (in-cluster or $KUBECONFIG)',
+  },
+  {
+    key: 'stitchingToleranceMs',
+    flag: 'stitching-tolerance',
+    env: 'CROSSTRACE_STITCHING_TOLERANCE',
+    kind: 'int',
+    description: 'ms of clock skew the no-header stitching heuristic tolerates between ingress and app spans',
+  },
+  {
+    key: 'stitchingMaxAttemptMs',
+    flag: 'stitching-max-attempt',
+    env: 'CROSSTRACE_STITCHING_MAX_ATTEMPT',
+    kind: 'int',
+    description: 'ms: the longest upstream attempt the stitching heuristic looks back for',
+  },
+  {
+    key: 'stitchingSearchLimit',
+    flag: 'stitching-search-limit',
+    env: 'CROSSTRACE_STITCHING_SEARCH_LIMIT',
+    kind: 'int',
+    description: 'most spans one stitching store search returns',
+  },
+  {
+    key: 'stitchingIndexSpans',
+    flag: 'stitching-index-spans',
+    env: 'CROSSTRACE_STITCHING_INDEX_SPANS',
+    kind: 'int',
+    description:
+      'upstream attempts and app root spans kept in memory for stitching (0 = search the store for every join, for several collectors sharing one store)',
   },
   {
     key: 'logLevel',

@@ -44,7 +44,10 @@ export interface Pod extends K8sObject {
     podIPs?: { ip?: string }[];
     startTime?: string;
     conditions?: PodCondition[];
-    containerStatuses?: { name?: string; state?: { terminated?: { finishedAt?: string } } }[];
+    containerStatuses?: {
+      name?: string;
+      state?: { running?: { startedAt?: string }; terminated?: { finishedAt?: string } };
+    }[];
   };
 }
 

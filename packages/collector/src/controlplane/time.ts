@@ -1,8 +1,12 @@
 // Kubernetes timestamps (RFC 3339, seconds or with up to nanosecond fractions) as bigint ns.
+import { MAX_TIME_NANOS } from '../model/span.js';
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i;
 
-/** Parses an RFC 3339 timestamp into nanoseconds since the epoch; undefined when absent or invalid. */
+/**
+ * Parses an RFC 3339 timestamp into nanoseconds since the epoch; undefined when absent, invalid,
+ * or outside what a span can carry (before 1970, after 2262-04-11: see MAX_TIME_NANOS).
+ */
 export function parseK8sTime(value: unknown): bigint | undefined {
   if (typeof value !== 'string') return undefined;
   const m = RFC3339.exec(value.trim());
@@ -10,7 +14,8 @@ export function parseK8sTime(value: unknown): bigint | undefined {
   const ms = Date.parse(`${m[1]}${m[3].toUpperCase() === 'Z' ? 'Z' : m[3]}`);
   if (Number.isNaN(ms)) return undefined;
   const frac = (m[2] ?? '').padEnd(9, '0');
-  return BigInt(ms) * 1_000_000n + BigInt(frac);
+  const ns = BigInt(ms) * 1_000_000n + BigInt(frac);
+  return ns < 0n || ns > MAX_TIME_NANOS ? undefined : ns;
 }
 
 /** Formats nanoseconds as RFC 3339 with microseconds (for messages and evidence). */

@@ -80,8 +80,15 @@ export function objectTime(obj: K8sObject): bigint | undefined {
 function deletionStart(pod: Pod): bigint | undefined {
   const ts = parseK8sTime(pod.metadata?.deletionTimestamp);
   if (ts === undefined) return undefined;
-  const grace = pod.metadata?.deletionGracePeriodSeconds ?? 0;
-  return ts - BigInt(Math.max(0, Math.trunc(grace))) * NANOS_PER_SECOND;
+  const grace = gracePeriodSeconds(pod);
+  const start = ts - BigInt(grace) * NANOS_PER_SECOND;
+  return start < 0n ? 0n : start;
+}
+
+/** deletionGracePeriodSeconds as a whole number of seconds ≥ 0 (0 when absent or not a number). */
+function gracePeriodSeconds(pod: Pod): number {
+  const g = pod.metadata?.deletionGracePeriodSeconds;
+  return typeof g === 'number' && Number.isFinite(g) && g > 0 ? Math.trunc(g) : 0;
 }
 
 /** Sort key shared by every derivation, so that arrival order never matters. */
@@ -104,6 +111,23 @@ export function podIps(pod: Pod): string[] {
   const ip = pod.status?.podIP;
   if (typeof ip === 'string' && ip !== '' && !out.includes(ip)) out.unshift(ip);
   return out;
+}
+
+/**
+ * The earliest time a pod object says it was running (so held its IP): a Ready or ContainersReady
+ * condition that is True, a container's running.startedAt.
+ */
+function earliestRunning(pod: Pod): bigint | undefined {
+  let at: bigint | undefined;
+  const take = (v: unknown) => {
+    const x = parseK8sTime(v);
+    if (x !== undefined && (at === undefined || x < at)) at = x;
+  };
+  for (const c of pod.status?.conditions ?? [])
+    if ((c.type === 'Ready' || c.type === 'ContainersReady') && c.status === 'True')
+      take(c.lastTransitionTime);
+  for (const cs of pod.status?.containerStatuses ?? []) take(cs.state?.running?.startedAt);
+  return at;
 }
 
 /** Derives a pod's record from all its observations (in any order). */
@@ -135,7 +159,13 @@ export function derivePod(key: string, observations: readonly Observation[]): Po
     const ips = podIps(pod);
     for (const ip of ips) if (!rec.ips.includes(ip)) rec.ips.push(ip);
     if (ips.length > 0 && rec.ipFromNanos === undefined) {
-      rec.ipFromNanos = parseK8sTime(pod.status?.startTime) ?? t ?? rec.createdNanos;
+      // a pod first seen after it started, without startTime: it held its IP at least since the
+      // earliest moment the object vouches it ran, which may be well before this sighting
+      const vouched = earliestRunning(pod);
+      rec.ipFromNanos =
+        parseK8sTime(pod.status?.startTime) ??
+        (vouched !== undefined && (t === undefined || vouched < t) ? vouched : t) ??
+        rec.createdNanos;
     }
     for (const c of pod.status?.conditions ?? []) {
       if (c.type !== 'Ready') continue;
@@ -152,7 +182,7 @@ export function derivePod(key: string, observations: readonly Observation[]): Po
     if (ds !== undefined) {
       rec.deletionStartedNanos = ds;
       rec.deletionTimestampNanos = parseK8sTime(meta.deletionTimestamp);
-      rec.deletionGracePeriodSeconds = meta.deletionGracePeriodSeconds ?? 0;
+      rec.deletionGracePeriodSeconds = gracePeriodSeconds(pod);
     }
     if (o.type === 'DELETED') {
       // without a live arrival time, the latest time the final object vouches for (its containers'

@@ -30,6 +30,13 @@ export interface InstrumentationScope {
   attributes: KeyValue[];
 }
 
+/**
+ * The latest time a span may carry, in ns since the epoch: 2^63 − 1 (2262-04-11T23:47:16.854775807Z),
+ * the signed 64-bit range every store keeps times in. OTLP's fixed64 goes to 2^64 − 1; a span with
+ * a time past this bound is refused at decode (see receivers/otlp/span-builder.ts).
+ */
+export const MAX_TIME_NANOS = 2n ** 63n - 1n;
+
 /** OTLP SpanKind enum values. */
 export const SpanKind = {
   Unspecified: 0,
@@ -101,4 +108,16 @@ export interface SpanBatch {
   receiver: string;
   /** Encoded size of the request the spans came from, for the queue's byte bound (estimated when absent). */
   sizeBytes?: number;
+  /**
+   * Stored spans these spans replace under other ids (a pipeline stage moving a trace: the
+   * stitching processor's trace remaps), deleted once the batch's spans are durable. Write first,
+   * delete second: a crash in between leaves a duplicate, never a loss.
+   */
+  supersedes?: readonly { traceId: string; spanIds: readonly string[] }[];
+  /**
+   * Spans of earlier batches a stage rewrites along with this one (the stitching processor's new
+   * links), stored in the same transaction and counted apart (receiver `rewrite`). A stage that
+   * passes batches on forwards `rewrites` and `supersedes`.
+   */
+  rewrites?: readonly Span[];
 }

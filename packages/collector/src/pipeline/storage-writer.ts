@@ -35,7 +35,11 @@ export interface StorageWriter extends TracesConsumer {
 }
 
 interface Pending {
+  /** the batch's spans, then its rewrites */
   spans: readonly Span[];
+  /** how many of `spans` are the batch's own (the rest are rewrites) */
+  own: number;
+  supersedes: SpanBatch['supersedes'];
   bytes: number;
   receiver: string;
   resolve: () => void;
@@ -105,6 +109,9 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
     let failure: unknown;
     try {
       await store.writeSpans(spans);
+      // deletions follow the write they belong to (the store applies them after it)
+      for (const p of taken)
+        for (const d of p.supersedes ?? []) await store.deleteSpans(d.traceId, d.spanIds);
     } catch (err) {
       failure = err;
     }
@@ -114,10 +121,11 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
       queuedSpans -= p.spans.length;
       queuedBytes -= p.bytes;
       if (failure === undefined) {
-        metrics?.spansStored.inc({ receiver: p.receiver }, p.spans.length);
+        metrics?.spansStored.inc({ receiver: p.receiver }, p.own);
+        if (p.spans.length > p.own) metrics?.spansStored.inc({ receiver: 'rewrite' }, p.spans.length - p.own);
         p.resolve();
       } else {
-        metrics?.spansRefused.inc({ receiver: p.receiver, reason: 'storage' }, p.spans.length);
+        metrics?.spansRefused.inc({ receiver: p.receiver, reason: 'storage' }, p.own);
         p.reject(
           isCollectorError(failure)
             ? failure
@@ -140,7 +148,9 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
 
   return {
     consume(batch: SpanBatch): Promise<void> {
-      const n = batch.spans.length;
+      const rewrites = batch.rewrites ?? [];
+      const all = rewrites.length === 0 ? batch.spans : [...batch.spans, ...rewrites];
+      const n = all.length;
       if (closed) {
         return Promise.reject(
           createError(CollectorErrorCode.ShuttingDown, 'collector is shutting down', {
@@ -149,8 +159,11 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
           }),
         );
       }
-      if (n === 0) return Promise.resolve();
-      const bytes = batch.sizeBytes ?? estimateSpansSize(batch.spans);
+      if (n === 0 && (batch.supersedes === undefined || batch.supersedes.length === 0))
+        return Promise.resolve();
+      const bytes =
+        (batch.sizeBytes ?? estimateSpansSize(batch.spans)) +
+        (rewrites.length === 0 ? 0 : estimateSpansSize(rewrites));
       // A batch larger than the whole bound is still taken when the queue is empty, else it could
       // never be stored; memory then peaks at one request body, which the body limit bounds.
       if (queue.length > 0 || inFlight > 0) {
@@ -164,7 +177,15 @@ export function createStorageWriter(options: StorageWriterOptions): StorageWrite
         }
       }
       return new Promise<void>((resolve, reject) => {
-        queue.push({ spans: batch.spans, bytes, receiver: batch.receiver, resolve, reject });
+        queue.push({
+          spans: all,
+          own: batch.spans.length,
+          supersedes: batch.supersedes,
+          bytes,
+          receiver: batch.receiver,
+          resolve,
+          reject,
+        });
         queuedSpans += n;
         queuedBytes += bytes;
         updateGauges();

@@ -63,3 +63,30 @@ t.test('clear errors naming the option', async (t) => {
   t.throws(() => loadConfig({ file }), { message: /invalid YAML/ });
   t.throws(() => loadConfig({ file: join(dir, 'missing.yaml') }), { message: /cannot read/ });
 });
+
+t.test('stitching tolerances are options: flags, env and YAML, validated by name', async (t) => {
+  const d = loadConfig();
+  t.equal(d.stitchingToleranceMs, 20);
+  t.equal(d.stitchingMaxAttemptMs, 60_000);
+  t.equal(d.stitchingSearchLimit, 5000);
+  t.equal(d.stitchingIndexSpans, 50_000);
+  const file = join(dir, 's.yaml');
+  writeFileSync(file, 'stitching-tolerance: 35\nstitchingMaxAttemptMs: 120000\n');
+  const c = loadConfig({
+    file,
+    env: { CROSSTRACE_STITCHING_INDEX_SPANS: '0' },
+    flags: { stitchingSearchLimit: '777' },
+  });
+  t.equal(c.stitchingToleranceMs, 35);
+  t.equal(c.stitchingMaxAttemptMs, 120_000);
+  t.equal(c.stitchingIndexSpans, 0, 'off, for collectors sharing a store');
+  t.equal(c.stitchingSearchLimit, 777);
+  t.throws(
+    () => resolveConfig({ stitchingToleranceMs: -1 }),
+    /--stitching-tolerance \(CROSSTRACE_STITCHING_TOLERANCE\)/,
+  );
+  t.throws(
+    () => loadConfig({ env: { CROSSTRACE_STITCHING_MAX_ATTEMPT: 'soon' } }),
+    /CROSSTRACE_STITCHING_MAX_ATTEMPT/,
+  );
+});

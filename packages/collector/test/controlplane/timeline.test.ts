@@ -232,3 +232,41 @@ t.test('SQLite persistence: the timeline, diagnoses and remaps survive a reopen'
   t.same(again.podKeys, ['u'], 'and still reported as touched');
   await b.close();
 });
+
+t.test(
+  'a pod first seen after it started, without startTime, holds its IP from its Ready time',
+  async (t) => {
+    const cp = createControlPlaneState();
+    const arrival = ns('2026-01-10T12:30:00Z');
+    const object = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'late', namespace: 'shop', uid: 'u-late', creationTimestamp: '2026-01-10T12:00:00Z' },
+      status: {
+        podIP: '10.244.9.9',
+        conditions: [
+          { type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-10T12:00:00Z' },
+          { type: 'Ready', status: 'True', lastTransitionTime: '2026-01-10T12:00:07Z' },
+        ],
+        containerStatuses: [{ name: 'web', state: { running: { startedAt: '2026-01-10T12:00:05Z' } } }],
+      },
+    };
+    cp.addObservations([{ type: 'ADDED', object, arrivalNanos: arrival }]);
+    t.equal(
+      cp.pod('u-late')?.ipFromNanos,
+      ns('2026-01-10T12:00:05Z'),
+      'the earliest running time it vouches for',
+    );
+    t.equal(cp.podAt('10.244.9.9', ns('2026-01-10T12:10:00Z'))?.name, 'late', 'before the watch saw it');
+    t.equal(cp.podAt('10.244.9.9', ns('2026-01-10T12:00:01Z')), undefined, 'not before it ran');
+    const notReady = createControlPlaneState();
+    notReady.addObservations([
+      {
+        type: 'ADDED',
+        object: { ...object, metadata: { ...object.metadata, uid: 'u-nr' }, status: { podIP: '10.244.9.8' } },
+        arrivalNanos: arrival,
+      },
+    ]);
+    t.equal(notReady.pod('u-nr')?.ipFromNanos, arrival, 'nothing vouched: from the sighting');
+  },
+);

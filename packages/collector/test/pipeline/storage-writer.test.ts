@@ -75,3 +75,41 @@ t.test('byte bound, oversize batch alone, storage errors are retryable', async (
     statusCode: 503,
   });
 });
+
+t.test('a batch that supersedes stored spans deletes them after its own spans are written', async (t) => {
+  const log: string[] = [];
+  let failDelete = false;
+  const store = {
+    async writeSpans(s: readonly Span[]) {
+      log.push(`write ${s.map((x) => x.spanId).join(',')}`);
+    },
+    async deleteSpans(traceId: string, ids?: readonly string[]) {
+      if (failDelete) throw new Error('disk gone');
+      log.push(`delete ${traceId} ${ids?.join(',')}`);
+    },
+  } as unknown as SpanStore;
+  const w = createStorageWriter({
+    store,
+    maxQueueSpans: 1000,
+    maxQueueBytes: 1 << 30,
+    maxBatchSpans: 100,
+    retryAfterSeconds: 1,
+  });
+  await w.consume({
+    spans: spans(2, 'n'),
+    receiver: 'stitching',
+    supersedes: [{ traceId: 'old', spanIds: ['o1', 'o2'] }],
+  });
+  t.same(log, ['write n0,n1', 'delete old o1,o2'], 'write first, delete second');
+  failDelete = true;
+  await t.rejects(
+    w.consume({
+      spans: spans(1, 'm'),
+      receiver: 'stitching',
+      supersedes: [{ traceId: 'old', spanIds: ['o3'] }],
+    }),
+    { code: CollectorErrorCode.StorageUnavailable, statusCode: 503 },
+    'a failed deletion is retryable, the copy stays written',
+  );
+  t.equal(log[2], 'write m0');
+});

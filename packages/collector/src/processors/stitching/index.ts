@@ -1,3 +1,4 @@
+export { STITCHING_DEFAULTS } from './defaults.js';
 export type { AttemptFacts, Diagnosis } from './diagnose.js';
 export { DiagnosisCode, diagnoseAttempt } from './diagnose.js';
 export type { RestitchRange, StitchingProcessor, StitchingProcessorOptions } from './processor.js';
@@ -9,4 +10,5 @@ export {
   LINK_CONFIDENCE,
   LINK_METHOD,
   LINK_TYPE,
+  STITCHING_RECEIVER,
 } from './processor.js';

@@ -10,8 +10,10 @@ import { fromPlain, getAttribute, getStringAttribute } from '../../model/attribu
 import type { KeyValue, Span, SpanBatch, SpanEvent, SpanLink } from '../../model/span.js';
 import { SpanKind, StatusCode } from '../../model/span.js';
 import type { SpanQuery, SpanStore } from '../../storage/span-store.js';
+import { STITCHING_DEFAULTS } from './defaults.js';
 import type { Diagnosis } from './diagnose.js';
 import { diagnoseAttempt } from './diagnose.js';
+import { RecentSpans } from './recent-spans.js';
 
 /** Attributes, links and events the processor owns (stripped and recomputed on every re-stitch). */
 export const LINK_TYPE = 'crosstrace.link.type';
@@ -27,7 +29,9 @@ const OWNED_ATTRS = new Set([
 const OWNED_LINKS = new Set(['pod-lifecycle', 'heuristic-app', 'heuristic-ingress']);
 
 export interface StitchingProcessorOptions {
+  /** The next stage: the stitched batch, and the processor's own rewrites, go through it. */
   next: TracesConsumer;
+  /** Read from (searches, whole traces); never written directly. */
   store: SpanStore;
   controlPlane: ControlPlaneState;
   /** clock-skew tolerance of the heuristic join (ms, default 20) */
@@ -36,7 +40,19 @@ export interface StitchingProcessorOptions {
   maxAttemptMs?: number;
   /** most spans one store search returns (default 5 000) */
   searchLimit?: number;
+  /**
+   * Most attempts and app root spans kept in memory for joins (default 50 000; 0: every join
+   * searches the store, as several collectors writing one store need).
+   */
+  indexSpans?: number;
+  /** Spans that started this long before the newest are dropped from memory (ms, default 600 000). */
+  indexHorizonMs?: number;
+  /** The span retention (ms): spans older than this are dropped from memory too. */
+  retentionMs?: number;
 }
+
+/** The receiver name on the batches of the processor's own rewrites. */
+export const STITCHING_RECEIVER = 'stitching';
 
 export interface RestitchRange {
   fromNanos?: bigint;
@@ -49,14 +65,26 @@ export interface RestitchRange {
 export interface StitchingProcessor extends TracesConsumer {
   /** Re-stitches stored upstream attempts (and their heuristic partners) in the range; returns spans rewritten. */
   restitch(range?: RestitchRange): Promise<number>;
+  /** What the in-memory index of recent spans holds (spans, trace ids). */
+  indexSize(): { spans: number; traces: number };
+  /** Forgets spans that started before `beforeNanos` (the store's retention deleted them). */
+  expire(beforeNanos: bigint): void;
 }
 
 const MS = 1_000_000n;
+/** The attribute an app span joined by X-Request-ID carries (shared, never mutated). */
+const BY_REQUEST_ID: KeyValue = Object.freeze(fromPlain({ [LINK_METHOD]: 'x-request-id' })[0]) as KeyValue;
+const MIN_NANOS = -(2n ** 63n);
+const MAX_NANOS = 2n ** 63n - 1n;
 const WIDEN_NS = 2_000n * MS;
 const APP_QUERY: Omit<SpanQuery, 'limit'> = Object.freeze({ spanKind: 'server' });
 
 function key(s: Span): string {
   return `${s.traceId}/${s.spanId}`;
+}
+
+function entryOf(s: Span): { key: string; start: bigint } {
+  return { key: key(s), start: s.startTimeUnixNano };
 }
 
 function requestIdOf(s: Span): string | undefined {
@@ -91,12 +119,18 @@ function attemptFailed(s: Span): boolean {
   return s.status.code === StatusCode.Error;
 }
 
+const ownedAttr = (kv: KeyValue) => OWNED_ATTRS.has(kv.key);
+const ownedLink = (l: SpanLink) => OWNED_LINKS.has(getStringAttribute(l.attributes, LINK_TYPE));
+const ownedEvent = (e: SpanEvent) => e.name === DIAGNOSIS_EVENT;
+
+/** The span without what the processor adds (the span itself when it carries none of it). */
 function strip(s: Span): Span {
+  if (!s.attributes.some(ownedAttr) && !s.links.some(ownedLink) && !s.events.some(ownedEvent)) return s;
   return {
     ...s,
-    attributes: s.attributes.filter((kv) => !OWNED_ATTRS.has(kv.key)),
-    links: s.links.filter((l) => !OWNED_LINKS.has(getStringAttribute(l.attributes, LINK_TYPE))),
-    events: s.events.filter((e) => e.name !== DIAGNOSIS_EVENT),
+    attributes: s.attributes.filter((kv) => !ownedAttr(kv)),
+    links: s.links.filter((l) => !ownedLink(l)),
+    events: s.events.filter((e) => !ownedEvent(e)),
   };
 }
 
@@ -220,6 +254,24 @@ function inWindow(sorted: readonly Span[], min: bigint, max: bigint): Span[] {
   return sorted.slice(from, lo);
 }
 
+/** Code-unit order (ids are ASCII: the order localeCompare gives them, without its cost). */
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A value, or a promise of it when the store had to be asked. */
+type Maybe<T> = T | Promise<T>;
+
+/** The spans with duplicates (by trace and span id) removed, the later one kept. */
+function unique(spans: readonly Span[]): Span[] {
+  return [...new Map(spans.map((s) => [key(s), s])).values()];
+}
+
+/** Where a span's own data moves its trace: an audit id, or an X-Request-ID's derived context. */
+type TraceTarget =
+  | { kind: 'audit'; auditId: string }
+  | { kind: 'request-id'; traceId: string; spanId: string };
+
 class Stitcher implements StitchingProcessor {
   readonly #next: TracesConsumer;
   readonly #store: SpanStore;
@@ -227,31 +279,161 @@ class Stitcher implements StitchingProcessor {
   readonly #tol: bigint;
   readonly #maxAttempt: bigint;
   readonly #limit: number;
+  readonly #retention: bigint | undefined;
+  readonly #index: RecentSpans;
+  /** the index's start (the store's newest span), shared by concurrent batches */
+  #indexStart: Promise<void> | undefined;
+  /** requestIdOf and its derived context, once per span object */
+  readonly #podLinks = new WeakMap<PodRecord, { attributes: KeyValue[]; link: SpanLink }>();
 
   constructor(o: StitchingProcessorOptions) {
     this.#next = o.next;
     this.#store = o.store;
     this.#cp = o.controlPlane;
-    this.#tol = BigInt(o.toleranceMs ?? 20) * MS;
-    this.#maxAttempt = BigInt(o.maxAttemptMs ?? 60_000) * MS;
-    this.#limit = o.searchLimit ?? 5000;
+    this.#tol = BigInt(o.toleranceMs ?? STITCHING_DEFAULTS.toleranceMs) * MS;
+    this.#maxAttempt = BigInt(o.maxAttemptMs ?? STITCHING_DEFAULTS.maxAttemptMs) * MS;
+    this.#limit = o.searchLimit ?? STITCHING_DEFAULTS.searchLimit;
+    this.#retention =
+      o.retentionMs === undefined || o.retentionMs <= 0 ? undefined : BigInt(o.retentionMs) * MS;
+    this.#index = new RecentSpans({
+      maxSpans: o.indexSpans ?? STITCHING_DEFAULTS.indexSpans,
+      maxTraces: 2 * (o.indexSpans ?? STITCHING_DEFAULTS.indexSpans),
+      horizonNanos: BigInt(o.indexHorizonMs ?? STITCHING_DEFAULTS.indexHorizonMs) * MS,
+    });
+  }
+
+  indexSize(): { spans: number; traces: number } {
+    return this.#index.size();
+  }
+
+  expire(beforeNanos: bigint): void {
+    this.#index.dropBefore(beforeNanos);
+  }
+
+  /** Starts the index once: it vouches for what comes after the store's newest span. */
+  #startIndex(): Promise<void> {
+    if (!this.#index.enabled || this.#index.started) return Promise.resolve();
+    this.#indexStart ??= this.#store.findSpans({ limit: 1 }).then(
+      (newest) => this.#index.start(newest[0]?.startTimeUnixNano),
+      (err: unknown) => {
+        this.#indexStart = undefined;
+        throw err;
+      },
+    );
+    return this.#indexStart;
+  }
+
+  /**
+   * The attributes and link every attempt to `pod` gets, built once per pod record (a record is
+   * replaced when the pod changes; spans share these objects and never mutate them).
+   */
+  #podLink(pod: PodRecord): { attributes: KeyValue[]; link: SpanLink } {
+    let p = this.#podLinks.get(pod);
+    if (p === undefined) {
+      const ref = podLifecycleRef(pod);
+      p = {
+        attributes: fromPlain({
+          'crosstrace.k8s.pod.name': pod.name,
+          'crosstrace.k8s.pod.namespace': pod.namespace,
+        }),
+        link: link(ref.traceId, ref.spanId, {
+          [LINK_TYPE]: 'pod-lifecycle',
+          'k8s.pod.name': pod.name,
+          'k8s.namespace.name': pod.namespace,
+        }),
+      };
+      this.#podLinks.set(pod, p);
+    }
+    return p;
+  }
+
+  /**
+   * Holds a span being written in the index (attempts by address, app roots by pod), pinned until
+   * its write settles; returns the key to unpin, if it was held.
+   */
+  #remember(s: Span): string | undefined {
+    this.#index.noteTrace(s.traceId, s.startTimeUnixNano);
+    if (isAttempt(s)) {
+      const k = key(s);
+      this.#index.put(k, s, [`a:${attr(s, 'server.address')}`], true);
+      return k;
+    }
+    if (isAppRoot(s) && requestIdOf(s) === undefined) {
+      const lists: string[] = [];
+      const name = attr(s, 'k8s.pod.name');
+      const ip = attr(s, 'k8s.pod.ip');
+      if (name) lists.push(`n:${name}`);
+      if (ip) lists.push(`i:${ip}`);
+      const k = key(s);
+      this.#index.put(k, s, lists, true);
+      return k;
+    }
+    return undefined;
+  }
+
+  /** Holds the spans of a write, pinned; the returned function unpins them once it settled. */
+  #hold(spans: readonly Span[]): () => void {
+    const keys: string[] = [];
+    for (const s of spans) {
+      const k = this.#remember(s);
+      if (k !== undefined) keys.push(k);
+    }
+    return () => this.#index.unpin(keys);
+  }
+
+  /**
+   * Sends the processor's own rewrites down the pipeline (the storage writer's queue, its bound
+   * and its order), `supersedes` deleted once they are durable. The index holds the new versions
+   * from now on; if the write fails, it takes them back (the store keeps the old ones).
+   */
+  async #rewrite(spans: Span[], supersedes?: SpanBatch['supersedes'], replaced: Span[] = []): Promise<void> {
+    for (const s of replaced) this.#index.forget([entryOf(s)]);
+    const release = this.#hold(spans);
+    try {
+      await this.#next.consume({ spans, receiver: STITCHING_RECEIVER, supersedes });
+    } catch (err) {
+      this.#index.forget(spans.map(entryOf));
+      throw err;
+    } finally {
+      release();
+    }
   }
 
   async consume(batch: SpanBatch): Promise<void> {
     // remaps first, so that children listed before their root in the same batch follow it
-    for (const s of batch.spans) this.#registerRemap(s);
+    const targets = batch.spans.map((s) => this.#findTargetTrace(s));
+    const remaps: { from: string; to: string; atNanos: bigint }[] = [];
+    for (let i = 0; i < batch.spans.length; i++) {
+      const r = this.#remapOf(batch.spans[i], targets[i]);
+      if (r !== undefined) remaps.push(r);
+    }
+    if (remaps.length > 0) this.#cp.setTraceRemaps(remaps);
     // Traces whose stored spans may sit under an id that is (now) remapped: the old trace of every
     // span that creates a remap (its trace's spans may have come in earlier batches), and every
-    // trace written here under its own id (a batch running beside this one may remap it).
-    const moveFrom = new Set<string>();
-    const spans = batch.spans.map((s0) => {
-      const s = this.#joinExact(s0);
-      if (s.traceId === s0.traceId || this.#targetTrace(s0) !== undefined) moveFrom.add(s0.traceId);
+    // trace written here under its own id (a batch running beside this one may remap it). The
+    // value bounds the start of the trace's other spans (a request-id root's descendants start
+    // after it), so that the index can tell that nothing is stored under the old id.
+    const moveFrom = new Map<string, bigint | undefined>();
+    const spans = batch.spans.map((s0, i) => {
+      const target = targets[i];
+      const s = this.#joinExact(s0, target);
+      if (target !== undefined) {
+        const bound = target.kind === 'request-id' ? s0.startTimeUnixNano - this.#maxAttempt : undefined;
+        const prev = moveFrom.get(s0.traceId);
+        // the loosest bound of the trace's creating spans (none when one has none)
+        if (!moveFrom.has(s0.traceId)) moveFrom.set(s0.traceId, bound);
+        else if (prev !== undefined)
+          moveFrom.set(s0.traceId, bound === undefined ? undefined : earlierOf(prev, bound));
+      } else if (s.traceId === s0.traceId) moveFrom.set(s0.traceId, undefined);
       return s;
     });
-    const out = spans.map((s) => (isAttempt(s) ? this.#stitchAttempt(strip(s), undefined) : s));
-    await this.#next.consume({ spans: out, receiver: batch.receiver });
-    // heuristic joins and late control-plane data need the store: done after the batch is durable
+    const stitched: Span[] = [];
+    const out = spans.map((s) => {
+      if (!isAttempt(s)) return s;
+      const a = this.#stitchAttempt(strip(s), undefined);
+      stitched.push(a);
+      return a;
+    });
     const seeds: Span[] = out.filter((s) => isAttempt(s) || (isAppRoot(s) && requestIdOf(s) === undefined));
     // late control-plane data: re-stitch the attempts to the touched pods' addresses while they
     // held them (open-ended for live pods), and every attempt around an ingress reload
@@ -277,30 +459,90 @@ class Stitcher implements StitchingProcessor {
           }
         }
     }
+    // Heuristic joins are computed before the batch is written, over the index that now holds it
+    // (and the store where the index cannot vouch): the batch's own spans are written once, in
+    // their linked form, and the stored spans they change are rewritten in the same transaction.
+    const releaseBatch = this.#hold(out);
+    let updates: Span[] = [];
+    let failure: unknown;
     try {
+      await this.#startIndex();
+      if (this.#retention !== undefined) this.#index.dropBefore(BigInt(Date.now()) * MS - this.#retention);
+      updates = await this.#restitchFor(seeds, new Set(stitched), ranges, reloads);
+    } catch (err) {
+      failure = err;
+    }
+    const rewrites: Span[] = [];
+    if (updates.length > 0) {
+      const own = new Map<string, number>();
+      for (let i = 0; i < out.length; i++) own.set(key(out[i]), i);
+      for (const u of updates) {
+        const i = own.get(key(u));
+        if (i === undefined) rewrites.push(u);
+        else out[i] = u;
+      }
+    }
+    const releaseUpdates = this.#hold(updates);
+    try {
+      // the stored spans whose links change go in the same transaction
+      await this.#next.consume({
+        spans: out,
+        receiver: batch.receiver,
+        sizeBytes: updates.length === 0 ? batch.sizeBytes : undefined,
+        ...(rewrites.length === 0 ? {} : { rewrites }),
+      });
+    } catch (err) {
+      this.#index.forget(out.map(entryOf));
+      this.#index.forget(rewrites.map(entryOf));
+      releaseBatch();
+      releaseUpdates();
+      throw err;
+    }
+    releaseBatch();
+    try {
+      if (failure !== undefined) throw failure;
       // checked after this batch is durable, and remaps are registered before a batch is written:
       // of two batches racing, the later check sees the other's spans
-      for (const from of moveFrom) {
+      for (const [from, bound] of moveFrom) {
         const to = this.#cp.traceRemap(from);
-        if (to !== undefined && to !== from) await this.#moveTrace(from, to);
-      }
-      if (seeds.length > 0) await this.#relink(seeds);
-      for (const [ip, r] of [...ranges].sort((x, y) => x[0].localeCompare(y[0])))
-        await this.restitch({ fromNanos: r.from, toNanos: r.to, addresses: [ip] });
-      if (reloads.length > 0) {
-        const from = reloads.reduce(earlierOf) - this.#maxAttempt;
-        const to = reloads.reduce(laterOf) + 2_000n * MS;
-        await this.restitch({ fromNanos: from, toNanos: to });
+        if (to === undefined || to === from) continue;
+        if (bound !== undefined && !this.#index.mayHaveTrace(from, bound)) continue;
+        await this.#moveTrace(from, to);
       }
     } catch (err) {
-      // the batch itself is stored; a retry re-sends it idempotently and re-stitches
-      if (isCollectorError(err)) throw err;
+      // the batch itself is stored; a retry re-sends it idempotently and re-stitches (a full queue
+      // stays a 429: the rewrites wait for room like any batch)
+      if (isCollectorError(err) && err.statusCode === 429) throw err;
       throw createError(CollectorErrorCode.StitchFailed, 'stitching after storage failed', {
         statusCode: 503,
         retryAfterSeconds: 1,
         cause: err,
       });
+    } finally {
+      releaseUpdates();
     }
+  }
+
+  /** The spans the seeds, and late control-plane data, change (not written). */
+  async #restitchFor(
+    seeds: readonly Span[],
+    fresh: ReadonlySet<Span>,
+    ranges: ReadonlyMap<string, { from?: bigint; to?: bigint }>,
+    reloads: readonly bigint[],
+  ): Promise<Span[]> {
+    const updates = new Map<string, Span>();
+    const add = (list: readonly Span[]) => {
+      for (const u of list) updates.set(key(u), u);
+    };
+    if (seeds.length > 0) add(await this.#relink(seeds, fresh));
+    for (const [ip, r] of [...ranges].sort((x, y) => cmpStr(x[0], y[0])))
+      add(await this.#restitchUpdates({ fromNanos: r.from, toNanos: r.to, addresses: [ip] }));
+    if (reloads.length > 0) {
+      const from = reloads.reduce(earlierOf) - this.#maxAttempt;
+      const to = reloads.reduce(laterOf) + 2_000n * MS;
+      add(await this.#restitchUpdates({ fromNanos: from, toNanos: to }));
+    }
+    return [...updates.values()];
   }
 
   /**
@@ -312,30 +554,22 @@ class Stitcher implements StitchingProcessor {
   async #moveTrace(from: string, to: string): Promise<void> {
     const stored = await this.#store.getTrace(from);
     const moved: Span[] = [];
-    for (const s of stored) if (this.#targetTrace(s) === undefined) moved.push({ ...s, traceId: to });
+    const old: Span[] = [];
+    for (const s0 of stored) {
+      const s = this.#index.get(key(s0)) ?? s0;
+      if (this.#findTargetTrace(s) !== undefined) continue;
+      old.push(s);
+      moved.push({ ...s, traceId: to });
+    }
     if (moved.length === 0) return;
-    await this.#store.writeSpans(moved);
-    await this.#store.deleteSpans(
-      from,
-      moved.map((s) => s.spanId),
-    );
+    await this.#rewrite(moved, [{ traceId: from, spanIds: old.map((s) => s.spanId) }], old);
   }
 
   /** The trace a span's own data moves it to (audit id, X-Request-ID), if any. */
-  #targetTrace(
-    s: Span,
-  ):
-    | { kind: 'audit'; auditId: string }
-    | { kind: 'request-id'; traceId: string; spanId: string }
-    | undefined {
+  #findTargetTrace(s: Span): TraceTarget | undefined {
     const auditId = getStringAttribute(s.attributes, 'audit-id');
     if (auditId && s.scope.name !== '@crosstrace/collector/k8s-audit') return { kind: 'audit', auditId };
-    if (
-      s.kind === SpanKind.Server &&
-      s.parentSpanId === '' &&
-      s.layer !== 'ingress' &&
-      s.layer !== 'control-plane'
-    ) {
+    if (isAppRoot(s)) {
       const rid = requestIdOf(s);
       const ctx = rid === undefined ? undefined : contextFromRequestId(rid);
       if (ctx !== undefined) return { kind: 'request-id', traceId: ctx.traceId, spanId: ctx.spanId };
@@ -343,59 +577,41 @@ class Stitcher implements StitchingProcessor {
     return undefined;
   }
 
-  #registerRemap(s: Span): void {
-    const target = this.#targetTrace(s);
-    if (target === undefined) return;
+  /** The remap a span's own join makes (its trace → the joined one), dated by its start. */
+  #remapOf(
+    s: Span,
+    target: TraceTarget | undefined,
+  ): { from: string; to: string; atNanos: bigint } | undefined {
+    if (target === undefined) return undefined;
     const traceId = target.kind === 'audit' ? traceIdFromAuditId(target.auditId) : target.traceId;
-    if (s.traceId !== traceId) this.#cp.setTraceRemap(s.traceId, traceId);
+    return s.traceId === traceId ? undefined : { from: s.traceId, to: traceId, atNanos: s.startTimeUnixNano };
   }
 
-  #joinExact(s0: Span): Span {
-    let s = s0;
+  /** The span on the trace its exact joins say (its own remap target, else its trace's remap). */
+  #joinExact(s: Span, target: TraceTarget | undefined): Span {
     // spans that carry their own join (audit id, X-Request-ID) are handled on their original ids;
     // every other span follows its trace's remap
-    if (this.#targetTrace(s) === undefined) {
+    if (target === undefined) {
       const remapped = this.#cp.traceRemap(s.traceId);
-      if (remapped !== undefined) s = { ...s, traceId: remapped };
+      return remapped === undefined ? s : { ...s, traceId: remapped };
     }
-    const auditId = getStringAttribute(s.attributes, 'audit-id');
-    if (auditId && s.scope.name !== '@crosstrace/collector/k8s-audit') {
+    if (target.kind === 'audit') {
       // a kube-apiserver span (KEP-647): it and the rest of its trace move into the audit span's
       // trace, as the audit span's child; its original parent stays as a follows_from link
-      const traceId = traceIdFromAuditId(auditId);
-      const parent = spanIdFromAuditId(auditId);
+      const traceId = traceIdFromAuditId(target.auditId);
+      const parent = spanIdFromAuditId(target.auditId);
       if (s.traceId !== traceId) {
-        this.#cp.setTraceRemap(s.traceId, traceId);
         const links = s.parentSpanId
           ? [...s.links, link(s.traceId, s.parentSpanId, { [LINK_TYPE]: 'original-parent' })]
           : s.links;
-        s = { ...s, traceId, parentSpanId: parent, links };
-      } else if (s.parentSpanId === '') s = { ...s, parentSpanId: parent };
-      return s;
-    }
-    if (
-      s.kind === SpanKind.Server &&
-      s.parentSpanId === '' &&
-      s.layer !== 'ingress' &&
-      s.layer !== 'control-plane'
-    ) {
-      const rid = requestIdOf(s);
-      const ctx = rid === undefined ? undefined : contextFromRequestId(rid);
-      if (ctx !== undefined) {
-        // the ingress bridge gives the last upstream attempt exactly these ids
-        if (s.traceId !== ctx.traceId) this.#cp.setTraceRemap(s.traceId, ctx.traceId);
-        s = {
-          ...s,
-          traceId: ctx.traceId,
-          parentSpanId: ctx.spanId,
-          attributes: [
-            ...s.attributes.filter((kv) => kv.key !== LINK_METHOD),
-            ...fromPlain({ [LINK_METHOD]: 'x-request-id' }),
-          ],
-        };
+        return { ...s, traceId, parentSpanId: parent, links };
       }
+      return s.parentSpanId === '' ? { ...s, parentSpanId: parent } : s;
     }
-    return s;
+    // the ingress bridge gives the last upstream attempt exactly these ids
+    const attributes = s.attributes.filter((kv) => kv.key !== LINK_METHOD);
+    attributes.push(BY_REQUEST_ID);
+    return { ...s, traceId: target.traceId, parentSpanId: target.spanId, attributes };
   }
 
   #podOf(a: Span): PodRecord | undefined {
@@ -409,17 +625,9 @@ class Stitcher implements StitchingProcessor {
     const links = [...a.links];
     const events = [...a.events];
     if (pod) {
-      attributes.push(
-        ...fromPlain({ 'crosstrace.k8s.pod.name': pod.name, 'crosstrace.k8s.pod.namespace': pod.namespace }),
-      );
-      const ref = podLifecycleRef(pod);
-      links.push(
-        link(ref.traceId, ref.spanId, {
-          [LINK_TYPE]: 'pod-lifecycle',
-          'k8s.pod.name': pod.name,
-          'k8s.namespace.name': pod.namespace,
-        }),
-      );
+      const p = this.#podLink(pod);
+      attributes.push(...p.attributes);
+      links.push(p.link);
     }
     const diagnoses = attemptFailed(a)
       ? diagnoseAttempt(
@@ -479,11 +687,25 @@ class Stitcher implements StitchingProcessor {
   }
 
   /** App root spans the attempt may have reached: on its pod, starting and ending inside its window. */
-  async #appCandidates(a: Span, cache: SearchCache): Promise<Span[]> {
+  #appCandidates(a: Span, cache: SearchCache): Maybe<Span[]> {
     const pod = this.#podOf(a);
     if (pod === undefined) return [];
+    const min = a.startTimeUnixNano - this.#tol;
+    const max = a.endTimeUnixNano + this.#tol;
+    const held = () => {
+      const spans = this.#index.held(`n:${pod.name}`, min, max);
+      for (const ip of pod.ips) spans.push(...this.#index.held(`i:${ip}`, min, max));
+      return spans;
+    };
+    if (this.#index.covers(min)) return this.#appsOnPod(a, pod, pod.ips.length > 0 ? unique(held()) : held());
     // one search by kind and time serves every pod; the pod is matched here
-    const spans = await cache.find(APP_QUERY, a.startTimeUnixNano - this.#tol, a.endTimeUnixNano + this.#tol);
+    return cache
+      .find(APP_QUERY, min, max)
+      .then((found) => this.#appsOnPod(a, pod, unique([...this.#fresher(found), ...held()])));
+  }
+
+  /** Of `spans`, the app root spans on `pod` (without X-Request-ID) that fit in attempt `a`. */
+  #appsOnPod(a: Span, pod: PodRecord, spans: readonly Span[]): Span[] {
     const out: Span[] = [];
     for (const s of spans) {
       if (!isAppRoot(s) || requestIdOf(s) !== undefined) continue;
@@ -511,23 +733,46 @@ class Stitcher implements StitchingProcessor {
   }
 
   /** Attempts that may have reached an app root span: to its pod's address, window containing its start. */
-  async #attemptCandidates(s: Span, cache: SearchCache): Promise<Span[]> {
+  #attemptCandidates(s: Span, cache: SearchCache): Maybe<Span[]> {
     const found = new Map<string, Span>();
     const t = s.startTimeUnixNano;
+    const pending: Promise<void>[] = [];
     for (const pod of this.#podsOfApp(s))
       for (const addr of pod.ips) {
-        const spans = await cache.find(
-          { layer: 'ingress', spanKind: 'client', tags: { 'server.address': addr } },
+        const take = (spans: readonly Span[]) => {
+          for (const a of spans) {
+            if (!isAttempt(a) || a.endTimeUnixNano + this.#tol < s.endTimeUnixNano) continue;
+            if (this.#podOf(a)?.key !== pod.key) continue;
+            found.set(key(a), a);
+          }
+        };
+        const r = this.#attemptsTo(
+          addr,
           t - this.#maxAttempt - this.#tol,
           t + this.#tol,
+          cache,
+          s.endTimeUnixNano - this.#tol,
         );
-        for (const a of spans) {
-          if (!isAttempt(a) || a.endTimeUnixNano + this.#tol < s.endTimeUnixNano) continue;
-          if (this.#podOf(a)?.key !== pod.key) continue;
-          found.set(key(a), a);
-        }
+        if (r instanceof Promise) pending.push(r.then(take));
+        else take(r);
       }
-    return [...found.values()];
+    if (pending.length === 0) return [...found.values()];
+    // sequentially, as the cache fills: the searches of one re-link share windows
+    return pending.reduce((p, q) => p.then(() => q), Promise.resolve()).then(() => [...found.values()]);
+  }
+
+  /** Attempts to `addr` starting in [min, max]: from the index, else the store. */
+  #attemptsTo(addr: string, min: bigint, max: bigint, cache: SearchCache, endMin?: bigint): Maybe<Span[]> {
+    const held = this.#index.window(`a:${addr}`, min, max, endMin);
+    if (held !== undefined) return held;
+    return cache
+      .find({ layer: 'ingress', spanKind: 'client', tags: { 'server.address': addr } }, min, max)
+      .then((found) => unique([...this.#fresher(found), ...this.#index.held(`a:${addr}`, min, max)]));
+  }
+
+  /** Store results with the index's newer versions (queued rewrites) in place of the stored ones. */
+  #fresher(spans: Span[]): Span[] {
+    return spans.map((s) => this.#index.get(key(s)) ?? s);
   }
 
   /** One search per (query, union window) for all seeds, so a batch costs a few store searches. */
@@ -542,15 +787,19 @@ class Stitcher implements StitchingProcessor {
         w.max = laterOf(w.max, max);
       }
     };
+    // windows the index answers need no search
     for (const s of seeds) {
       if (isAttempt(s)) {
-        if (this.#podOf(s)) add(APP_QUERY, s.startTimeUnixNano - this.#tol, s.endTimeUnixNano + this.#tol);
+        const min = s.startTimeUnixNano - this.#tol;
+        if (!this.#index.covers(min) && this.#podOf(s)) add(APP_QUERY, min, s.endTimeUnixNano + this.#tol);
       } else {
+        const min = s.startTimeUnixNano - this.#maxAttempt - this.#tol;
+        if (this.#index.covers(min)) continue;
         for (const pod of this.#podsOfApp(s))
           for (const addr of pod.ips)
             add(
               { layer: 'ingress', spanKind: 'client', tags: { 'server.address': addr } },
-              s.startTimeUnixNano - this.#maxAttempt - this.#tol,
+              min,
               s.startTimeUnixNano + this.#tol,
             );
       }
@@ -559,16 +808,23 @@ class Stitcher implements StitchingProcessor {
   }
 
   /** The spans a stored span is heuristically linked to now (so a link that no longer holds is removed). */
-  async #currentPartners(s: Span, known: ReadonlyMap<string, Span>): Promise<Span[]> {
+  #currentPartners(s: Span, known: ReadonlyMap<string, Span>): Maybe<Span[]> {
     const out: Span[] = [];
+    const missing: SpanLink[] = [];
     for (const l of s.links) {
       const t = getStringAttribute(l.attributes, LINK_TYPE);
       if (t !== 'heuristic-app' && t !== 'heuristic-ingress') continue;
-      const cached = known.get(`${l.traceId}/${l.spanId}`);
+      const k = `${l.traceId}/${l.spanId}`;
+      const cached = known.get(k) ?? this.#index.get(k);
       if (cached) out.push(cached);
-      else out.push(...(await this.#store.getSpansByIds(l.traceId, [l.spanId])));
+      else missing.push(l);
     }
-    return out;
+    if (missing.length === 0) return out;
+    return (async () => {
+      for (const l of missing)
+        out.push(...this.#fresher(await this.#store.getSpansByIds(l.traceId, [l.spanId])));
+      return out;
+    })();
   }
 
   /**
@@ -579,23 +835,24 @@ class Stitcher implements StitchingProcessor {
    * in order). Attempts answered 502 (nginx got no response) take none. The confidence is
    * 1 / the larger candidate count of the pair.
    */
-  async #relink(seeds: readonly Span[]): Promise<number> {
+  async #relink(seeds: readonly Span[], fresh: ReadonlySet<Span> = new Set()): Promise<Span[]> {
     const cache = new SearchCache(this.#store, this.#limit);
     await this.#prefetch(seeds, cache);
     const spans = new Map<string, Span>();
     const cand = new Map<string, string[]>();
-    const candOf = async (s: Span): Promise<string[]> => {
+    // candidates are computed once per member; from the index without a promise
+    const candOf = (s: Span): Maybe<string[]> => {
       const k = key(s);
-      let c = cand.get(k);
-      if (c === undefined) {
-        const list = isAttempt(s)
-          ? await this.#appCandidates(s, cache)
-          : await this.#attemptCandidates(s, cache);
+      const c = cand.get(k);
+      if (c !== undefined) return c;
+      const keep = (list: readonly Span[]) => {
         for (const x of list) if (!spans.has(key(x))) spans.set(key(x), x);
-        c = list.map(key).sort();
-        cand.set(k, c);
-      }
-      return c;
+        const keys = list.map(key).sort();
+        cand.set(k, keys);
+        return keys;
+      };
+      const r = isAttempt(s) ? this.#appCandidates(s, cache) : this.#attemptCandidates(s, cache);
+      return r instanceof Promise ? r.then(keep) : keep(r);
     };
     const queue: string[] = [];
     const inComponent = new Set<string>();
@@ -607,17 +864,30 @@ class Stitcher implements StitchingProcessor {
         queue.push(k);
       }
     };
-    for (const s of seeds) enqueue(s);
+    for (const s of seeds) {
+      // an attempt of this batch (no partner yet) with no candidate has nothing to relink
+      if (fresh.has(s)) {
+        let c = candOf(s);
+        if (c instanceof Promise) c = await c;
+        if (c.length === 0) continue;
+      }
+      enqueue(s);
+    }
+    if (queue.length === 0) return [];
     for (let head = 0; head < queue.length && inComponent.size <= this.#limit; head++) {
       const k = queue[head];
       const s = spans.get(k)!;
-      for (const c of await candOf(s)) enqueue(spans.get(c)!);
-      for (const p of await this.#currentPartners(s, spans)) enqueue(p);
+      let c = candOf(s);
+      if (c instanceof Promise) c = await c;
+      for (const x of c) enqueue(spans.get(x)!);
+      let partners = this.#currentPartners(s, spans);
+      if (partners instanceof Promise) partners = await partners;
+      for (const p of partners) enqueue(p);
     }
     const byStart = (x: string, y: string) => {
       const a = spans.get(x)!.startTimeUnixNano;
       const b = spans.get(y)!.startTimeUnixNano;
-      return a < b ? -1 : a > b ? 1 : x.localeCompare(y);
+      return a < b ? -1 : a > b ? 1 : cmpStr(x, y);
     };
     const members = [...inComponent].sort(byStart);
     // tightest fit first: the pair whose app span fills its attempt window best is matched, then
@@ -628,22 +898,26 @@ class Stitcher implements StitchingProcessor {
     for (const k of members) {
       const a = spans.get(k)!;
       if (!isAttempt(a) || Number(getAttribute(a.attributes, 'http.response.status_code')) === 502) continue;
-      for (const c of await candOf(a)) {
+      let cs = candOf(a);
+      if (cs instanceof Promise) cs = await cs;
+      for (const c of cs) {
         const s = spans.get(c)!;
         const head = s.startTimeUnixNano - a.startTimeUnixNano;
         const tail = a.endTimeUnixNano - s.endTimeUnixNano;
         edges.push({ a: k, s: c, cost: (head < 0n ? -head : head) + 8n * (tail < 0n ? -tail : tail) });
       }
     }
-    edges.sort((x, y) =>
-      x.cost < y.cost ? -1 : x.cost > y.cost ? 1 : x.a.localeCompare(y.a) || x.s.localeCompare(y.s),
-    );
+    edges.sort((x, y) => (x.cost < y.cost ? -1 : x.cost > y.cost ? 1 : cmpStr(x.a, y.a) || cmpStr(x.s, y.s)));
     const partner = new Map<string, { span: Span; confidence: number }>();
     for (const e of edges) {
       if (partner.has(e.a) || partner.has(e.s)) continue;
       const a = spans.get(e.a)!;
       const s = spans.get(e.s)!;
-      const n = Math.max((await candOf(a)).length, (await candOf(s)).length);
+      let ca = candOf(a);
+      if (ca instanceof Promise) ca = await ca;
+      let cs = candOf(s);
+      if (cs instanceof Promise) cs = await cs;
+      const n = Math.max(ca.length, cs.length);
       const confidence = Math.round(100 / n) / 100;
       partner.set(e.a, { span: strip(s), confidence });
       partner.set(e.s, { span: strip(a), confidence });
@@ -651,16 +925,25 @@ class Stitcher implements StitchingProcessor {
     const updates: Span[] = [];
     for (const k of members) {
       const s = spans.get(k)!;
-      const base = strip(s);
       const p = partner.get(k);
+      // an attempt of this batch was stitched without a partner a moment ago, from the same state
+      if (p === undefined && fresh.has(s)) continue;
+      const base = strip(s);
       const next = isAttempt(s) ? this.#stitchAttempt(base, p) : isAppRoot(s) ? this.#stitchApp(base, p) : s;
       if (!unchanged(next, s)) updates.push(next);
     }
-    if (updates.length > 0) await this.#store.writeSpans(updates);
-    return updates.length;
+    return updates;
   }
 
   async restitch(range: RestitchRange = {}): Promise<number> {
+    await this.#startIndex();
+    const updates = await this.#restitchUpdates(range);
+    if (updates.length > 0) await this.#rewrite(updates);
+    return updates.length;
+  }
+
+  /** The stored upstream attempts (and heuristic partners) in the range that a re-stitch changes. */
+  async #restitchUpdates(range: RestitchRange): Promise<Span[]> {
     const attempts = new Map<string, Span>();
     const base = {
       layer: 'ingress',
@@ -670,13 +953,24 @@ class Stitcher implements StitchingProcessor {
       limit: this.#limit,
     };
     if (range.addresses === undefined) {
-      for (const a of await this.#store.findSpans(base)) if (isAttempt(a)) attempts.set(key(a), a);
+      for (const a of this.#fresher(await this.#store.findSpans(base)))
+        if (isAttempt(a)) attempts.set(key(a), a);
     } else {
       for (const addr of range.addresses)
-        for (const a of await this.#store.findSpans({ ...base, tags: { 'server.address': addr } }))
+        for (const a of this.#fresher(
+          await this.#store.findSpans({ ...base, tags: { 'server.address': addr } }),
+        ))
           if (isAttempt(a)) attempts.set(key(a), a);
     }
-    if (attempts.size === 0) return 0;
+    // attempts the index holds that the store may not have yet (the batch being stitched)
+    const min = range.fromNanos ?? MIN_NANOS;
+    const max = range.toNanos ?? MAX_NANOS;
+    const held =
+      range.addresses === undefined
+        ? this.#index.held('a:', min, max, true)
+        : range.addresses.flatMap((addr) => this.#index.held(`a:${addr}`, min, max));
+    for (const a of held) attempts.set(key(a), a);
+    if (attempts.size === 0) return [];
     return this.#relink([...attempts.values()]);
   }
 }

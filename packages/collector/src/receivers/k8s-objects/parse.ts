@@ -61,7 +61,8 @@ function isAudit(o: Record<string, unknown>): boolean {
   return typeof o.apiVersion === 'string' && o.apiVersion.startsWith('audit.k8s.io/');
 }
 
-function addDocument(doc: unknown, out: ParsedK8sText, arrivalNanos: bigint | undefined): void {
+/** Files one parsed document (object, watch event, List, audit event) into `out`, or counts it bad. */
+export function addDocument(doc: unknown, out: ParsedK8sText, arrivalNanos: bigint | undefined): void {
   if (doc === null || doc === undefined) return; // empty YAML document
   if (Array.isArray(doc)) {
     for (const d of doc) addDocument(d, out, arrivalNanos);

@@ -5,6 +5,7 @@ import type { ControlPlaneState, ObservationResult } from '../../controlplane/st
 import type { Span } from '../../model/span.js';
 import { auditSpan } from '../k8s-audit/audit-spans.js';
 import { parseK8sText } from '../k8s-objects/parse.js';
+import { spanProblem } from '../otlp/span-builder.js';
 
 /** Counts of one ingestion. */
 export interface K8sIngestResult {
@@ -44,7 +45,7 @@ export async function ingestObservations(
   observations: readonly Observation[],
   auditEvents: readonly Record<string, unknown>[],
   opts: Omit<K8sIngestOptions, 'arrivalNanos'>,
-): Promise<{ duplicates: number; spans: number }> {
+): Promise<{ duplicates: number; spans: number; rejectedSpans: number }> {
   const a = opts.controlPlane.addObservations(observations);
   const b = opts.controlPlane.addAuditEvents(auditEvents);
   const merged: ObservationResult = {
@@ -56,9 +57,16 @@ export async function ingestObservations(
     auditIds: b.auditIds,
     objectKeys: a.objectKeys,
   };
-  const spans = spansFor(opts.controlPlane, merged);
+  // the same per-span check as OTLP decode: a span no store can hold (a time an object's
+  // arithmetic put out of range) is counted, never sent on to fail its whole batch
+  const spans: Span[] = [];
+  let rejectedSpans = 0;
+  for (const s of spansFor(opts.controlPlane, merged)) {
+    if (spanProblem(s) === undefined) spans.push(s);
+    else rejectedSpans++;
+  }
   if (spans.length > 0) await opts.pipeline.consume({ spans, receiver: opts.receiver });
-  return { duplicates: merged.duplicates, spans: spans.length };
+  return { duplicates: merged.duplicates, spans: spans.length, rejectedSpans };
 }
 
 /**
@@ -69,6 +77,7 @@ export async function ingestObservations(
 export async function ingestK8sText(text: string, opts: K8sIngestOptions): Promise<K8sIngestResult> {
   const parsed = parseK8sText(text, opts.arrivalNanos);
   const r = await ingestObservations(parsed.observations, parsed.auditEvents, opts);
+  if (r.rejectedSpans > 0) parsed.bad['span-out-of-range'] = r.rejectedSpans;
   return {
     objects: parsed.observations.length,
     auditEvents: parsed.auditEvents.length,

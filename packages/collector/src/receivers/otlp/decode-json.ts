@@ -14,7 +14,7 @@ import type {
   StatusCode,
 } from '../../model/span.js';
 import type { DecodeResult } from './decode-result.js';
-import { EMPTY_RESOURCE, EMPTY_SCOPE, layerOf, serviceNameOf, spanProblem } from './span-builder.js';
+import { EMPTY_RESOURCE, EMPTY_SCOPE, layerOf, SpanAdmission, serviceNameOf } from './span-builder.js';
 
 class JsonShapeError extends Error {}
 
@@ -71,17 +71,29 @@ function u32(v: unknown, path: string): number {
   return n;
 }
 
+const FIXED64_MAX = 2n ** 64n - 1n;
+
+/** A fixed64: beyond its range the message is malformed (a span past int64 is refused later, alone). */
 function nanos(v: unknown, path: string): bigint {
   if (v === undefined || v === null) return 0n;
-  if (typeof v === 'string' && UINT.test(v)) return BigInt(v);
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v);
-  throw new JsonShapeError(`${path}: expected an unsigned 64-bit integer (string or number)`);
+  let n: bigint | undefined;
+  if (typeof v === 'string' && UINT.test(v) && v.length <= 40) n = BigInt(v);
+  else if (typeof v === 'number' && Number.isInteger(v) && v >= 0) n = BigInt(v);
+  if (n === undefined || n > FIXED64_MAX)
+    throw new JsonShapeError(`${path}: expected an unsigned 64-bit integer (string or number)`);
+  return n;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 function int64(v: unknown, path: string): string {
-  if (typeof v === 'string' && INT.test(v)) return BigInt(v).toString();
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v).toString();
-  throw new JsonShapeError(`${path}: expected a 64-bit integer (string or number)`);
+  let n: bigint | undefined;
+  if (typeof v === 'string' && INT.test(v) && v.length <= 40) n = BigInt(v);
+  else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
+  if (n === undefined || n < INT64_MIN || n > INT64_MAX)
+    throw new JsonShapeError(`${path}: expected a 64-bit integer (string or number)`);
+  return n.toString();
 }
 
 function enumValue(v: unknown, names: Record<string, number>, max: number, path: string): number {
@@ -236,9 +248,7 @@ function span(v: unknown, path: string, res: Resource, sc: InstrumentationScope,
  * const result = decodeTracesJson(JSON.parse(body));
  */
 export function decodeTracesJson(value: unknown): DecodeResult {
-  const spans: Span[] = [];
-  let rejected = 0;
-  let reason = '';
+  const admission = new SpanAdmission();
   try {
     const root = obj(value, 'request');
     if (root === undefined) return { ok: false, reason: 'request: expected an object' };
@@ -255,13 +265,7 @@ export function decodeTracesJson(value: unknown): DecodeResult {
         const sc = scope(ss.scope, `${sp}.scope`);
         const list = arr(ss.spans, `${sp}.spans`);
         for (let k = 0; k < list.length; k++) {
-          const s = span(list[k], `${sp}.spans[${k}]`, res, sc, serviceName);
-          const problem = spanProblem(s);
-          if (problem === undefined) spans.push(s);
-          else {
-            rejected++;
-            if (reason === '') reason = problem;
-          }
+          admission.admit(span(list[k], `${sp}.spans[${k}]`, res, sc, serviceName));
         }
       }
     }
@@ -269,5 +273,10 @@ export function decodeTracesJson(value: unknown): DecodeResult {
     if (err instanceof JsonShapeError) return { ok: false, reason: `malformed OTLP/JSON: ${err.message}` };
     return { ok: false, reason: `malformed OTLP/JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
-  return { ok: true, spans, rejectedSpans: rejected, rejectedReason: reason };
+  return {
+    ok: true,
+    spans: admission.spans,
+    rejectedSpans: admission.rejected,
+    rejectedReason: admission.reason(),
+  };
 }

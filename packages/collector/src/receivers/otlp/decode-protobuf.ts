@@ -16,7 +16,7 @@ import type {
   StatusCode,
 } from '../../model/span.js';
 import type { DecodeResult } from './decode-result.js';
-import { EMPTY_RESOURCE, EMPTY_SCOPE, layerOf, serviceNameOf, spanProblem } from './span-builder.js';
+import { EMPTY_RESOURCE, EMPTY_SCOPE, layerOf, SpanAdmission, serviceNameOf } from './span-builder.js';
 
 type Reader = protobuf.Reader;
 const { Reader } = protobuf;
@@ -311,13 +311,7 @@ function span(r: Reader, res: Resource, sc: InstrumentationScope, serviceName: s
   return s;
 }
 
-interface Acc {
-  spans: Span[];
-  rejected: number;
-  reason: string;
-}
-
-function scopeSpans(r: Reader, res: Resource, serviceName: string, acc: Acc): void {
+function scopeSpans(r: Reader, res: Resource, serviceName: string, acc: SpanAdmission): void {
   const e = end(r);
   // The scope may follow the spans on the wire: find it first, then decode the spans.
   const start = r.pos;
@@ -332,19 +326,13 @@ function scopeSpans(r: Reader, res: Resource, serviceName: string, acc: Acc): vo
   while (r.pos < e) {
     const tag = r.uint32();
     if (tag === ((2 << 3) | WIRE_LEN)) {
-      const s = span(r, res, sc, serviceName);
-      const problem = spanProblem(s);
-      if (problem === undefined) acc.spans.push(s);
-      else {
-        acc.rejected++;
-        if (acc.reason === '') acc.reason = problem;
-      }
+      acc.admit(span(r, res, sc, serviceName));
     } else skip(r, tag & 7);
   }
   over(r, e);
 }
 
-function resourceSpans(r: Reader, acc: Acc): void {
+function resourceSpans(r: Reader, acc: SpanAdmission): void {
   const e = end(r);
   const start = r.pos;
   // Resource first (fields may come in any order on the wire).
@@ -373,7 +361,7 @@ function resourceSpans(r: Reader, acc: Acc): void {
  * if (!result.ok) reply.code(400).send(result.reason);
  */
 export function decodeTracesProtobuf(buf: Uint8Array): DecodeResult {
-  const acc: Acc = { spans: [], rejected: 0, reason: '' };
+  const acc = new SpanAdmission();
   try {
     const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     const r = Reader.create(b);
@@ -387,5 +375,5 @@ export function decodeTracesProtobuf(buf: Uint8Array): DecodeResult {
     const msg = err instanceof Error ? err.message : String(err);
     return { ok: false, reason: `malformed protobuf: ${msg}` };
   }
-  return { ok: true, spans: acc.spans, rejectedSpans: acc.rejected, rejectedReason: acc.reason };
+  return { ok: true, spans: acc.spans, rejectedSpans: acc.rejected, rejectedReason: acc.reason() };
 }

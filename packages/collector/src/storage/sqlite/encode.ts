@@ -3,7 +3,7 @@
 // layer) once per batch, span bodies as strings. Runs on the caller's thread; the writer does only
 // SQLite work.
 import type { InstrumentationScope, Resource, Span } from '../../model/span.js';
-import { StatusCode } from '../../model/span.js';
+import { MAX_TIME_NANOS, StatusCode } from '../../model/span.js';
 import { parentSpanIdOf, tagString } from '../matching.js';
 import { encodeResourceScope, encodeSpanBody } from './codec.js';
 import { tagHash } from './hash.js';
@@ -98,7 +98,6 @@ for (let c = 0; c < 6; c++) {
   HEX[97 + c] = 10 + c;
 }
 const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * Writes hex `id` at `at` as Buffer.from(id, 'hex') decodes it (pairs up to the first invalid
@@ -168,7 +167,8 @@ export function encodeBatch(spans: readonly Span[]): EncodedBatch {
     idEnds[3 * i + 2] = at;
     const start = s.startTimeUnixNano;
     const duration = s.endTimeUnixNano > start ? s.endTimeUnixNano - start : 0n;
-    if (start < INT64_MIN || start > INT64_MAX || duration > INT64_MAX) {
+    // the receivers refuse such spans at decode (MAX_TIME_NANOS); this guards other producers
+    if (start < INT64_MIN || start > MAX_TIME_NANOS || duration > MAX_TIME_NANOS) {
       throw new RangeError(`span ${s.spanId}: time out of the 64-bit range`);
     }
     times[2 * i] = start;

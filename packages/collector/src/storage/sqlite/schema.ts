@@ -2,6 +2,8 @@
 // services, operations and resource+scope pairs, and one search-index row per write transaction:
 // - spans carries only two B-tree indexes: (trace_id, span_id), unique (trace by id, idempotency),
 //   and (start_ns) (time scans, retention).
+// - operations.last_ns: the latest start of a span written with the operation; retention deletes
+//   the operations (and then services) whose last span is older than the oldest stored one.
 // - blocks: per transaction, the time range of its spans and a postings blob (postings.ts) mapping
 //   each term (tag key=value of span or resource attributes, service, operation, layer) to the
 //   row ids carrying it. A search walks blocks newest first and binary-searches their blobs.
@@ -19,6 +21,7 @@ CREATE TABLE IF NOT EXISTS operations (
   service_id INTEGER NOT NULL,
   name TEXT NOT NULL,
   kind INTEGER NOT NULL,
+  last_ns INTEGER NOT NULL DEFAULT 0,
   UNIQUE (service_id, name, kind)
 );
 CREATE TABLE IF NOT EXISTS resources (

@@ -64,6 +64,11 @@ export interface SqliteStoreOptions {
   retentionBatchSize?: number;
   /** SQLite page cache in MiB (default 64). */
   cacheSizeMiB?: number;
+  /**
+   * Called after each retention run with what it did (`oldestStartNanos`:
+   * the oldest span left), so that state kept beside the spans can follow.
+   */
+  onRetention?: (result: RetentionResult) => void;
 }
 
 /** Sizes, for metrics and tests. */
@@ -130,6 +135,14 @@ function cutoffStart(sorted: readonly Span[], unit: 'traces' | 'spans', limit: n
   return undefined;
 }
 
+const NO_RETENTION: RetentionResult = Object.freeze({
+  deletedSpans: 0,
+  deletedTagRows: 0,
+  freedPages: 0,
+  deletedServices: 0,
+  deletedOperations: 0,
+});
+
 function hexId(id: string): Buffer {
   return Buffer.from(id, 'hex');
 }
@@ -146,6 +159,7 @@ interface StoreTimings {
   retention: number;
   maxDbSizeBytes: number;
   retentionIntervalMs: number;
+  onRetention?: (result: RetentionResult) => void;
 }
 
 /** The write side, on this thread or in a worker. */
@@ -220,7 +234,7 @@ class InlineWriter implements WriterClient {
     const run = (this.#retention ?? Promise.resolve()).then(() =>
       this.writer.retention(req, () => new Promise<void>((r) => setImmediate(r))),
     );
-    this.#retention = run.catch(() => ({ deletedSpans: 0, deletedTagRows: 0, freedPages: 0 }));
+    this.#retention = run.catch(() => ({ ...NO_RETENTION }));
     return run;
   }
 
@@ -336,7 +350,7 @@ class WorkerWriter implements WriterClient {
 
   async retention(request: RetentionRequest): Promise<RetentionResult> {
     const r = await this.#call({ type: 'retention', id: this.#next++, request });
-    return r ?? { deletedSpans: 0, deletedTagRows: 0, freedPages: 0 };
+    return r ?? { ...NO_RETENTION };
   }
 
   async close(): Promise<void> {
@@ -390,6 +404,7 @@ export class SqliteSpanStore implements SpanStore {
       retention: opts.retention ?? 0,
       maxDbSizeBytes: opts.maxDbSizeBytes ?? 0,
       retentionIntervalMs: opts.retentionIntervalMs ?? 10_000,
+      onRetention: opts.onRetention,
     };
     const inline = opts.path === ':memory:' || opts.path === '' || opts.writer === 'inline';
     if (inline) {
@@ -738,6 +753,15 @@ export class SqliteSpanStore implements SpanStore {
       .retention({
         retention: overrides.retention ?? this.#opts.retention,
         maxDbSizeBytes: overrides.maxDbSizeBytes ?? this.#opts.maxDbSizeBytes,
+      })
+      .then((r) => {
+        // deleted services' ids may be given to new names: forget the reader's mappings
+        if (r.deletedServices > 0) {
+          this.#serviceNames.clear();
+          this.#serviceIds.clear();
+        }
+        this.#opts.onRetention?.(r);
+        return r;
       })
       .finally(() => {
         if (this.#retentionRunning === p) this.#retentionRunning = undefined;

@@ -24,6 +24,11 @@ export interface RetentionResult {
   deletedTagRows: number;
   /** Pages returned to the file system by incremental vacuum. */
   freedPages: number;
+  /** Services and operations left without spans, deleted from the lists. */
+  deletedServices: number;
+  deletedOperations: number;
+  /** Start of the oldest span still stored (ns); undefined when none is. */
+  oldestStartNanos?: bigint;
 }
 
 export interface RetentionRequest {
@@ -37,6 +42,8 @@ interface OperationEntry {
   /** operations row id by OTLP kind */
   ids: number[];
   term: number;
+  /** the latest span start written with it (per kind), as last_ns holds it */
+  lastNs: (bigint | undefined)[];
 }
 
 interface ServiceEntry {
@@ -58,6 +65,8 @@ interface BlockState {
   spans: number;
   minStart: bigint;
   maxStart: bigint;
+  /** operations row id → latest span start written with it in this transaction */
+  opLast: Map<number, { op: OperationEntry; kind: number; at: bigint }>;
 }
 
 /** Opens (creating) the database with the store's pragmas and schema. */
@@ -86,10 +95,25 @@ export function openDatabase(opts: Pick<WriterOptions, 'path' | 'synchronous' | 
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.exec(SCHEMA_SQL);
+  addOperationTimes(db);
   db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(
     String(SCHEMA_VERSION),
   );
   return db;
+}
+
+/**
+ * Files made before operations carried `last_ns`: add it, filled from the spans in one pass, so
+ * that the services and operations lists follow retention from now on.
+ */
+function addOperationTimes(db: Db): void {
+  const cols = db.prepare('PRAGMA table_info(operations)').all() as { name: string }[];
+  if (cols.some((c) => c.name === 'last_ns')) return;
+  db.transaction(() => {
+    db.exec('ALTER TABLE operations ADD COLUMN last_ns INTEGER NOT NULL DEFAULT 0');
+    db.exec(`UPDATE operations SET last_ns = coalesce(
+      (SELECT m FROM (SELECT operation_id AS o, MAX(start_ns) AS m FROM spans GROUP BY operation_id) WHERE o = operations.id), 0)`);
+  }).immediate();
 }
 
 export class SqliteWriter {
@@ -135,7 +159,7 @@ export class SqliteWriter {
   #operation(service: ServiceEntry, name: string): OperationEntry {
     let e = service.operations.get(name);
     if (e === undefined) {
-      e = { ids: [], term: operationTerm(name) };
+      e = { ids: [], term: operationTerm(name), lastNs: [] };
       service.operations.set(name, e);
     }
     return e;
@@ -204,9 +228,11 @@ export class SqliteWriter {
             spans: 0,
             minStart: 0n,
             maxStart: 0n,
+            opLast: new Map(),
           };
           const merged = this.#mergeSmallBlock(block);
           for (const b of batches) this.#writeBatch(b, block);
+          this.#touchOperations(block);
           if (block.spans > 0) {
             if (merged !== undefined) this.#stmt('DELETE FROM blocks WHERE id = ?').run(merged);
             const { blob, base } = block.postings.build();
@@ -220,6 +246,17 @@ export class SqliteWriter {
       this.#services.clear();
       this.#resources.clear();
       throw e;
+    }
+  }
+
+  /** Raises operations' last_ns to the spans of the transaction (only where it moved). */
+  #touchOperations(block: BlockState): void {
+    const update = this.#stmt('UPDATE operations SET last_ns = ? WHERE id = ? AND last_ns < ?');
+    for (const [id, e] of block.opLast) {
+      const known = e.op.lastNs[e.kind];
+      if (known !== undefined && known >= e.at) continue;
+      update.run(e.at, id, e.at);
+      e.op.lastNs[e.kind] = e.at;
     }
   }
 
@@ -273,6 +310,9 @@ export class SqliteWriter {
       const name = strings[nums[r + 3]];
       const op = this.#operation(svc, name);
       const operationId = this.#operationId(svc, op, name, kind);
+      const last = block.opLast.get(operationId);
+      if (last === undefined) block.opLast.set(operationId, { op, kind, at: times[2 * i] });
+      else if (times[2 * i] > last.at) last.at = times[2 * i];
       const ri = nums[r + 1];
       const layerIndex = nums[r + 4];
       const layer = strings[layerIndex];
@@ -372,7 +412,13 @@ export class SqliteWriter {
    * lets writes in.
    */
   async retention(req: RetentionRequest, pause: () => Promise<void>): Promise<RetentionResult> {
-    const result: RetentionResult = { deletedSpans: 0, deletedTagRows: 0, freedPages: 0 };
+    const result: RetentionResult = {
+      deletedSpans: 0,
+      deletedTagRows: 0,
+      freedPages: 0,
+      deletedServices: 0,
+      deletedOperations: 0,
+    };
     const batch = this.#opts.retentionBatchSize;
     if (req.retention > 0) {
       const cutoff = (BigInt(Date.now()) - BigInt(Math.trunc(req.retention))) * 1_000_000n;
@@ -396,10 +442,34 @@ export class SqliteWriter {
     }
     result.deletedTagRows += await this.#deleteStaleTags(pause);
     if (this.#closed) return result;
+    const oldest = this.#stmt('SELECT MIN(start_ns) FROM spans').safeIntegers(true).pluck().get() as
+      | bigint
+      | null;
+    if (oldest !== null) result.oldestStartNanos = oldest;
+    if (result.deletedSpans > 0) this.#deleteUnusedNames(oldest, result);
     if (result.deletedSpans > 0 || result.deletedTagRows > 0 || this.#freelist() > 0) {
       result.freedPages += await this.#vacuum(pause);
     }
     return result;
+  }
+
+  /**
+   * Operations whose latest span is older than the oldest stored span have none left; services
+   * without operations neither: both leave the lists (and this writer's dictionaries).
+   */
+  #deleteUnusedNames(oldest: bigint | null, result: RetentionResult): void {
+    this.db
+      .transaction(() => {
+        result.deletedOperations +=
+          oldest === null
+            ? this.#stmt('DELETE FROM operations').run().changes
+            : this.#stmt('DELETE FROM operations WHERE last_ns < ?').run(oldest).changes;
+        result.deletedServices += this.#stmt(
+          'DELETE FROM services WHERE id NOT IN (SELECT service_id FROM operations)',
+        ).run().changes;
+      })
+      .immediate();
+    if (result.deletedOperations > 0 || result.deletedServices > 0) this.#services.clear();
   }
 
   #freelist(): number {

@@ -12,6 +12,7 @@ import {
   runOrder,
   splitAppUnits,
   units,
+  writerFor,
 } from '../../../eval/scenario.js';
 import { CollectorErrorCode } from '../../../src/errors.js';
 import { getStringAttribute } from '../../../src/model/attributes.js';
@@ -121,7 +122,7 @@ t.test('a late ingress reload Event re-stitches the attempts of its window', asy
     'no reload yet',
   );
   const stitching = createStitchingProcessor({
-    next: { consume: (b) => r.store.writeSpans(b.spans) },
+    next: writerFor(r.store),
     store: r.store,
     controlPlane: r.controlPlane,
   });
@@ -167,7 +168,7 @@ t.test('a store failure after the batch is durable is a retryable CollectorError
   });
   const controlPlane = createControlPlaneState();
   const stitching = createStitchingProcessor({
-    next: { consume: (b) => store.writeSpans(b.spans) },
+    next: writerFor(store),
     store: failing,
     controlPlane,
   });
@@ -227,7 +228,7 @@ t.test('X-Request-ID join: the app trace follows its root, children listed first
   });
   const store = createMemoryStore();
   const stitching = createStitchingProcessor({
-    next: { consume: (b) => store.writeSpans(b.spans) },
+    next: writerFor(store),
     store,
     controlPlane: createControlPlaneState(),
   });
@@ -347,7 +348,7 @@ t.test('audit join: apiserver spans stored before the audit-id span follow it, a
     const store = createMemoryStore();
     const controlPlane = createControlPlaneState();
     const stitching = createStitchingProcessor({
-      next: { consume: (b) => store.writeSpans(b.spans) },
+      next: writerFor(store),
       store,
       controlPlane,
     });
@@ -405,7 +406,7 @@ t.test(
     });
     const controlPlane = createControlPlaneState();
     const stitching = createStitchingProcessor({
-      next: { consume: (b) => store.writeSpans(b.spans) },
+      next: writerFor(crashing),
       store: crashing,
       controlPlane,
     });

@@ -1,0 +1,301 @@
+import { laterOf } from '../../controlplane/time.js';
+import type { Span } from '../../model/span.js';
+
+/** Start times are compared as bigints; this one is later than every span's. */
+const NEVER = 2n ** 64n;
+/** …and this one earlier. */
+const ALWAYS = -(2n ** 64n);
+
+export interface RecentSpansOptions {
+  /** Most spans held (attempts and app root spans); 0 turns the index off (every lookup goes to the store). */
+  maxSpans: number;
+  /** Most trace ids remembered (to know whether a trace has stored spans that a remap must move). */
+  maxTraces: number;
+  /** Spans that started this long before the newest one are dropped (ns). */
+  horizonNanos: bigint;
+}
+
+interface Entry {
+  start: bigint;
+  key: string;
+}
+
+/** Keys of spans in one list (an upstream address, a pod), by start time. */
+class TimeList {
+  entries: Entry[] = [];
+  /** the longest span ever listed (ns): bounds how far back a span ending after a time can start */
+  maxDuration = 0n;
+
+  insert(start: bigint, key: string, duration: bigint): void {
+    if (duration > this.maxDuration) this.maxDuration = duration;
+    const e = this.entries;
+    // arrivals are mostly in time order: appending is the common case
+    if (e.length === 0 || e[e.length - 1].start <= start) {
+      e.push({ start, key });
+      return;
+    }
+    e.splice(lowerBound(e, start), 0, { start, key });
+  }
+
+  /** Keys of the entries starting in [min, max]. */
+  keys(min: bigint, max: bigint, out: string[]): void {
+    const e = this.entries;
+    for (let i = lowerBound(e, min); i < e.length && e[i].start <= max; i++) out.push(e[i].key);
+  }
+
+  /** Keeps the entries `keep` accepts; true when the list is empty after. */
+  prune(keep: (e: Entry) => boolean): boolean {
+    this.entries = this.entries.filter(keep);
+    return this.entries.length === 0;
+  }
+}
+
+function lowerBound(e: readonly Entry[], start: bigint): number {
+  let lo = 0;
+  let hi = e.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (e[mid].start < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * What the stitching processor knows of the spans it recently had stored, so that the joins a new
+ * batch needs are answered from memory instead of store searches: upstream attempts by address,
+ * app root spans by pod, and the trace ids written. Bounded in spans, in traces and in time.
+ *
+ * It answers a window only when it is certain to hold every stored span of that window: from
+ * `completeFrom` on (the newest span the store held when the index started, the oldest start it
+ * has since dropped); earlier windows go to the store. A span is added once its write is durable
+ * (or, for the processor's own rewrites, once queued); `forget` takes back rewrites that failed.
+ * State lives in this object only; a processor owns one.
+ */
+export class RecentSpans {
+  readonly #opts: RecentSpansOptions;
+  readonly #spans = new Map<string, Span>();
+  /** keys of spans of batches in flight (written or being written): held whatever the bounds */
+  readonly #pinned = new Map<string, number>();
+  readonly #lists = new Map<string, TimeList>();
+  /** trace id → latest start of a span stored under it */
+  readonly #traces = new Map<string, bigint>();
+  /** what the store held when the index started (NEVER until then) */
+  #base = NEVER;
+  /** raised past every span dropped or taken back since */
+  #floor = ALWAYS;
+  #tracesFloor = ALWAYS;
+  #newest = ALWAYS;
+  /** no held span starts before this (the last sweep's cut, lowered by older arrivals) */
+  #oldest = NEVER;
+  /** a span starting after this makes a quarter of the horizon stale: time to sweep */
+  #sweepAfter = NEVER;
+
+  constructor(opts: RecentSpansOptions) {
+    this.#opts = opts;
+  }
+
+  /** False when the index is off (`maxSpans` 0): every lookup goes to the store. */
+  get enabled(): boolean {
+    return this.#opts.maxSpans > 0;
+  }
+
+  /** True once `start` was called. */
+  get started(): boolean {
+    return this.#base !== NEVER;
+  }
+
+  /**
+   * Starts answering: the store's newest span started at `newestStored` (undefined: the store is
+   * empty), so every window after it is known here.
+   */
+  start(newestStored: bigint | undefined): void {
+    if (!this.enabled) return;
+    this.#base = newestStored === undefined ? ALWAYS : newestStored + 1n;
+  }
+
+  /** Spans starting at or after this are all here. */
+  get completeFrom(): bigint {
+    return laterOf(this.#base, this.#floor);
+  }
+
+  /** True when every stored span of a window starting at `min` is here. */
+  covers(min: bigint): boolean {
+    return this.enabled && min >= this.completeFrom;
+  }
+
+  /** The latest version of a span held here. */
+  get(key: string): Span | undefined {
+    return this.#spans.get(key);
+  }
+
+  /**
+   * Holds `span` under `key` in the given lists (replacing an earlier version of it). A `pinned`
+   * span (of a batch not yet durable) is held until `unpin`, even when the index is off or full:
+   * the joins computed before a write see the batch's own spans.
+   */
+  put(key: string, span: Span, lists: readonly string[], pinned = false): void {
+    if (pinned) this.#pinned.set(key, (this.#pinned.get(key) ?? 0) + 1);
+    else if (!this.enabled) return;
+    const prev = this.#spans.get(key);
+    this.#spans.set(key, span);
+    const start = span.startTimeUnixNano;
+    if (start > this.#newest) this.#newest = start;
+    if (start < this.#oldest) {
+      this.#oldest = start;
+      this.#sweepAfter = start + this.#opts.horizonNanos + this.#opts.horizonNanos / 4n;
+    }
+    if (prev === undefined || prev.startTimeUnixNano !== start) {
+      for (const name of lists) {
+        let list = this.#lists.get(name);
+        if (list === undefined) {
+          list = new TimeList();
+          this.#lists.set(name, list);
+        }
+        list.insert(start, key, span.endTimeUnixNano - start);
+      }
+    }
+    // a sweep costs a pass over the index: only once a quarter of the horizon is stale
+    if (!this.enabled) return;
+    if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size || this.#newest > this.#sweepAfter)
+      this.#sweep();
+  }
+
+  /** Releases pinned spans (their batch is durable, or failed); an index that is off lets them go. */
+  unpin(keys: Iterable<string>): void {
+    for (const k of keys) {
+      const n = (this.#pinned.get(k) ?? 0) - 1;
+      if (n > 0) this.#pinned.set(k, n);
+      else {
+        this.#pinned.delete(k);
+        if (!this.enabled) this.#spans.delete(k);
+      }
+    }
+    if (!this.enabled) {
+      if (this.#pinned.size === 0) this.#lists.clear();
+    } else if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size) this.#sweep();
+  }
+
+  /** Notes that a span of `traceId` starting at `start` is stored. */
+  noteTrace(traceId: string, start: bigint): void {
+    if (!this.enabled) return;
+    const prev = this.#traces.get(traceId);
+    if (prev === undefined || start > prev) this.#traces.set(traceId, start);
+    if (this.#traces.size > this.#opts.maxTraces) this.#sweepTraces();
+  }
+
+  /**
+   * Whether spans of `traceId` may be stored, as far as the index can tell: false only when no
+   * span of it was written since the index started and every span of it starts after
+   * `notBefore` (the caller's bound), itself after what the index knows.
+   */
+  mayHaveTrace(traceId: string, notBefore: bigint): boolean {
+    if (!this.enabled || this.#traces.has(traceId)) return true;
+    return notBefore < this.#base || notBefore < this.#tracesFloor;
+  }
+
+  /**
+   * The spans of list `name` starting in [min, max], newest version each; undefined when the
+   * index cannot vouch for the window (it starts before `completeFrom`).
+   */
+  window(name: string, min: bigint, max: bigint, endMin?: bigint): Span[] | undefined {
+    if (!this.covers(min)) return undefined;
+    return this.held(name, min, max, false, endMin);
+  }
+
+  /**
+   * The spans of list `name` (every list whose name starts with it when `prefix`) starting in
+   * [min, max] that are held here, whether or not the index vouches for the whole window; with
+   * `endMin`, only those ending at or after it (so only the start times they can have are read).
+   */
+  held(name: string, min: bigint, max: bigint, prefix = false, endMin?: bigint): Span[] {
+    const keys: string[] = [];
+    const read = (list: TimeList) => {
+      const from = endMin === undefined ? min : endMin - list.maxDuration;
+      list.keys(from > min ? from : min, max, keys);
+    };
+    if (prefix) {
+      for (const [n, list] of this.#lists) if (n.startsWith(name)) read(list);
+    } else {
+      const list = this.#lists.get(name);
+      if (list !== undefined) read(list);
+    }
+    const out: Span[] = [];
+    const seen = new Set<string>();
+    for (const k of keys) {
+      const s = this.#spans.get(k);
+      if (s === undefined || seen.has(k)) continue;
+      const t = s.startTimeUnixNano;
+      if (t < min || t > max || (endMin !== undefined && s.endTimeUnixNano < endMin)) continue;
+      seen.add(k);
+      out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Takes back spans whose write failed or that moved away: they are no longer vouched for here,
+   * so windows holding them go to the store.
+   */
+  forget(spans: Iterable<{ key: string; start: bigint }>): void {
+    for (const { key, start } of spans) {
+      this.#spans.delete(key);
+      if (start + 1n > this.#floor) this.#floor = start + 1n;
+    }
+  }
+
+  /** Drops what started before `t` (span retention: the store no longer has it). */
+  dropBefore(t: bigint): void {
+    if (!this.enabled || t <= ALWAYS) return;
+    if (t > this.#floor) this.#floor = t;
+    this.#prune(t);
+    for (const [id, at] of this.#traces) if (at < t) this.#traces.delete(id);
+    if (t > this.#tracesFloor) this.#tracesFloor = t;
+  }
+
+  /** Sizes, for tests and metrics. */
+  size(): { spans: number; traces: number } {
+    return { spans: this.#spans.size, traces: this.#traces.size };
+  }
+
+  /** Drops spans past the horizon, then the oldest while over `maxSpans` (keeping ¾ of it). */
+  #sweep(): void {
+    let cut = this.#newest - this.#opts.horizonNanos;
+    if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size) {
+      const starts = [...this.#spans.values()].map((s) => s.startTimeUnixNano).sort(cmp);
+      const keep = Math.floor((this.#opts.maxSpans * 3) / 4);
+      const t = starts[starts.length - keep] ?? NEVER;
+      if (t > cut) cut = t;
+    }
+    if (cut > this.#floor) this.#floor = cut;
+    this.#prune(cut);
+    this.#oldest = cut;
+    this.#sweepAfter = cut + this.#opts.horizonNanos + this.#opts.horizonNanos / 4n;
+  }
+
+  #prune(cut: bigint): void {
+    for (const [k, s] of this.#spans)
+      if (s.startTimeUnixNano < cut && !this.#pinned.has(k)) this.#spans.delete(k);
+    for (const [name, list] of this.#lists) {
+      const empty = list.prune(
+        (e) =>
+          (e.start >= cut || this.#pinned.has(e.key)) &&
+          this.#spans.get(e.key)?.startTimeUnixNano === e.start,
+      );
+      if (empty) this.#lists.delete(name);
+    }
+  }
+
+  /** Forgets the traces with the oldest spans (keeping ¾ of `maxTraces`). */
+  #sweepTraces(): void {
+    const starts = [...this.#traces.values()].sort(cmp);
+    const keep = Math.floor((this.#opts.maxTraces * 3) / 4);
+    const t = starts[starts.length - keep] ?? NEVER;
+    for (const [id, at] of this.#traces) if (at < t) this.#traces.delete(id);
+    if (t > this.#tracesFloor) this.#tracesFloor = t;
+  }
+}
+
+function cmp(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
