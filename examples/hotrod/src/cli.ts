@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { addServiceFlags, runServices, type ServiceFlags } from './cli/services-command.js';
+import { HotrodError } from './errors.js';
+import { SERVICE_NAMES, type ServiceName } from './services/run.js';
+
+/** The `hotrod` command line. */
+export function program(): Command {
+  const root = new Command('hotrod')
+    .description(
+      'HotR.O.D. - Rides On Demand: a tracing demo application, behind a real nginx, with a rollout',
+    )
+    .showHelpAfterError();
+  addServiceFlags(root.command('all').description('starts all services in this process')).action(
+    (flags: ServiceFlags) => runServices(SERVICE_NAMES, flags),
+  );
+  for (const name of SERVICE_NAMES) {
+    addServiceFlags(root.command(name).description(`starts the ${name} service`)).action(
+      (flags: ServiceFlags) => runServices([name as ServiceName], flags),
+    );
+  }
+  return root;
+}
+
+/** Runs the command line; a HotrodError prints its message and exits 2. */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await program().parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof HotrodError) {
+      process.stderr.write(`hotrod: ${err.message} (${err.code})\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) void main();
