@@ -3,7 +3,7 @@
 // - spans carries only two B-tree indexes: (trace_id, span_id), unique (trace by id, idempotency),
 //   and (start_ns) (time scans, retention).
 // - blocks: per transaction, the time range of its spans and a postings blob (postings.ts) mapping
-//   each term (tag key=value of span or resource attributes, service, operation, layer) to the
+//   each term (tag key=value of span, event or resource attributes, service, operation, layer) to the
 //   row ids carrying it. A search walks blocks newest first and binary-searches their blobs.
 
 export const SCHEMA_VERSION = 2;
