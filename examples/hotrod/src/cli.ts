@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { addDemoFlags, type DemoFlags } from './cli/demo-flags.js';
 import { addServiceFlags, runServices, type ServiceFlags } from './cli/services-command.js';
 import { HotrodError } from './errors.js';
 import { SERVICE_NAMES, type ServiceName } from './services/run.js';
@@ -21,6 +22,12 @@ export function program(): Command {
       (flags: ServiceFlags) => runServices([name as ServiceName], flags),
     );
   }
+  addDemoFlags(
+    root
+      .command('demo')
+      .description('HotROD behind a real nginx with a rollout under load; prints a report, keeps the UI up'),
+    // the demo's modules (collector, bridge) load only for the demo: service pods start faster
+  ).action(async (flags: DemoFlags) => (await import('./cli/demo-command.js')).demoAction(flags));
   return root;
 }
 

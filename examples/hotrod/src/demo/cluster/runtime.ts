@@ -10,6 +10,8 @@ export interface PodInfo {
   image: string;
   /** The container's port. */
   port: number;
+  /** The readiness probe's HTTP path; a TCP connect when undefined. */
+  probePath?: string;
 }
 
 /** A running container. */

@@ -23,7 +23,14 @@ export interface DeploymentSpec {
   probePath?: string;
   /** Where its pods run. */
   node: Node;
-  /** Container environment (part of the pod template: changing it rolls the Deployment out). */
+  /**
+   * RollingUpdate `maxSurge` / `maxUnavailable` as pod counts (default: the Deployment defaults,
+   * 25 % each, rounded up and down: 1 and 0 for up to 4 replicas).
+   */
+  maxSurge?: number;
+  maxUnavailable?: number;
+  /** Container arguments and environment (part of the pod template: changing them rolls it out). */
+  args?: string[];
   env?: Record<string, string>;
 }
 
@@ -99,6 +106,16 @@ interface DeploymentState {
 
 const APPS = 'apps/v1';
 
+function strategyOf(spec: DeploymentSpec): { maxSurge: number; maxUnavailable: number } {
+  const maxSurge = spec.maxSurge ?? Math.ceil(spec.replicas * 0.25);
+  const maxUnavailable = spec.maxUnavailable ?? Math.floor(spec.replicas * 0.25);
+  return { maxSurge, maxUnavailable: maxSurge === 0 && maxUnavailable === 0 ? 1 : maxUnavailable };
+}
+
+function intOrPercent(v: number | undefined, fallback: string): number | string {
+  return v === undefined ? fallback : v;
+}
+
 function involved(o: K8sObject, fieldPath?: string): InvolvedObject {
   return {
     kind: o.kind,
@@ -126,9 +143,9 @@ function condition(type: string, status: boolean, at: bigint | undefined, reason
  * ReplicaSet and EndpointSlice controllers, the scheduler and the kubelet — acting on real
  * containers (a {@link PodRuntime}) and writing what a real cluster writes, when it happens:
  * watch events for Deployments, ReplicaSets, Pods and EndpointSlices, core/v1 Events, and audit
- * events for every API request. Rolling updates follow the Deployment defaults for small
- * replica counts (maxSurge 25 % → 1, maxUnavailable 25 % → 0): one new pod up and ready, then
- * one old pod deleted.
+ * events for every API request. Rolling updates follow the deployment controller: new pods up
+ * to `replicas + maxSurge`, old pods deleted while more than `replicas − maxUnavailable` are
+ * ready.
  */
 export class Workloads {
   private readonly deployments = new Map<string, DeploymentState>();
@@ -199,6 +216,7 @@ export class Workloads {
           {
             name: spec.name,
             image: spec.image,
+            ...(spec.args ? { args: spec.args } : {}),
             ports: [{ name: 'http', containerPort: spec.containerPort, protocol: 'TCP' }],
             env: Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
             readinessProbe: {
@@ -250,7 +268,13 @@ export class Workloads {
         replicas: d.spec.replicas,
         selector: { matchLabels: { app: d.spec.name } },
         template: this.template(d.spec),
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxUnavailable: intOrPercent(d.spec.maxUnavailable, '25%'),
+            maxSurge: intOrPercent(d.spec.maxSurge, '25%'),
+          },
+        },
         revisionHistoryLimit: 10,
         progressDeadlineSeconds: 600,
       },
@@ -334,28 +358,53 @@ export class Workloads {
     });
     this.writeDeployment(d, 'MODIFIED');
     const old = d.replicaSets.filter((r) => r.replicas > 0);
-    // maxSurge 1: the new ReplicaSet starts with one replica, then grows one at a time
-    const rs = this.createReplicaSet(d, 1);
-    this.api.event({
-      involved: involved(d.object!),
-      reason: 'ScalingReplicaSet',
-      message: `Scaled up replica set ${rs.name} from 0 to 1`,
-      reporter: DEPLOYMENT_CONTROLLER,
-    });
+    const { maxSurge, maxUnavailable } = strategyOf(spec);
+    let rs: RsState | undefined;
+    const starting = new Set<Promise<void>>();
     const gone: Promise<void>[] = [];
-    for (let i = 1; i <= spec.replicas; i++) {
-      if (i > 1) this.scale(d, rs, i);
-      await this.runPod(this.createPod(rs));
-      // one new pod available: one old pod may go (maxUnavailable 0)
-      const victim = old.find((r) => r.replicas > 0);
-      if (victim !== undefined) {
-        this.scale(d, victim, victim.replicas - 1);
-        const pod = victim.pods.find((p) => p.deletion === undefined);
-        if (pod !== undefined) gone.push(this.deletePod(pod));
+    const live = (r: RsState) => r.pods.filter((p) => p.deletion === undefined);
+    const ready = (r: RsState) =>
+      live(r).filter((p) => p.ready !== undefined && p.finished === undefined).length;
+    // the deployment controller's rolling update: surge new pods, remove old ones while enough are available
+    for (;;) {
+      let changed = false;
+      const oldCount = old.reduce((n, r) => n + r.replicas, 0);
+      const newCount = rs?.replicas ?? 0;
+      const up = Math.min(spec.replicas - newCount, spec.replicas + maxSurge - newCount - oldCount);
+      if (up > 0) {
+        if (rs === undefined) {
+          rs = this.createReplicaSet(d, up);
+          this.api.event({
+            involved: involved(d.object!),
+            reason: 'ScalingReplicaSet',
+            message: `Scaled up replica set ${rs.name} from 0 to ${up}`,
+            reporter: DEPLOYMENT_CONTROLLER,
+          });
+        } else this.scale(d, rs, newCount + up);
+        for (let i = 0; i < up; i++) {
+          const run: Promise<void> = this.runPod(this.createPod(rs)).finally(() => starting.delete(run));
+          starting.add(run);
+        }
+        changed = true;
       }
-      this.writeDeployment(d, 'MODIFIED');
+      const available = (rs ? ready(rs) : 0) + old.reduce((n, r) => n + ready(r), 0);
+      let down = Math.min(oldCount, available - (spec.replicas - maxUnavailable));
+      for (const r of old) {
+        const k = Math.min(down, r.replicas);
+        if (k <= 0) continue;
+        this.scale(d, r, r.replicas - k);
+        for (const pod of live(r).slice(0, k)) gone.push(this.deletePod(pod));
+        down -= k;
+        changed = true;
+      }
+      if (changed) this.writeDeployment(d, 'MODIFIED');
+      if (rs?.replicas === spec.replicas && old.every((r) => r.replicas === 0)) break;
+      if (!changed) {
+        if (starting.size === 0) throw new Error(`rollout of ${spec.name} cannot progress`);
+        await Promise.race(starting);
+      }
     }
-    for (const r of old) while (r.replicas > 0) this.scale(d, r, r.replicas - 1);
+    await Promise.all(starting);
     await Promise.all(gone);
     this.writeDeployment(d, 'MODIFIED');
   }
@@ -652,6 +701,7 @@ export class Workloads {
       replicaSet: p.rs.name,
       image: spec.image,
       port: spec.containerPort,
+      ...(spec.probePath !== undefined ? { probePath: spec.probePath } : {}),
     });
     p.containerStarted = nowNanos();
     void p.container.exited.then((code) => this.containerExited(p, code));

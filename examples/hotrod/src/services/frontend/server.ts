@@ -81,6 +81,10 @@ export function frontendApp(options: Omit<FrontendOptions, 'host' | 'port'>): {
   app.get('/', (_req, res) => {
     res.type('html').send(page);
   });
+  // for the kubelet's readiness probe (a path the tracing middleware ignores)
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
   app.get('/config', (_req, res) => {
     res.json({ jaeger: options.uiUrl });
   });

@@ -1,0 +1,40 @@
+import { type RunningDemo, runDemo } from '../demo/demo.js';
+import { formatReport } from '../demo/report.js';
+import { type DemoFlags, demoOptions } from './demo-flags.js';
+
+/** Waits for Ctrl-C (or SIGTERM), then stops everything. */
+export async function holdUntilInterrupted(stop: () => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+  process.stderr.write('\nstopping…\n');
+  await stop();
+}
+
+/** Prints the report and the addresses. */
+export function printReport(demo: Pick<RunningDemo, 'report' | 'urls'>, live: boolean): void {
+  const w = (s: string) => process.stdout.write(`${s}\n`);
+  w('');
+  w(formatReport(demo.report));
+  w('');
+  w(`UI:      ${demo.urls.ui}`);
+  if (live) w(`HotROD:  ${demo.urls.hotrod} (through nginx; ${demo.urls.hotrodTls} with TLS)`);
+}
+
+/** `hotrod demo`. */
+export async function demoAction(flags: DemoFlags): Promise<void> {
+  const demo = await runDemo(demoOptions(flags));
+  printReport(demo, true);
+  if (flags.exit) {
+    await demo.stop();
+    return;
+  }
+  process.stdout.write('\nThe UI and HotROD stay up; Ctrl-C stops every process the demo started.\n');
+  await holdUntilInterrupted(() => demo.stop());
+}
