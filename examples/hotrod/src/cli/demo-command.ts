@@ -18,7 +18,10 @@ export async function holdUntilInterrupted(stop: () => Promise<void>): Promise<v
 }
 
 /** Prints the report and the addresses. */
-export function printReport(demo: Pick<RunningDemo, 'report' | 'urls'>, live: boolean): void {
+export function printReport(
+  demo: Pick<RunningDemo, 'report'> & { urls: { ui: string; hotrod?: string; hotrodTls?: string } },
+  live: boolean,
+): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w('');
   w(formatReport(demo.report));

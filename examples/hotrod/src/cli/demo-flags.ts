@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type DemoOptions, defaultDemoOptions } from '../demo/options.js';
 import { parseGoDurationMs } from './go-duration-flag.js';
 import { port } from './services-command.js';
@@ -9,9 +9,15 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function duration(flags: string, description: string, ms: number): Option {
+  return new Option(flags, description)
+    .argParser(parseGoDurationMs)
+    .default(ms, ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+}
+
 /** The demo's flags (ports and profile) on a command. */
-export function addDemoFlags(cmd: Command): Command {
-  const d = defaultDemoOptions();
+export function addDemoFlags(cmd: Command, profile: Partial<DemoOptions> = {}): Command {
+  const d = { ...defaultDemoOptions(), ...profile };
   return cmd
     .option('--query-port <port>', "the collector's UI and query API", port('--query-port'), d.queryPort)
     .option(
@@ -37,9 +43,9 @@ export function addDemoFlags(cmd: Command): Command {
     .option('--driver-port <port>', 'driver (gRPC)', port('--driver-port'), d.driverPort)
     .option('--route-port <port>', 'route', port('--route-port'), d.routePort)
     .option('--users <n>', 'browser sessions clicking', positiveInt, d.users)
-    .option('--think <duration>', "mean pause between a session's clicks", parseGoDurationMs, d.thinkMs)
-    .option('--warmup <duration>', 'load before the rollout', parseGoDurationMs, d.warmupMs)
-    .option('--cooldown <duration>', 'load after the rollout', parseGoDurationMs, d.cooldownMs)
+    .addOption(duration('--think <duration>', "mean pause between a session's clicks", d.thinkMs))
+    .addOption(duration('--warmup <duration>', 'load before the rollout', d.warmupMs))
+    .addOption(duration('--cooldown <duration>', 'load after the rollout', d.cooldownMs))
     .option(
       '--ingress-sync-lag <duration>',
       'how late nginx learns EndpointSlice changes',

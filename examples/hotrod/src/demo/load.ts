@@ -91,15 +91,21 @@ export class LoadGenerator {
     while (this.running) {
       const customer = CUSTOMER_IDS[randomInt(CUSTOMER_IDS.length)];
       const requestId = `${clientId}-${++clicks}`;
-      await this.get(kind, `/dispatch?customer=${customer}&nonse=${Math.random()}`, {
+      const status = await this.get(kind, `/dispatch?customer=${customer}&nonse=${Math.random()}`, {
         baggage: `session=${clientId}, request=${requestId}`,
       });
-      const think = this.options.thinkMs ?? 250;
+      // after an error page a person looks a little longer before clicking again
+      const think = (this.options.thinkMs ?? 250) * (status >= 500 || status === 0 ? 4 : 1);
       await sleep(think / 2 + Math.random() * think);
     }
   }
 
-  private get(kind: 'http' | 'https' | 'mtls', path: string, headers: Record<string, string>): Promise<void> {
+  /** One request; resolves with its status (0: no answer). */
+  private get(
+    kind: 'http' | 'https' | 'mtls',
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<number> {
     const o = this.options;
     const https = kind !== 'http';
     const started = performance.now();
@@ -124,7 +130,7 @@ export class LoadGenerator {
         }
         this.results.push(result);
         o.onResult?.(result);
-        resolve();
+        resolve(status);
       };
       const req = (https ? httpsRequest : httpRequest)(
         {

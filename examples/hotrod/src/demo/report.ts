@@ -32,6 +32,11 @@ interface Diagnosis {
 
 const tag = (s: Span, key: string) => s.tags.find((t) => t.key === key)?.value;
 
+function lexicographicLess(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
 /** What the demo reports. */
 export interface DemoReport {
   uiBase: string;
@@ -153,22 +158,19 @@ export async function buildReport(opts: {
     list.push(d);
     bySpan.set(d.spanID, list);
   }
-  // a request the client saw fail first, then one a retry saved; the earliest of its kind
-  let best: { list: Diagnosis[]; status: number } | undefined;
+  // the attempt to show: one whose pod is named (terminating), then one whose client got the
+  // 502, then one a retry saved; the earliest of its kind
+  const rank = (list: Diagnosis[], status: number): number[] => [
+    list.some((x) => x.code === 'upstream-pod-terminating') ? 0 : 1,
+    status === 502 ? 0 : status < 400 ? 1 : 2,
+    list[0].time,
+  ];
+  let best: { list: Diagnosis[]; status: number; rank: number[] } | undefined;
   for (const list of bySpan.values()) {
-    const status = Number(
-      tag(serverOf.get(list[0].traceID) ?? ({ tags: [] } as unknown as Span), 'http.response.status_code') ??
-        0,
-    );
-    const rank = (x: { status: number; list: Diagnosis[] }) =>
-      [x.status >= 500 ? 0 : 1, x.list[0].time] as const;
-    const cand = { list, status };
-    if (best === undefined) best = cand;
-    else {
-      const [a1, a2] = rank(cand);
-      const [b1, b2] = rank(best);
-      if (a1 < b1 || (a1 === b1 && a2 < b2)) best = cand;
-    }
+    const server = serverOf.get(list[0].traceID);
+    const status = Number((server && tag(server, 'http.response.status_code')) ?? 0);
+    const r = rank(list, status);
+    if (best === undefined || lexicographicLess(r, best.rank)) best = { list, status, rank: r };
   }
   if (best) {
     const d = best.list[0];
@@ -177,7 +179,7 @@ export async function buildReport(opts: {
       spanId: d.spanID,
       clientStatus: best.status,
       address: String(d.evidence.address ?? ''),
-      pod: String(best.list.find((x) => x.evidence.pod)?.evidence.pod ?? ''),
+      pod: String(best.list.find((x) => x.evidence.pod)?.evidence.pod ?? 'unknown'),
       diagnoses: best.list.map((x) => ({ code: x.code, message: x.message })),
       url: `${uiBase}/trace/${d.traceID}?uiFind=${d.spanID}`,
     };
