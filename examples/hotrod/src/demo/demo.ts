@@ -13,7 +13,7 @@ import { node } from './cluster/identities.js';
 import type { PodInfo } from './cluster/runtime.js';
 import { type DeploymentSpec, Workloads } from './cluster/workloads.js';
 import { IngressController } from './ingress-controller.js';
-import { IngressNginx, LOG_FORMAT } from './ingress-nginx.js';
+import { findNginx, IngressNginx, LOG_FORMAT } from './ingress-nginx.js';
 import { LoadGenerator, type LoadResult } from './load.js';
 import { type DemoOptions, defaultDemoOptions } from './options.js';
 import { ProcessRuntime } from './process-runtime.js';
@@ -99,6 +99,8 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<Runni
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'hotrod-demo-'));
   if (o.dir === undefined) teardown.add(() => rmSync(dir, { recursive: true, force: true }));
   try {
+    if (findNginx() === undefined)
+      throw new HotrodError(ErrorCode.MissingProgram, 'nginx is not installed (apt-get install -y nginx)');
     await checkPorts(o);
     const certs = makeCerts(dir);
 
@@ -133,7 +135,14 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<Runni
     teardown.add(() => runtime.killAll());
     const workloads = new Workloads(api, runtime, { namespace: NAMESPACE, probePeriodMs: o.probePeriodMs });
     teardown.add(async () => {
-      await Promise.race([workloads.shutdown(), sleep(10_000)]);
+      // the pods' own graceful stop (they finish their requests and export their last spans),
+      // at most 10 s; then the runtime kills what is left
+      const limit = new AbortController();
+      await Promise.race([
+        workloads.shutdown(),
+        sleep(10_000, undefined, { signal: limit.signal }).catch(() => undefined),
+      ]);
+      limit.abort();
     });
 
     const addressOf = (service: string) => workloads.endpoints(service)[0]?.address ?? '';
