@@ -1,5 +1,6 @@
 import { createTracedFetch, crosstrace } from '@crosstrace/express-plugin';
 import {
+  type CreateTracerOptions,
   type CrosstraceTracer,
   createOtlpExporter,
   createTracer,
@@ -19,6 +20,8 @@ export interface TelemetryOptions {
   protocol?: OtlpProtocol;
   /** Batch export delay (default 1000 ms, the original's batcher timeout). */
   exportDelayMs?: number;
+  /** An exporter instead of OTLP (benchmarks, tests); shared by every service's tracer. */
+  exporter?: CreateTracerOptions['exporter'];
 }
 
 const passThrough: RequestHandler = (_req, _res, next) => next();
@@ -46,10 +49,12 @@ export class Telemetry {
     if (t === undefined) {
       t = createTracer({
         serviceName,
-        exporter: createOtlpExporter({
-          ...(this.options.endpoint !== undefined ? { endpoint: this.options.endpoint } : {}),
-          ...(this.options.protocol !== undefined ? { protocol: this.options.protocol } : {}),
-        }),
+        exporter:
+          this.options.exporter ??
+          createOtlpExporter({
+            ...(this.options.endpoint !== undefined ? { endpoint: this.options.endpoint } : {}),
+            ...(this.options.protocol !== undefined ? { protocol: this.options.protocol } : {}),
+          }),
         batch: { scheduledDelayMillis: this.options.exportDelayMs ?? 1000 },
         registerGlobal: this.tracers.size === 0,
       });
