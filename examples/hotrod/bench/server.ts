@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { noDelayTuning } from '../src/config.js';
 import { Telemetry } from '../src/services/common/telemetry.js';
-import { startServices } from '../src/services/run.js';
+import { anyPortAddresses, startServices } from '../src/services/run.js';
 
 const variant = process.argv[2];
 if (variant !== 'traced' && variant !== 'untraced') throw new Error(`unknown variant ${variant}`);
@@ -31,12 +31,7 @@ const telemetry = new Telemetry({
 const host = '127.0.0.1';
 const services = await startServices({
   services: ['frontend', 'customer', 'driver', 'route'],
-  addresses: {
-    frontend: { host, port: 0 },
-    customer: { host, port: 0 },
-    driver: { host, port: 0 },
-    route: { host, port: 0 },
-  },
+  addresses: anyPortAddresses(host),
   telemetry,
   tuning: noDelayTuning(),
   uiUrl: 'http://127.0.0.1:16686',

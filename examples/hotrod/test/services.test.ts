@@ -4,7 +4,7 @@ import { build } from '@crosstrace/collector';
 import t from 'tap';
 import { defaultTuning } from '../src/config.js';
 import { Telemetry } from '../src/services/common/telemetry.js';
-import { startServices } from '../src/services/run.js';
+import { anyPortAddresses, startServices } from '../src/services/run.js';
 import { eventually, getTrace, logs, type TraceView, tag } from './helpers/jaeger.js';
 
 t.test('a /dispatch through the five services, traced', async (t) => {
@@ -14,12 +14,7 @@ t.test('a /dispatch through the five services, traced', async (t) => {
   const host = '127.0.0.1';
   const services = await startServices({
     services: ['frontend', 'customer', 'driver', 'route'],
-    addresses: {
-      frontend: { host, port: 0 },
-      customer: { host, port: 0 },
-      driver: { host, port: 0 },
-      route: { host, port: 0 },
-    },
+    addresses: anyPortAddresses(host),
     telemetry,
     tuning: { ...defaultTuning(), mysqlGetDelayMs: 30, mysqlGetDelayStdDevMs: 3 },
     uiUrl: 'http://127.0.0.1:16686',

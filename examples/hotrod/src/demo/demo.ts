@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build, type Collector } from '@crosstrace/collector';
+import type { Collector } from '@crosstrace/collector';
 import { Bridge, createOtlpSink, createParser } from '@crosstrace/nginx-log-bridge';
 import { ErrorCode, HotrodError } from '../errors.js';
 import { type DemoCerts, makeCerts } from './certs.js';
@@ -12,6 +12,7 @@ import { CollectorSink, fanOut } from './cluster/collector-sink.js';
 import { node } from './cluster/identities.js';
 import type { PodInfo } from './cluster/runtime.js';
 import { type DeploymentSpec, Workloads } from './cluster/workloads.js';
+import { startDemoCollector } from './demo-collector.js';
 import { IngressController } from './ingress-controller.js';
 import { findNginx, IngressNginx, LOG_FORMAT } from './ingress-nginx.js';
 import { LoadGenerator, type LoadResult } from './load.js';
@@ -104,18 +105,13 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<Runni
     await checkPorts(o);
     const certs = makeCerts(dir);
 
-    const collector = await build({
-      storage: `sqlite:${join(dir, 'crosstrace.db')}`,
+    const { collector, otlp, query } = await startDemoCollector({
+      dir,
       host: o.host,
-      otlpHttpPort: o.otlpPort,
-      otlpGrpcPort: -1,
+      otlpPort: o.otlpPort,
       queryPort: o.queryPort,
-      logLevel: 'warn',
     });
     teardown.add(() => collector.close());
-    const ports = await collector.listen();
-    const otlp = `http://${o.host}:${ports.otlpHttpPort}`;
-    const query = `http://${o.host}:${ports.queryPort}`;
     const ui = query;
 
     const recorder = o.recordTo === undefined ? undefined : new RecordingWriter();

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Collector } from '@crosstrace/collector';
+import type { Collector } from '@crosstrace/collector';
 import { Bridge, createOtlpSink, createParser } from '@crosstrace/nginx-log-bridge';
 import { ErrorCode, HotrodError } from '../errors.js';
 import type { AuditEvent, WatchEvent } from './cluster/api-server.js';
 import { CollectorSink } from './cluster/collector-sink.js';
 import { nowNanos } from './cluster/k8s-time.js';
+import { startDemoCollector } from './demo-collector.js';
 import { readRecording } from './recording.js';
 import { buildReport, type DemoReport } from './report.js';
 import { shiftAccessLogLine, shiftJsonTimes, shiftOtlpJson } from './time-shift.js';
@@ -82,27 +83,14 @@ export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<R
   };
   let collector: Collector | undefined;
   try {
-    collector = await build({
-      storage: `sqlite:${join(dir, 'crosstrace.db')}`,
+    const started = await startDemoCollector({
+      dir,
       host: o.host,
-      otlpHttpPort: o.otlpPort,
-      otlpGrpcPort: -1,
+      otlpPort: o.otlpPort,
       queryPort: o.queryPort,
-      logLevel: 'warn',
     });
-    const ports = await collector.listen().catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE')
-        throw new HotrodError(
-          ErrorCode.PortInUse,
-          `${err.message}; choose other ports with --query-port / --otlp-port`,
-          {
-            cause: err,
-          },
-        );
-      throw err;
-    });
-    const otlp = `http://${o.host}:${ports.otlpHttpPort}`;
-    const query = `http://${o.host}:${ports.queryPort}`;
+    collector = started.collector;
+    const { otlp, query } = started;
 
     // whole seconds, so that second-precision Kubernetes times stay exact
     const shiftSeconds = Math.ceil(Number(nowNanos() / 1000n - BigInt(rec.manifest.endMicros)) / 1e6);

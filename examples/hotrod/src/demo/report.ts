@@ -1,26 +1,9 @@
 // The demo's closing report, read from the collector's query API (Jaeger's JSON API plus the
 // crosstrace diagnoses), with links in the jaeger-ui URL conventions of the collector's UI.
+import { type JaegerSpan, type JaegerTrace, tagOf } from './jaeger-json.js';
 
-interface Tag {
-  key: string;
-  value: string | number | boolean;
-}
-interface Span {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references: { refType: string; traceID: string; spanID: string }[];
-  startTime: number;
-  duration: number;
-  tags: Tag[];
-  logs: { timestamp: number; fields: Tag[] }[];
-  processID: string;
-}
-interface Trace {
-  traceID: string;
-  spans: Span[];
-  processes: Record<string, { serviceName: string }>;
-}
+type Span = JaegerSpan;
+type Trace = JaegerTrace;
 interface Diagnosis {
   traceID: string;
   spanID: string;
@@ -30,7 +13,7 @@ interface Diagnosis {
   time: number;
 }
 
-const tag = (s: Span, key: string) => s.tags.find((t) => t.key === key)?.value;
+const tag = tagOf;
 
 function lexicographicLess(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];

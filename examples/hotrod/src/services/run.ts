@@ -28,6 +28,16 @@ export function defaultAddresses(host = '127.0.0.1'): ServiceAddresses {
   };
 }
 
+/** Every service on `host`, each on a port the system picks (tests, benchmarks). */
+export function anyPortAddresses(host = '127.0.0.1'): ServiceAddresses {
+  return {
+    frontend: { host, port: 0 },
+    customer: { host, port: 0 },
+    driver: { host, port: 0 },
+    route: { host, port: 0 },
+  };
+}
+
 /** Options of {@link startServices}. */
 export interface StartServicesOptions {
   services: readonly ServiceName[];

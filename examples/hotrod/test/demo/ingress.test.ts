@@ -74,13 +74,14 @@ t.test('the controller syncs ready endpoints, late, several changes at once', as
     endpoints: () => endpoints,
   } as unknown as Workloads;
   const reloads: string[][] = [];
-  const nginx = {
-    upstreamServers: ['127.0.0.2:8080'] as readonly string[],
-    async reload(servers: readonly string[]) {
+  const fake: { upstreamServers: readonly string[]; reload(servers: readonly string[]): Promise<void> } = {
+    upstreamServers: ['127.0.0.2:8080'],
+    async reload(servers) {
       reloads.push([...servers]);
-      this.upstreamServers = servers;
+      fake.upstreamServers = servers;
     },
-  } as unknown as IngressNginx;
+  };
+  const nginx = fake as unknown as IngressNginx;
   const controller = new IngressController(workloads, nginx, { service: 'frontend', syncLagMs: 150 });
   t.same(controller.desired(), ['127.0.0.2:8080']);
   endpoints = [

@@ -1,25 +1,7 @@
 // Reads traces through the collector's Jaeger-compatible query API, as a user's tools would.
-export interface JaegerTag {
-  key: string;
-  type: string;
-  value: string | number | boolean;
-}
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references: { refType: 'CHILD_OF' | 'FOLLOWS_FROM'; traceID: string; spanID: string }[];
-  startTime: number;
-  duration: number;
-  tags: JaegerTag[];
-  logs: { timestamp: number; fields: JaegerTag[] }[];
-  processID: string;
-}
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string; tags: JaegerTag[] }>;
-}
+import type { JaegerSpan, JaegerTag, JaegerTrace } from '../../src/demo/jaeger-json.js';
+
+export type { JaegerSpan, JaegerTag, JaegerTrace };
 
 export function tag(s: { tags: JaegerTag[] }, key: string): JaegerTag['value'] | undefined {
   return s.tags.find((t) => t.key === key)?.value;
