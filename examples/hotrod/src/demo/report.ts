@@ -100,8 +100,10 @@ export async function buildReport(opts: {
           c.references.some((r) => r.spanID === s.spanID && r.refType === 'CHILD_OF'),
         );
         if (attempts.length > 1) report.retried++;
+        // the slowest answered dispatch: its waterfall shows where the time went
         if (
           tag(s, 'url.path') === '/dispatch' &&
+          status < 400 &&
           (slowest === undefined || s.duration > slowest.span.duration)
         )
           slowest = { span: s, trace };
