@@ -156,3 +156,57 @@ t.test(
       t.ok(oldNames.has(n), `${n} in the old ReplicaSet's trace`);
   },
 );
+
+t.test(
+  'maxSurge 1, maxUnavailable 1: one old pod goes at once, the other when a new pod is ready',
+  async (t) => {
+    const order: string[] = [];
+    const runtime: PodRuntime = {
+      async start(pod) {
+        order.push(`start ${pod.name}`);
+        let exit!: (code: number) => void;
+        const exited = new Promise<number>((r) => {
+          exit = r;
+        });
+        let probes = 0;
+        return {
+          probe: async () => {
+            const ready = ++probes >= 3;
+            if (ready) order.push(`ready ${pod.name}`);
+            return ready;
+          },
+          terminate: () => {
+            order.push(`terminate ${pod.name}`);
+            setTimeout(() => exit(0), 10);
+          },
+          exited,
+        };
+      },
+    };
+    const api = new ApiServer({ watch: () => {}, audit: () => {} });
+    const workloads = new Workloads(api, runtime, { namespace: 'hotrod', probePeriodMs: 10 });
+    const spec = {
+      name: 'frontend',
+      replicas: 2,
+      image: 'ghcr.io/crosstrace/hotrod:0.1.0',
+      containerPort: 8080,
+      node: node('kind-worker', '172.18.0.3', '127.0.0'),
+      maxSurge: 1,
+      maxUnavailable: 1,
+    };
+    await workloads.apply(spec);
+    const [oldRs] = workloads.replicaSets('frontend');
+    const [a1, a2] = workloads.pods(oldRs);
+    order.length = 0;
+    await workloads.apply({ ...spec, image: 'ghcr.io/crosstrace/hotrod:0.1.1' });
+    const [, newRs] = workloads.replicaSets('frontend');
+    const firstReady = order.findIndex((e) => e.startsWith('ready '));
+    const killed = order.filter((e) => e.startsWith('terminate ')).map((e) => e.slice(10));
+    t.same(killed, [a1, a2], 'both old pods, in order');
+    t.ok(order.indexOf(`terminate ${a1}`) < firstReady, 'the first old pod goes before any new pod is ready');
+    t.ok(order.indexOf(`terminate ${a2}`) > firstReady, 'the second once a new pod is ready');
+    t.equal(order.filter((e) => e.startsWith('start ')).length, 2, 'two new pods, started together');
+    t.equal(workloads.pods(newRs).length, 2);
+    t.same(workloads.pods(oldRs), []);
+  },
+);
