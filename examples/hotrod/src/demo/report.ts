@@ -143,11 +143,12 @@ export async function buildReport(opts: {
     list.push(d);
     bySpan.set(d.spanID, list);
   }
-  // the attempt to show: one whose pod is named (terminating), then one whose client got the
-  // 502, then one a retry saved; the earliest of its kind
+  // the attempt to show: one whose pod is named (terminating), then one a retry saved (its
+  // trace has all three layers: the failed attempt, the app behind the retry, the pods), then
+  // one whose client got the 502; the earliest of its kind
   const rank = (list: Diagnosis[], status: number): number[] => [
     list.some((x) => x.code === 'upstream-pod-terminating') ? 0 : 1,
-    status === 502 ? 0 : status < 400 ? 1 : 2,
+    status < 400 ? 0 : status === 502 ? 1 : 2,
     list[0].time,
   ];
   let best: { list: Diagnosis[]; status: number; rank: number[] } | undefined;
@@ -213,7 +214,11 @@ export function formatReport(r: DemoReport): string {
   if (r.rollout502) {
     const x = r.rollout502;
     lines.push(
-      `a 502 of the rollout   attempt to ${x.address} (pod ${x.pod}) failed; the client got ${x.clientStatus}`,
+      `a 502 of the rollout   attempt to ${x.address} (pod ${x.pod}) failed; ${
+        x.clientStatus < 400
+          ? `nginx retried, the client got ${x.clientStatus}`
+          : `the client got ${x.clientStatus}`
+      }`,
       `                       ${x.url}`,
     );
     for (const d of x.diagnoses) lines.push(`                       ${d.code}: ${d.message}`);

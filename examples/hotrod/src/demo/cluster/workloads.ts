@@ -51,6 +51,12 @@ export interface WorkloadsOptions {
   probePeriodMs?: number;
   /** The pods' termination grace period (default 30 s). */
   terminationGracePeriodSeconds?: number;
+  /**
+   * How long after a deleted pod's containers exited the kubelet takes to tear the pod down
+   * (sandbox, network, volumes) and confirm the deletion; the pod is Terminating meanwhile
+   * (default 1 s).
+   */
+  podTeardownMs?: number;
 }
 
 interface PodState {
@@ -70,7 +76,9 @@ interface PodState {
   exitCode?: number;
   container?: Container;
   object?: K8sObject;
+  /** Resolves when the pod object is deleted. */
   gone?: Promise<void>;
+  markGone?: () => void;
 }
 
 interface RsState {
@@ -153,6 +161,7 @@ export class Workloads {
   private readonly listeners: Array<(service: string) => void> = [];
   private readonly probePeriodMs: number;
   private readonly grace: number;
+  private readonly teardownMs: number;
   readonly namespace: string;
 
   constructor(
@@ -163,6 +172,7 @@ export class Workloads {
     this.namespace = options.namespace;
     this.probePeriodMs = options.probePeriodMs ?? 1000;
     this.grace = options.terminationGracePeriodSeconds ?? 30;
+    this.teardownMs = options.podTeardownMs ?? 1000;
   }
 
   /** Called with the Service name whenever its EndpointSlice changes. */
@@ -752,8 +762,11 @@ export class Workloads {
       message: `Stopping container ${p.rs.dep.spec.name}`,
       reporter: p.node.kubelet,
     });
-    p.container?.terminate();
-    p.gone = p.container === undefined ? Promise.resolve() : p.container.exited.then(() => undefined);
+    p.gone = new Promise<void>((resolve) => {
+      p.markGone = resolve;
+    });
+    if (p.container === undefined) this.confirmDeletion(p);
+    else p.container.terminate();
     return p.gone;
   }
 
@@ -762,11 +775,16 @@ export class Workloads {
     p.exitCode = code;
     this.podStatus(p);
     if (p.deletion === undefined) return; // a crash: the pod stays (no restarts are simulated)
-    // the kubelet confirms the deletion (grace period 0 now that the containers stopped)
+    setTimeout(() => this.confirmDeletion(p), this.teardownMs);
+  }
+
+  /** The kubelet, done tearing the pod down, deletes it for good (grace period 0). */
+  private confirmDeletion(p: PodState): void {
     this.api.audit(this.req(p.node.kubelet, 'delete', 'pods', p.name, ''));
     this.writePod(p, 'DELETED');
     p.rs.pods = p.rs.pods.filter((x) => x !== p);
-    this.removeEndpoint(p, p.finished);
+    this.removeEndpoint(p, nowNanos());
+    p.markGone?.();
   }
 
   // ---------------------------------------------------------------- EndpointSlice
