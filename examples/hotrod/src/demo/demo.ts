@@ -9,9 +9,8 @@ import { ErrorCode, HotrodError } from '../errors.js';
 import { type DemoCerts, makeCerts } from './certs.js';
 import { ApiServer } from './cluster/api-server.js';
 import { CollectorSink, fanOut } from './cluster/collector-sink.js';
-import { node } from './cluster/identities.js';
 import type { PodInfo } from './cluster/runtime.js';
-import { type DeploymentSpec, Workloads } from './cluster/workloads.js';
+import { Workloads } from './cluster/workloads.js';
 import { startDemoCollector } from './demo-collector.js';
 import { IngressController } from './ingress-controller.js';
 import { findNginx, IngressNginx, LOG_FORMAT } from './ingress-nginx.js';
@@ -21,6 +20,15 @@ import { ProcessRuntime } from './process-runtime.js';
 import { Progress } from './progress.js';
 import { OtlpRelay, RecordingWriter } from './recording.js';
 import { buildReport, type DemoReport } from './report.js';
+import {
+  BACKEND_WORKER,
+  backendSpec,
+  frontendSpec,
+  IMAGE,
+  NAMESPACE,
+  serviceCommand,
+  WORKER,
+} from './topology.js';
 
 /** A finished demo run whose processes keep running until `stop()`. */
 export interface RunningDemo {
@@ -36,11 +44,6 @@ export interface RunningDemo {
   /** Stops every process the demo started (nginx, pods), the collector, and removes its folder. */
   stop(): Promise<void>;
 }
-
-const NAMESPACE = 'hotrod';
-const IMAGE = 'ghcr.io/crosstrace/hotrod';
-const WORKER = node('kind-worker', '172.18.0.3', '127.0.0');
-const BACKEND_WORKER = node('kind-worker2', '172.18.0.4', '127.0.1');
 
 function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -126,10 +129,13 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<Runni
     const api = new ApiServer(recorder ? fanOut(sink, recorder) : sink);
     const runtime = new ProcessRuntime({
       logDir: join(dir, 'pods'),
-      command: (pod: PodInfo) => podCommand(pod),
+      command: (pod: PodInfo): { args: string[] } => podCommand(pod),
     });
     teardown.add(() => runtime.killAll());
-    const workloads = new Workloads(api, runtime, { namespace: NAMESPACE, probePeriodMs: o.probePeriodMs });
+    const workloads: Workloads = new Workloads(api, runtime, {
+      namespace: NAMESPACE,
+      probePeriodMs: o.probePeriodMs,
+    });
     teardown.add(async () => {
       // the pods' own graceful stop (they finish their requests and export their last spans),
       // at most 10 s; then the runtime kills what is left
@@ -141,49 +147,14 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<Runni
       limit.abort();
     });
 
-    const addressOf = (service: string) => workloads.endpoints(service)[0]?.address ?? '';
-    const telemetryFlags = [
-      '--otlp-endpoint',
-      appEndpoint,
-      ...(recorder ? ['--otlp-protocol', 'http/json'] : []),
-    ];
-    function podCommand(pod: PodInfo): { args: string[] } {
-      if (pod.deployment !== 'frontend')
-        return {
-          args: [
-            pod.deployment,
-            `--${pod.deployment}-service-hostname`,
-            pod.ip,
-            `--${pod.deployment}-service-port`,
-            String(pod.port),
-            ...telemetryFlags,
-          ],
-        };
-      return {
-        args: [
-          'frontend',
-          '--frontend-service-hostname',
-          pod.ip,
-          '-f',
-          String(pod.port),
-          '--customer-service-hostname',
-          addressOf('customer'),
-          '-c',
-          String(o.customerPort),
-          '--driver-service-hostname',
-          addressOf('driver'),
-          '-d',
-          String(o.driverPort),
-          '--route-service-hostname',
-          addressOf('route'),
-          '-r',
-          String(o.routePort),
-          '-j',
-          ui,
-          ...telemetryFlags,
-        ],
-      };
-    }
+    const telemetry = { endpoint: appEndpoint, json: recorder !== undefined };
+    const podCommand = (pod: PodInfo): { args: string[] } =>
+      serviceCommand(pod, {
+        ports: o,
+        uiUrl: ui,
+        telemetry,
+        addressOf: (service: string): string => workloads.endpoints(service)[0]?.address ?? '',
+      });
 
     const progress = new Progress(
       out,
@@ -196,31 +167,12 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<Runni
 
     // the backends, then the frontend, each a Deployment
     note('starting customer, driver and route');
-    const backend = (name: string, port: number): DeploymentSpec => ({
-      name,
-      replicas: 1,
-      image: `${IMAGE}:0.1.0`,
-      args: [name],
-      containerPort: port,
-      node: BACKEND_WORKER,
-    });
     await Promise.all([
-      workloads.apply(backend('customer', o.customerPort)),
-      workloads.apply(backend('driver', o.driverPort)),
-      workloads.apply(backend('route', o.routePort)),
+      workloads.apply(backendSpec('customer', o.customerPort)),
+      workloads.apply(backendSpec('driver', o.driverPort)),
+      workloads.apply(backendSpec('route', o.routePort)),
     ]);
-    const frontend: DeploymentSpec = {
-      name: 'frontend',
-      replicas: o.frontendReplicas,
-      image: `${IMAGE}:0.1.0`,
-      args: ['frontend'],
-      containerPort: o.frontendPort,
-      probePath: '/healthz',
-      node: WORKER,
-      // a common setting for a small Deployment: one pod may be missing while one extra starts
-      maxSurge: 1,
-      maxUnavailable: 1,
-    };
+    const frontend = frontendSpec(o);
     note('starting the frontend pods');
     await workloads.apply(frontend);
     const [oldReplicaSet] = workloads.replicaSets('frontend');

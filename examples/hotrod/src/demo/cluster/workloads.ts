@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiServer, InvolvedObject, K8sObject } from './api-server.js';
+import type { ApiServer } from './api-server.js';
 import {
   type ApiClient,
   DEPLOYMENT_CONTROLLER,
@@ -9,40 +9,28 @@ import {
   REPLICASET_CONTROLLER,
   SCHEDULER,
 } from './identities.js';
-import { k8sSeconds, nowNanos, rfc3339Nano } from './k8s-time.js';
+import { nowNanos } from './k8s-time.js';
 import { containerId, generatedSuffix, podTemplateHash, uid } from './names.js';
-import type { Container, PodRuntime } from './runtime.js';
+import {
+  deploymentObject,
+  endpointSliceObject,
+  involved,
+  managedField,
+  podObject,
+  podTemplate,
+  replicaSetObject,
+} from './objects.js';
+import type { PodRuntime } from './runtime.js';
+import {
+  type DeploymentSpec,
+  type DeploymentState,
+  type Endpoint,
+  type PodState,
+  type RsState,
+  strategyOf,
+} from './workload-state.js';
 
-/** A Deployment as `kubectl apply` would send it (what the demo varies). */
-export interface DeploymentSpec {
-  name: string;
-  replicas: number;
-  image: string;
-  containerPort: number;
-  /** The readiness probe: an HTTP GET of this path, or a TCP connect when undefined. */
-  probePath?: string;
-  /** Where its pods run. */
-  node: Node;
-  /**
-   * RollingUpdate `maxSurge` / `maxUnavailable` as pod counts (default: the Deployment defaults,
-   * 25 % each, rounded up and down: 1 and 0 for up to 4 replicas).
-   */
-  maxSurge?: number;
-  maxUnavailable?: number;
-  /** Container arguments and environment (part of the pod template: changing them rolls it out). */
-  args?: string[];
-  env?: Record<string, string>;
-}
-
-/** One address of a Service's EndpointSlice, as the ingress controller reads it. */
-export interface Endpoint {
-  address: string;
-  port: number;
-  ready: boolean;
-  serving: boolean;
-  terminating: boolean;
-  pod: string;
-}
+export type { DeploymentSpec, Endpoint } from './workload-state.js';
 
 /** Options of {@link Workloads}. */
 export interface WorkloadsOptions {
@@ -57,93 +45,6 @@ export interface WorkloadsOptions {
    * (default 1 s).
    */
   podTeardownMs?: number;
-}
-
-interface PodState {
-  name: string;
-  uid: string;
-  ip: string;
-  node: Node;
-  rs: RsState;
-  containerId: string;
-  created: bigint;
-  scheduled?: bigint;
-  started?: bigint;
-  containerStarted?: bigint;
-  ready?: bigint;
-  deletion?: bigint;
-  finished?: bigint;
-  exitCode?: number;
-  container?: Container;
-  object?: K8sObject;
-  /** Resolves when the pod object is deleted. */
-  gone?: Promise<void>;
-  markGone?: () => void;
-}
-
-interface RsState {
-  name: string;
-  uid: string;
-  created: bigint;
-  hash: string;
-  revision: number;
-  replicas: number;
-  template: Record<string, unknown>;
-  pods: PodState[];
-  object?: K8sObject;
-  dep: DeploymentState;
-}
-
-interface DeploymentState {
-  spec: DeploymentSpec;
-  uid: string;
-  generation: number;
-  created: bigint;
-  replicaSets: RsState[];
-  object?: K8sObject;
-  managedFields: Record<string, unknown>[];
-  service: { uid: string };
-  slice: {
-    name: string;
-    uid: string;
-    created: bigint;
-    written: boolean;
-    endpoints: Map<string, Endpoint & { podUid: string }>;
-  };
-}
-
-const APPS = 'apps/v1';
-
-function strategyOf(spec: DeploymentSpec): { maxSurge: number; maxUnavailable: number } {
-  const maxSurge = spec.maxSurge ?? Math.ceil(spec.replicas * 0.25);
-  const maxUnavailable = spec.maxUnavailable ?? Math.floor(spec.replicas * 0.25);
-  return { maxSurge, maxUnavailable: maxSurge === 0 && maxUnavailable === 0 ? 1 : maxUnavailable };
-}
-
-function intOrPercent(v: number | undefined, fallback: string): number | string {
-  return v === undefined ? fallback : v;
-}
-
-function involved(o: K8sObject, fieldPath?: string): InvolvedObject {
-  return {
-    kind: o.kind,
-    apiVersion: o.apiVersion,
-    name: o.metadata.name,
-    namespace: o.metadata.namespace ?? '',
-    uid: o.metadata.uid,
-    resourceVersion: o.metadata.resourceVersion,
-    ...(fieldPath ? { fieldPath } : {}),
-  };
-}
-
-function condition(type: string, status: boolean, at: bigint | undefined, reason?: string) {
-  return {
-    type,
-    status: status ? 'True' : 'False',
-    lastProbeTime: null,
-    lastTransitionTime: at === undefined ? null : k8sSeconds(at),
-    ...(reason ? { reason } : {}),
-  };
 }
 
 /**
@@ -219,107 +120,14 @@ export class Workloads {
   // ---------------------------------------------------------------- Deployment
 
   private template(spec: DeploymentSpec): Record<string, unknown> {
-    return {
-      metadata: { labels: { app: spec.name } },
-      spec: {
-        containers: [
-          {
-            name: spec.name,
-            image: spec.image,
-            ...(spec.args ? { args: spec.args } : {}),
-            ports: [{ name: 'http', containerPort: spec.containerPort, protocol: 'TCP' }],
-            env: Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
-            readinessProbe: {
-              ...(spec.probePath
-                ? { httpGet: { path: spec.probePath, port: spec.containerPort, scheme: 'HTTP' } }
-                : { tcpSocket: { port: spec.containerPort } }),
-              periodSeconds: Math.max(1, Math.round(this.probePeriodMs / 1000)),
-              timeoutSeconds: 1,
-              successThreshold: 1,
-              failureThreshold: 3,
-            },
-            resources: {},
-            terminationMessagePath: '/dev/termination-log',
-            terminationMessagePolicy: 'File',
-            imagePullPolicy: 'IfNotPresent',
-          },
-        ],
-        restartPolicy: 'Always',
-        terminationGracePeriodSeconds: this.grace,
-        dnsPolicy: 'ClusterFirst',
-        schedulerName: 'default-scheduler',
-        securityContext: {},
-      },
-    };
+    return podTemplate(spec, {
+      probePeriodMs: this.probePeriodMs,
+      terminationGracePeriodSeconds: this.grace,
+    });
   }
 
   private writeDeployment(d: DeploymentState, type: 'ADDED' | 'MODIFIED'): void {
-    const newest = d.replicaSets[d.replicaSets.length - 1];
-    const pods = d.replicaSets.flatMap((rs) => rs.pods.filter((p) => p.deletion === undefined));
-    const ready = pods.filter((p) => p.ready !== undefined).length;
-    const updated = newest?.pods.filter((p) => p.deletion === undefined).length ?? 0;
-    const complete =
-      updated === d.spec.replicas && pods.length === d.spec.replicas && ready === d.spec.replicas;
-    const now = nowNanos();
-    d.object = this.api.write(type, {
-      apiVersion: APPS,
-      kind: 'Deployment',
-      metadata: {
-        name: d.spec.name,
-        namespace: this.namespace,
-        uid: d.uid,
-        generation: d.generation,
-        creationTimestamp: k8sSeconds(d.created),
-        labels: { app: d.spec.name },
-        annotations: { 'deployment.kubernetes.io/revision': String(newest?.revision ?? 1) },
-        managedFields: d.managedFields,
-      },
-      spec: {
-        replicas: d.spec.replicas,
-        selector: { matchLabels: { app: d.spec.name } },
-        template: this.template(d.spec),
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: {
-            maxUnavailable: intOrPercent(d.spec.maxUnavailable, '25%'),
-            maxSurge: intOrPercent(d.spec.maxSurge, '25%'),
-          },
-        },
-        revisionHistoryLimit: 10,
-        progressDeadlineSeconds: 600,
-      },
-      status: {
-        observedGeneration: d.generation,
-        replicas: pods.length,
-        updatedReplicas: updated,
-        readyReplicas: ready,
-        availableReplicas: ready,
-        ...(pods.length - ready > 0 ? { unavailableReplicas: pods.length - ready } : {}),
-        conditions: [
-          {
-            type: 'Available',
-            status: ready >= d.spec.replicas ? 'True' : 'False',
-            lastUpdateTime: k8sSeconds(now),
-            lastTransitionTime: k8sSeconds(d.created),
-            reason: ready >= d.spec.replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-            message:
-              ready >= d.spec.replicas
-                ? 'Deployment has minimum availability.'
-                : 'Deployment does not have minimum availability.',
-          },
-          {
-            type: 'Progressing',
-            status: 'True',
-            lastUpdateTime: k8sSeconds(now),
-            lastTransitionTime: k8sSeconds(d.created),
-            reason: complete ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated',
-            message: complete
-              ? `ReplicaSet "${newest?.name}" has successfully progressed.`
-              : `ReplicaSet "${newest?.name}" is progressing.`,
-          },
-        ],
-      },
-    });
+    d.object = this.api.write(type, deploymentObject(d, this.namespace, this.template(d.spec)));
   }
 
   private async create(spec: DeploymentSpec): Promise<void> {
@@ -330,7 +138,7 @@ export class Workloads {
       generation: 1,
       created: now,
       replicaSets: [],
-      managedFields: [this.managedField(spec.name, 'kubectl-client-side-apply', now)],
+      managedFields: [managedField(spec.name, 'kubectl-client-side-apply', now)],
       service: { uid: uid() },
       slice: {
         name: `${spec.name}-${generatedSuffix()}`,
@@ -360,7 +168,7 @@ export class Workloads {
     const now = nowNanos();
     d.spec = spec;
     d.generation++;
-    d.managedFields = [...d.managedFields, this.managedField(spec.name, 'kubectl-set', now)];
+    d.managedFields = [...d.managedFields, managedField(spec.name, 'kubectl-set', now)];
     this.api.audit({
       ...this.req(KUBECTL, 'patch', 'deployments', spec.name, 'apps'),
       query: 'fieldManager=kubectl-set',
@@ -419,23 +227,6 @@ export class Workloads {
     this.writeDeployment(d, 'MODIFIED');
   }
 
-  private managedField(container: string, manager: string, at: bigint): Record<string, unknown> {
-    return {
-      manager,
-      operation: 'Update',
-      apiVersion: APPS,
-      time: k8sSeconds(at),
-      fieldsType: 'FieldsV1',
-      fieldsV1: {
-        'f:spec': {
-          'f:template': {
-            'f:spec': { 'f:containers': { [`k:{"name":"${container}"}`]: { 'f:image': {}, 'f:env': {} } } },
-          },
-        },
-      },
-    };
-  }
-
   // ---------------------------------------------------------------- ReplicaSet
 
   private createReplicaSet(d: DeploymentState, replicas: number): RsState {
@@ -459,49 +250,7 @@ export class Workloads {
   }
 
   private writeReplicaSet(rs: RsState, type: 'ADDED' | 'MODIFIED'): void {
-    const live = rs.pods.filter((p) => p.deletion === undefined);
-    const ready = live.filter((p) => p.ready !== undefined).length;
-    const template = structuredClone(rs.template) as { metadata: { labels: Record<string, string> } };
-    template.metadata.labels['pod-template-hash'] = rs.hash;
-    rs.object = this.api.write(type, {
-      apiVersion: APPS,
-      kind: 'ReplicaSet',
-      metadata: {
-        name: rs.name,
-        namespace: this.namespace,
-        uid: rs.uid,
-        generation: 1 + rs.dep.replicaSets.indexOf(rs),
-        creationTimestamp: k8sSeconds(rs.created),
-        labels: { app: rs.dep.spec.name, 'pod-template-hash': rs.hash },
-        annotations: {
-          'deployment.kubernetes.io/desired-replicas': String(rs.dep.spec.replicas),
-          'deployment.kubernetes.io/max-replicas': String(rs.dep.spec.replicas + 1),
-          'deployment.kubernetes.io/revision': String(rs.revision),
-        },
-        ownerReferences: [
-          {
-            apiVersion: APPS,
-            kind: 'Deployment',
-            name: rs.dep.spec.name,
-            uid: rs.dep.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-      },
-      spec: {
-        replicas: rs.replicas,
-        selector: { matchLabels: { app: rs.dep.spec.name, 'pod-template-hash': rs.hash } },
-        template,
-      },
-      status: {
-        replicas: live.length,
-        fullyLabeledReplicas: live.length,
-        readyReplicas: ready,
-        availableReplicas: ready,
-        observedGeneration: 1,
-      },
-    });
+    rs.object = this.api.write(type, replicaSetObject(rs, this.namespace));
   }
 
   private scale(d: DeploymentState, rs: RsState, replicas: number): void {
@@ -552,118 +301,8 @@ export class Workloads {
     return pod;
   }
 
-  private podObject(p: PodState): K8sObject {
-    const spec = p.rs.dep.spec;
-    const template = p.rs.template as { spec: Record<string, unknown> };
-    const running = p.containerStarted !== undefined && p.finished === undefined;
-    const containerState =
-      p.finished !== undefined
-        ? {
-            terminated: {
-              exitCode: p.exitCode ?? 0,
-              reason: p.exitCode ? 'Error' : 'Completed',
-              startedAt: k8sSeconds(p.containerStarted!),
-              finishedAt: k8sSeconds(p.finished),
-              containerID: p.containerId,
-            },
-          }
-        : running
-          ? { running: { startedAt: k8sSeconds(p.containerStarted!) } }
-          : { waiting: { reason: 'ContainerCreating' } };
-    const ready = p.ready !== undefined && p.finished === undefined && p.deletion === undefined;
-    const readyAt = p.finished ?? p.deletion ?? p.ready ?? p.started;
-    return {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: p.name,
-        generateName: `${p.rs.name}-`,
-        namespace: this.namespace,
-        uid: p.uid,
-        creationTimestamp: k8sSeconds(p.created),
-        labels: { app: spec.name, 'pod-template-hash': p.rs.hash },
-        ownerReferences: [
-          {
-            apiVersion: APPS,
-            kind: 'ReplicaSet',
-            name: p.rs.name,
-            uid: p.rs.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-        ...(p.deletion !== undefined
-          ? {
-              deletionTimestamp: k8sSeconds(p.deletion + BigInt(this.grace) * 1_000_000_000n),
-              deletionGracePeriodSeconds: this.grace,
-            }
-          : {}),
-      },
-      spec: {
-        ...template.spec,
-        serviceAccountName: 'default',
-        serviceAccount: 'default',
-        ...(p.scheduled !== undefined ? { nodeName: p.node.name } : {}),
-      },
-      status: {
-        phase:
-          p.finished !== undefined ? (p.exitCode ? 'Failed' : 'Succeeded') : running ? 'Running' : 'Pending',
-        conditions:
-          p.scheduled === undefined
-            ? []
-            : [
-                condition(
-                  'PodReadyToStartContainers',
-                  p.containerStarted !== undefined && p.finished === undefined,
-                  p.containerStarted ?? p.started,
-                ),
-                condition('Initialized', p.started !== undefined, p.started),
-                condition(
-                  'Ready',
-                  ready,
-                  readyAt,
-                  ready ? undefined : p.finished !== undefined ? 'PodCompleted' : 'ContainersNotReady',
-                ),
-                condition(
-                  'ContainersReady',
-                  ready,
-                  readyAt,
-                  ready ? undefined : p.finished !== undefined ? 'PodCompleted' : 'ContainersNotReady',
-                ),
-                condition('PodScheduled', true, p.scheduled),
-              ],
-        ...(p.started !== undefined
-          ? {
-              hostIP: p.node.hostIp,
-              hostIPs: [{ ip: p.node.hostIp }],
-              startTime: k8sSeconds(p.started),
-            }
-          : {}),
-        ...(p.containerStarted !== undefined ? { podIP: p.ip, podIPs: [{ ip: p.ip }] } : {}),
-        ...(p.started !== undefined
-          ? {
-              containerStatuses: [
-                {
-                  name: spec.name,
-                  image: spec.image,
-                  imageID: `${spec.image.split(':')[0]}@sha256:${p.rs.hash.padEnd(64, '0')}`,
-                  ...(p.containerStarted !== undefined ? { containerID: p.containerId } : {}),
-                  ready,
-                  started: running,
-                  restartCount: 0,
-                  state: containerState,
-                  lastState: {},
-                },
-              ],
-              qosClass: 'BestEffort',
-            }
-          : {}),
-      },
-    };
-  }
-
   private writePod(p: PodState, type: 'ADDED' | 'MODIFIED' | 'DELETED'): void {
-    p.object = this.api.write(type, this.podObject(p));
+    p.object = this.api.write(type, podObject(p, this.namespace, this.grace));
   }
 
   /** Scheduler, kubelet and readiness: resolves when the pod is ready (and in its EndpointSlice). */
@@ -822,40 +461,7 @@ export class Workloads {
         'discovery.k8s.io',
       ),
     );
-    this.api.write(first ? 'ADDED' : 'MODIFIED', {
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: {
-        name: d.slice.name,
-        generateName: `${d.spec.name}-`,
-        namespace: this.namespace,
-        uid: d.slice.uid,
-        creationTimestamp: k8sSeconds(d.slice.created),
-        labels: {
-          'kubernetes.io/service-name': d.spec.name,
-          'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
-        },
-        annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': rfc3339Nano(trigger) },
-        ownerReferences: [
-          {
-            apiVersion: 'v1',
-            kind: 'Service',
-            name: d.spec.name,
-            uid: d.service.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-      },
-      addressType: 'IPv4',
-      endpoints: [...d.slice.endpoints.values()].map((e) => ({
-        addresses: [e.address],
-        conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
-        nodeName: d.spec.node.name,
-        targetRef: { kind: 'Pod', namespace: this.namespace, name: e.pod, uid: e.podUid },
-      })),
-      ports: [{ name: 'http', port: d.spec.containerPort, protocol: 'TCP' }],
-    });
+    this.api.write(first ? 'ADDED' : 'MODIFIED', endpointSliceObject(d, this.namespace, trigger));
     for (const l of this.listeners) l(d.spec.name);
   }
 
