@@ -3,6 +3,7 @@
 import t from 'tap';
 import { readRecording } from '../src/demo/recording.js';
 import { DEFAULT_RECORDING, runReplay } from '../src/demo/replay.js';
+import { formatReport } from '../src/demo/report.js';
 import {
   assertDispatchTrace,
   assertFindTrace,
@@ -50,6 +51,12 @@ t.test('pnpm demo:replay: the recording tells the same story', async (t) => {
   t.ok(r.failedAttempts >= 1, `${r.failedAttempts} failed upstream attempts`);
   t.ok(r.slowest && r.rollout502 && r.rolloutTrace && r.findTrace, 'the report has its four links');
   t.ok(replay.shiftSeconds > 0, 'moved forward in time');
+  const text = formatReport(r);
+  t.match(text, new RegExp(`^${requests} requests through the ingress`), 'the report: requests first');
+  for (const url of [r.slowest!.url, r.rollout502!.url, r.rolloutTrace!.url, r.findTrace!.url])
+    t.ok(text.includes(url), `the report links ${url}`);
+  for (const d of r.rollout502!.diagnoses)
+    t.ok(text.includes(`${d.code}: ${d.message}`), `and says ${d.code}`);
 
   // recent, as if it had just happened: the default search window finds it
   const recent = await getJson<{ data: unknown[] }>(
