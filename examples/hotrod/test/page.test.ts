@@ -29,7 +29,17 @@ t.test(
       services: ['frontend', 'customer', 'driver', 'route'],
       addresses: anyPortAddresses(),
       telemetry,
-      tuning: { ...defaultTuning(), mysqlGetDelayMs: 50, mysqlGetDelayStdDevMs: 5 },
+      // short simulated latencies: the page is under test, and on a busy machine the driver's
+      // sequential redis calls could outlast the original's 1 s gRPC deadline (a 500)
+      tuning: {
+        ...defaultTuning(),
+        mysqlGetDelayMs: 50,
+        mysqlGetDelayStdDevMs: 5,
+        redisFindDelayMs: 2,
+        redisFindDelayStdDevMs: 0,
+        redisGetDelayMs: 1,
+        redisGetDelayStdDevMs: 0,
+      },
       uiUrl: query,
     });
     const origin = `http://127.0.0.1:${services.ports.frontend}`;
@@ -46,11 +56,17 @@ t.test(
     t.match(await page.locator('h1').textContent(), /Hot R\.O\.D\./);
     const clientId = await page.locator('#client-id').textContent();
     t.match(clientId, /^\d+$/, 'the web client id');
+    // one order, then another; each line settles (answer or error) before the next click
+    const settled = (n: number) =>
+      page
+        .locator('#log div')
+        .filter({ hasText: `req: ${clientId}-${n}` })
+        .filter({ hasNotText: 'Dispatching' });
     await page.getByRole('button', { name: 'Japanese Desserts' }).click();
+    await settled(1).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: "Rachel's Floral Designs" }).click();
-    const line = page.locator('#log div').filter({ hasText: 'arriving in' });
-    await line.nth(1).waitFor();
-    const first = line.filter({ hasText: `req: ${clientId}-2` });
+    const first = settled(2);
+    await first.waitFor({ timeout: 60_000 });
     const text = await first.textContent();
     t.match(
       text,

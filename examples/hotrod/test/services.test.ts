@@ -16,7 +16,15 @@ t.test('a /dispatch through the five services, traced', async (t) => {
     services: ['frontend', 'customer', 'driver', 'route'],
     addresses: anyPortAddresses(host),
     telemetry,
-    tuning: { ...defaultTuning(), mysqlGetDelayMs: 30, mysqlGetDelayStdDevMs: 3 },
+    // short simulated latencies: on a busy machine the driver's sequential redis calls could
+    // outlast the original's 1 s gRPC deadline (a 500)
+    tuning: {
+      ...defaultTuning(),
+      mysqlGetDelayMs: 30,
+      mysqlGetDelayStdDevMs: 3,
+      redisGetDelayMs: 2,
+      redisGetDelayStdDevMs: 0,
+    },
     uiUrl: 'http://127.0.0.1:16686',
   });
   t.teardown(async () => {
