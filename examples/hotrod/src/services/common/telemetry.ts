@@ -81,10 +81,15 @@ export class Telemetry {
     return this.tracer(serviceName)?.propagator;
   }
 
-  /** `crosstrace()` for `serviceName`'s Express app (a pass-through when disabled). */
+  /**
+   * `crosstrace()` for `serviceName`'s Express app (a pass-through when disabled), answering
+   * with a W3C `traceresponse` header as the original's handlers do.
+   */
   middleware(serviceName: string): RequestHandler {
     const t = this.tracer(serviceName);
-    return t === undefined ? passThrough : (crosstrace({ tracer: t }) as unknown as RequestHandler);
+    return t === undefined
+      ? passThrough
+      : (crosstrace({ tracer: t, traceResponse: true }) as unknown as RequestHandler);
   }
 
   /** `fetch` with CLIENT spans from `serviceName`'s tracer (the plain `fetch` when disabled). */

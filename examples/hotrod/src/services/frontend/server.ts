@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatTraceparent } from '@crosstrace/tracer';
 import { trace } from '@opentelemetry/api';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import type { ServiceTuning } from '../../config.js';
 import { baggageItem } from '../common/baggage.js';
 import { listen, type RunningServer, textError } from '../common/http-server.js';
@@ -36,18 +35,6 @@ export interface FrontendOptions {
   uiUrl: string;
 }
 
-/**
- * The W3C `traceresponse` header (the server span's context), on every answer: the page reads
- * the trace id from it for its "open trace" link.
- */
-const traceResponse: RequestHandler = (_req, res, next) => {
-  const ctx = trace.getActiveSpan()?.spanContext();
-  if (ctx !== undefined && trace.isSpanContextValid(ctx)) {
-    res.setHeader('traceresponse', formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags));
-  }
-  next();
-};
-
 /** A running frontend (its notifier drains on close). */
 export interface RunningFrontend extends RunningServer {
   readonly notifier: CustomerNotifier;
@@ -77,7 +64,6 @@ export function frontendApp(options: Omit<FrontendOptions, 'host' | 'port'>): {
   const app = express();
   app.disable('x-powered-by');
   app.use(telemetry.middleware('frontend'));
-  app.use(traceResponse);
   app.get('/', (_req, res) => {
     res.type('html').send(page);
   });
