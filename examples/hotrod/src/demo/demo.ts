@@ -95,6 +95,12 @@ class Teardown {
  * a rollout of the frontend Deployment whose old pods stop accepting before nginx (a few seconds
  * late) stops sending them requests. Resolves with the report once the data has arrived; the
  * processes keep running until `stop()`.
+ *
+ * @param options - ports and the load/rollout profile (defaults: {@link defaultDemoOptions})
+ * @example
+ * const demo = await runDemo({ queryPort: 16686, warmupMs: 4000 });
+ * console.log(formatReport(demo.report));
+ * await demo.stop();
  */
 export async function runDemo(options: Partial<DemoOptions> = {}): Promise<RunningDemo> {
   const o: DemoOptions = { ...defaultDemoOptions(), ...options };

@@ -67,6 +67,12 @@ async function postOtlp(base: string, body: string): Promise<void> {
  * `/k8s/audit`, the app's OTLP/JSON through `/v1/traces`, nginx's access log through the bridge —
  * moved in time so that it ends now, and builds the same report as the live demo. No nginx and
  * no services run.
+ *
+ * @param options - the collector's ports and the recording (default: the example's)
+ * @example
+ * const replay = await runReplay({ queryPort: 16686 });
+ * console.log(formatReport(replay.report));
+ * await replay.stop();
  */
 export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<RunningReplay> {
   const o: ReplayOptions = {

@@ -61,6 +61,9 @@ export function searchUrl(uiBase: string, service: string, tags: Record<string, 
 /**
  * Builds the report from the collector at `queryBase` for ingress requests between `startMicros`
  * and `endMicros`; links point at `uiBase`.
+ *
+ * @example
+ * const report = await buildReport({ queryBase, uiBase: queryBase, startMicros, endMicros, deployment: 'frontend' });
  */
 export async function buildReport(opts: {
   queryBase: string;

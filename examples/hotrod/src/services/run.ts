@@ -57,6 +57,14 @@ export interface RunningServices {
 /**
  * Starts the given services in this process, backends first (so the frontend finds them), as
  * the original's `all` command does.
+ *
+ * @param options - which services, where, their instrumentation and simulated costs
+ * @example
+ * const telemetry = new Telemetry({ endpoint: 'http://127.0.0.1:4318' });
+ * const running = await startServices({
+ *   services: SERVICE_NAMES, addresses: defaultAddresses(), telemetry,
+ *   tuning: defaultTuning(), uiUrl: 'http://127.0.0.1:16686',
+ * });
  */
 export async function startServices(options: StartServicesOptions): Promise<RunningServices> {
   const { telemetry, tuning } = options;

@@ -32,6 +32,11 @@ const passThrough: RequestHandler = (_req, _res, next) => next();
  * service. The first tracer of a process is registered globally (context manager and
  * propagator); the others are not. With `enabled: false` every accessor hands out the
  * uninstrumented equivalent (no middleware, plain fetch, no-op tracers).
+ *
+ * @example
+ * const telemetry = new Telemetry({ endpoint: 'http://127.0.0.1:4318' });
+ * app.use(telemetry.middleware('frontend'));
+ * const span = telemetry.otel('mysql').startSpan('SQL SELECT');
  */
 export class Telemetry {
   readonly enabled: boolean;
