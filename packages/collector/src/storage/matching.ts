@@ -53,10 +53,14 @@ function hasKeyValue(attrs: readonly KeyValue[], key: string, value: string): bo
   return false;
 }
 
-/** True when the span, its derived tags or its resource carry `key` with value `value`. */
+/**
+ * True when the span, its derived tags, its resource or one of its events (Jaeger's log fields,
+ * which Jaeger's tag search also matches) carry `key` with value `value`.
+ */
 export function spanHasTag(span: Span, key: string, value: string): boolean {
   if (hasKeyValue(span.attributes, key, value)) return true;
   if (hasKeyValue(span.resource.attributes, key, value)) return true;
+  for (const ev of span.events) if (hasKeyValue(ev.attributes, key, value)) return true;
   for (const [k, v] of syntheticTags(span)) if (k === key && v === value) return true;
   return false;
 }

@@ -170,6 +170,17 @@ for (const [name, open] of backends) {
               { key: 'customer', value: { stringValue: `c${i % 7}` } },
             ],
             status: { code: i % 4 === 0 ? 2 : 0, message: '' },
+            events:
+              i % 6 === 0
+                ? [
+                    {
+                      timeUnixNano: ns(i * 60_000),
+                      name: 'Dispatch successful',
+                      attributes: [{ key: 'driver', value: { stringValue: `T7${i}C` } }],
+                      droppedAttributesCount: 0,
+                    },
+                  ]
+                : [],
           }),
         );
       }
@@ -218,6 +229,16 @@ for (const [name, open] of backends) {
         expect((s, i) => s.serviceName === 'frontend' && i % 7 === 1),
         'resource and span tags together',
       );
+      t.same(
+        await store.findTraceIds({ tags: { driver: 'T712C' }, limit: 100 }),
+        expect((_s, i) => i === 12),
+        'event attribute (a Jaeger log field)',
+      );
+      t.same(
+        await store.findTraceIds({ tags: { driver: 'T712C' }, service: 'redis', limit: 100 }),
+        expect((_s, i) => i === 12),
+      );
+      t.same(await store.findTraceIds({ tags: { driver: 'T712C', customer: 'c0' }, limit: 100 }), []);
       t.same(
         await store.findTraceIds({ tags: { 'span.kind': 'client' }, service: 'redis', limit: 100 }),
         expect((s) => s.serviceName === 'redis' && s.kind === 3),

@@ -14,8 +14,11 @@ type Token = { kind: 'literal'; text: string } | { kind: 'variable'; name: strin
 const NUMBER = String.raw`\d+|-`;
 const DECIMAL = String.raw`\d+(?:\.\d+)?|-`;
 // `$upstream_*` lists: ", " between attempts, " : " between upstream groups after a redirect.
-const LIST = '[^ ]+(?:(?:, | : )[^ ]+)*';
-const ADDRESS_LIST = '[^ ]+(?:, [^ ]+)*';
+// An item never ends with a comma, so "a, b" cannot be read as the item "a," followed by another
+// field "b" (which a later free-form variable would otherwise make a valid match).
+const ITEM = '[^ ]*[^ ,]';
+const LIST = `${ITEM}(?:(?:, | : )${ITEM})*`;
+const ADDRESS_LIST = `${ITEM}(?:, ${ITEM})*`;
 
 const BY_NAME: Record<string, string> = {
   status: NUMBER,

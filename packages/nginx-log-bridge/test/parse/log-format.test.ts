@@ -90,6 +90,44 @@ t.test('any log_format: nginx.conf quoting, braced names, unknown variables and 
   }
 });
 
+t.test('upstream lists followed by free-form variables keep their items together', async (t) => {
+  // ingress-nginx's format with $msec and the TLS variables after $req_id: without a rule, the
+  // list "a, b" could be read as the item "a," and shift every later field by one
+  const parser = compileLogFormat(
+    '$remote_addr [$time_local] "$request" $status [$proxy_upstream_name] $upstream_addr ' +
+      '$upstream_response_length $upstream_response_time $upstream_status $req_id $msec ' +
+      '$upstream_connect_time $upstream_header_time $ssl_protocol $ssl_cipher "$ssl_client_verify"',
+  );
+  const r = parser.parse(
+    '127.0.0.1 [07/Dec/2026:03:59:34 +0000] "GET /dispatch HTTP/1.1" 200 [hotrod-frontend-8080] ' +
+      '127.0.0.2:8080, 127.0.0.3:8080 0, 40 0.000, 1.329 502, 200 060251293cfe914b2627cdf33fc24b72 ' +
+      '1796615974.726 -, 0.000 -, 1.329 - - "-"',
+  );
+  t.ok(r.ok);
+  if (r.ok) {
+    t.equal(r.record.upstream_addr, '127.0.0.2:8080, 127.0.0.3:8080');
+    t.equal(r.record.upstream_response_length, '0, 40');
+    t.equal(r.record.upstream_response_time, '0.000, 1.329');
+    t.equal(r.record.upstream_status, '502, 200');
+    t.equal(r.record.req_id, '060251293cfe914b2627cdf33fc24b72');
+    t.equal(r.record.msec, '1796615974.726');
+    t.equal(r.record.upstream_connect_time, '-, 0.000');
+    t.equal(r.record.upstream_header_time, '-, 1.329');
+    t.equal(r.record.ssl_protocol, '-');
+    t.equal(r.record.ssl_cipher, '-');
+  }
+  const tls = parser.parse(
+    '127.0.0.1 [07/Dec/2026:03:59:35 +0000] "GET /dispatch HTTP/1.1" 200 [hotrod-frontend-8080] ' +
+      '127.0.0.2:8080 40 1.517 200 1db11a5dd40826388cba92cf44b7ea8c 1796615975.777 0.001 1.517 ' +
+      'TLSv1.3 TLS_AES_256_GCM_SHA384 "SUCCESS"',
+  );
+  t.ok(tls.ok);
+  if (tls.ok) {
+    t.equal(tls.record.ssl_protocol, 'TLSv1.3');
+    t.equal(tls.record.ssl_client_verify, 'SUCCESS');
+  }
+});
+
 t.test('nginx \\xHH escapes are decoded as UTF-8', async (t) => {
   t.equal(unescapeNginx('a\\x22b\\xC3\\xA9'), 'a"bé');
   t.equal(unescapeNginx('plain'), 'plain');

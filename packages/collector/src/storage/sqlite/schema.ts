@@ -5,7 +5,7 @@
 // - operations.last_ns: the latest start of a span written with the operation; retention deletes
 //   the operations (and then services) whose last span is older than the oldest stored one.
 // - blocks: per transaction, the time range of its spans and a postings blob (postings.ts) mapping
-//   each term (tag key=value of span or resource attributes, service, operation, layer) to the
+//   each term (tag key=value of span, event or resource attributes, service, operation, layer) to the
 //   row ids carrying it. A search walks blocks newest first and binary-searches their blobs.
 
 export const SCHEMA_VERSION = 2;

@@ -1,0 +1,33 @@
+// The parts of Jaeger's JSON trace model (its query API) the report reads.
+
+/** A tag or log field: `{key, type, value}`. */
+export interface JaegerTag {
+  key: string;
+  type?: string;
+  value: string | number | boolean;
+}
+
+export interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references: { refType: 'CHILD_OF' | 'FOLLOWS_FROM'; traceID: string; spanID: string }[];
+  /** µs since the epoch */
+  startTime: number;
+  /** µs */
+  duration: number;
+  tags: JaegerTag[];
+  logs: { timestamp: number; fields: JaegerTag[] }[];
+  processID: string;
+}
+
+export interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string; tags: JaegerTag[] }>;
+}
+
+/** A span's tag value, undefined when absent. */
+export function tagOf(span: { tags: JaegerTag[] }, key: string): JaegerTag['value'] | undefined {
+  return span.tags.find((t) => t.key === key)?.value;
+}
