@@ -1,0 +1,3 @@
+export function ComparePage(_props: Record<string, unknown>) {
+  return <div class="page message">coming</div>;
+}

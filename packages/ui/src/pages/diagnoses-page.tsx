@@ -1,0 +1,3 @@
+export function DiagnosesPage(_props: Record<string, unknown>) {
+  return <div class="page message">coming</div>;
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+
+// Everything the browser loads is in dist/ and served by the collector: no CDN, no inline script
+// (the collector's Content-Security-Policy allows scripts from 'self' only).
+export default defineConfig({
+  base: '/',
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    sourcemap: true,
+    chunkSizeWarningLimit: 400,
+  },
+});
