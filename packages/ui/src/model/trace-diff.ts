@@ -1,11 +1,12 @@
 // Compare two traces as jaeger-ui does: spans are grouped by their path of service + operation
 // from the root; each node of the union tree says how many spans each trace has there.
-import type { Trace } from './types.js';
+import type { Layer, Trace } from './types.js';
 
 export interface DiffNode {
   key: string;
   service: string;
   operation: string;
+  layer: Layer;
   depth: number;
   a: number;
   b: number;
@@ -17,32 +18,21 @@ export interface DiffNode {
   children: DiffNode[];
 }
 
-function paths(trace: Trace): Map<
-  string,
-  {
-    count: number;
-    totalUs: number;
-    errors: number;
-    depth: number;
-    service: string;
-    operation: string;
-    parent: string;
-  }
-> {
+interface PathStats {
+  count: number;
+  totalUs: number;
+  errors: number;
+  depth: number;
+  service: string;
+  operation: string;
+  layer: Layer;
+  parent: string;
+}
+
+function paths(trace: Trace): Map<string, PathStats> {
   const { spans } = trace;
   const keyOf: string[] = new Array(spans.length);
-  const out = new Map<
-    string,
-    {
-      count: number;
-      totalUs: number;
-      errors: number;
-      depth: number;
-      service: string;
-      operation: string;
-      parent: string;
-    }
-  >();
+  const out = new Map<string, PathStats>();
   for (const s of spans) {
     const parentKey = s.parentIndex >= 0 ? keyOf[s.parentIndex] : '';
     const key = `${parentKey}\u0001${s.service}\u0000${s.name}`;
@@ -56,6 +46,7 @@ function paths(trace: Trace): Map<
         depth: s.depth,
         service: s.service,
         operation: s.name,
+        layer: s.layer,
         parent: parentKey,
       };
       out.set(key, e);
@@ -82,6 +73,7 @@ export function diffTraces(a: Trace, b: Trace): DiffNode[] {
       key,
       service: e.service,
       operation: e.operation,
+      layer: e.layer,
       depth: e.depth,
       a: ea?.count ?? 0,
       b: eb?.count ?? 0,
