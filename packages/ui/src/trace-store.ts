@@ -24,9 +24,13 @@ export class TraceStore {
     if (file !== undefined) return Promise.resolve(file);
     let p = this.#loaded.get(id);
     if (p === undefined) {
-      p = this.#api
-        .get<unknown>(`/api/v3/traces/${id}`)
-        .then((doc) => normalizeTrace(spansFromOtlp(doc), id));
+      // marks on the browser's performance timeline (devtools, bench/first-screen.ts)
+      p = this.#api.get<unknown>(`/api/v3/traces/${id}`).then((doc) => {
+        performance.mark('ct:trace-received', { detail: id });
+        const trace = normalizeTrace(spansFromOtlp(doc), id);
+        performance.mark('ct:trace-normalized', { detail: id });
+        return trace;
+      });
       p.catch(() => this.#loaded.delete(id));
       this.#loaded.set(id, p);
       while (this.#loaded.size > KEEP) this.#loaded.delete(this.#loaded.keys().next().value!);

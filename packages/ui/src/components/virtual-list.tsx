@@ -50,10 +50,13 @@ export function VirtualList(props: VirtualListProps) {
   useEffect(() => {
     props.onRangeChange?.(first, last);
   }, [first, last]);
+  // rows are keyed by slot, not by index: a row scrolled out is reused for the one scrolled in,
+  // so scrolling patches a few text nodes and styles instead of building rows anew
+  const slots = 2 ** Math.ceil(Math.log2(Math.max(64, last - first + 1)));
   const rows: ComponentChildren[] = [];
   for (let i = first; i <= last; i++) {
     rows.push(
-      <div key={i} class="vrow" style={{ top: `${i * rowHeight}px`, height: `${rowHeight}px` }}>
+      <div key={i % slots} class="vrow" style={{ top: `${i * rowHeight}px`, height: `${rowHeight}px` }}>
         {props.renderRow(i)}
       </div>,
     );

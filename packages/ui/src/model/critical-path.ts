@@ -1,6 +1,8 @@
-// The critical path: walking back from the end of each span, the child that finished last before
-// the current point holds the path, then the one that finished before that child started, and so
-// on; the gaps are the span's own time. Computed once per trace, O(n log n).
+// The critical path (as jaeger-ui draws it): walking back from the end of each span, the child
+// that finished last holds the path, then the last one that finished before that child started,
+// and so on; children overlapping the one on the path are not on it, and the gaps are the span's
+// own time. Children ending after their parent (async work) count until the parent's end.
+// Computed once per trace, O(n log n).
 import type { Trace } from './types.js';
 
 /** Per span index: its segments on the critical path, as [startUs, endUs] offsets in the trace. */
@@ -31,17 +33,16 @@ export function criticalPath(trace: Trace): CriticalPath {
     const s = spans[j];
     const start = s.offsetUs;
     let cursor = Math.min(s.offsetUs + s.durationUs, windowEnd);
-    const kids = directChildren(trace, j).sort(
-      (a, b) => spans[b].offsetUs + spans[b].durationUs - (spans[a].offsetUs + spans[a].durationUs),
-    );
+    const end = cursor;
+    const endOf = (c: number) => Math.min(spans[c].offsetUs + spans[c].durationUs, end);
+    const kids = directChildren(trace, j).sort((a, b) => endOf(b) - endOf(a));
     for (const c of kids) {
       if (cursor <= start) break;
       const cs = spans[c].offsetUs;
-      const ce = spans[c].offsetUs + spans[c].durationUs;
-      if (cs >= cursor || ce <= start) continue;
-      const e = Math.min(ce, cursor);
-      add(j, e, cursor);
-      tasks.push([c, e]);
+      const ce = endOf(c);
+      if (ce > cursor || cs >= cursor || ce <= start) continue;
+      add(j, ce, cursor);
+      tasks.push([c, ce]);
       cursor = Math.max(cs, start);
     }
     add(j, start, cursor);

@@ -2,7 +2,7 @@
 // them) → RawSpan. Tags that Jaeger derives from OTLP (span.kind, otel.status_code, error) become
 // the span's kind and status again.
 import { layerOf } from './layers.js';
-import type { Attr, AttrValue, RawSpan, SpanLink } from './types.js';
+import { type Attr, type AttrValue, newSpan, type RawSpan, type SpanLink } from './types.js';
 
 interface JaegerKeyValue {
   key: string;
@@ -73,7 +73,7 @@ function toRaw(trace: JaegerTrace, s: JaegerSpan): RawSpan {
       linkType: '',
       attributes: [{ key: 'opentracing.ref_type', value: r.refType.toLowerCase() }],
     }));
-  return {
+  return newSpan({
     traceID: id(s.traceID, 16),
     spanID: id(s.spanID, 8),
     parentSpanID: parent ? id(parent.spanID, 8) : '',
@@ -101,7 +101,7 @@ function toRaw(trace: JaegerTrace, s: JaegerSpan): RawSpan {
     links,
     statusCode,
     statusMessage,
-  };
+  });
 }
 
 function tracesOf(doc: unknown): JaegerTrace[] {

@@ -1,6 +1,6 @@
 // OTLP/JSON (TracesData, ExportTraceServiceRequest, or Jaeger's /api/v3 `{result: …}`) → RawSpan.
 import { layerOf } from './layers.js';
-import type { Attr, AttrValue, RawSpan, SpanLink } from './types.js';
+import { type Attr, type AttrValue, NONE, newSpan, type RawSpan, type SpanLink } from './types.js';
 
 interface OtlpAnyValue {
   stringValue?: string;
@@ -40,7 +40,8 @@ interface OtlpResourceSpans {
 const KINDS = ['', 'internal', 'server', 'client', 'producer', 'consumer'];
 
 export function otlpValue(v: OtlpAnyValue | undefined): AttrValue {
-  if (v === undefined) return undefined;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object') return v as AttrValue;
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.boolValue !== undefined) return v.boolValue;
   if (v.intValue !== undefined) {
@@ -58,10 +59,17 @@ export function otlpValue(v: OtlpAnyValue | undefined): AttrValue {
   return undefined;
 }
 
+/**
+ * Attributes as plain values. The parsed KeyValue objects are reused (their `value` replaced), so
+ * a 100,000-span trace does not allocate a second object per attribute.
+ */
 export function otlpAttrs(kvs: readonly OtlpKeyValue[] | undefined): Attr[] {
-  if (kvs === undefined) return [];
-  const out: Attr[] = new Array(kvs.length);
-  for (let i = 0; i < kvs.length; i++) out[i] = { key: kvs[i].key, value: otlpValue(kvs[i].value) };
+  if (kvs === undefined || kvs.length === 0) return NONE as unknown as Attr[];
+  const out = kvs as unknown as Attr[];
+  for (let i = 0; i < kvs.length; i++) {
+    const kv = kvs[i] as { key: string; value: unknown };
+    kv.value = otlpValue(kv.value as OtlpAnyValue | undefined);
+  }
   return out;
 }
 
@@ -75,7 +83,8 @@ export function nanosToMicros(v: string | number | undefined): number {
 /** OTLP ids are hex in OTLP/JSON; some producers write base64 (the protobuf JSON mapping). */
 export function normaliseId(id: string | undefined, bytes: number): string {
   if (id === undefined || id === '') return '';
-  if (/^[0-9a-fA-F]+$/.test(id) && id.length === bytes * 2) return id.toLowerCase();
+  // hex of the right length (the usual case): base64 of the same bytes is never that long
+  if (id.length === bytes * 2) return id.toLowerCase();
   if (/^[0-9a-fA-F]+$/.test(id) && id.length < bytes * 2) return id.toLowerCase().padStart(bytes * 2, '0');
   try {
     const bin = atob(id);
@@ -148,28 +157,36 @@ export function spansFromOtlp(doc: unknown): RawSpan[] {
         const attributes = otlpAttrs(s.attributes);
         const startUs = nanosToMicros(s.startTimeUnixNano);
         const endUs = nanosToMicros(s.endTimeUnixNano);
-        out.push({
-          traceID: normaliseId(s.traceId, 16),
-          spanID: normaliseId(s.spanId, 8),
-          parentSpanID: normaliseId(s.parentSpanId, 8),
-          name: s.name ?? '',
-          kind: kindName(s.kind),
-          startUs,
-          durationUs: Math.max(0, endUs - startUs),
-          service,
-          layer: layerOf(attributes, resource, service),
-          attributes,
-          resource,
-          scope,
-          events: (s.events ?? []).map((e) => ({
-            timeUs: nanosToMicros(e.timeUnixNano),
-            name: e.name ?? '',
-            attributes: otlpAttrs(e.attributes),
-          })),
-          links: (s.links ?? []).map(linkOf),
-          statusCode: statusName(s.status?.code),
-          statusMessage: s.status?.message ?? '',
-        });
+        out.push(
+          newSpan({
+            traceID: normaliseId(s.traceId, 16),
+            spanID: normaliseId(s.spanId, 8),
+            parentSpanID: normaliseId(s.parentSpanId, 8),
+            name: s.name ?? '',
+            kind: kindName(s.kind),
+            startUs,
+            durationUs: Math.max(0, endUs - startUs),
+            service,
+            layer: layerOf(attributes, resource, service),
+            attributes,
+            resource,
+            scope,
+            events:
+              s.events === undefined || s.events.length === 0
+                ? (NONE as unknown as RawSpan['events'])
+                : s.events.map((e) => ({
+                    timeUs: nanosToMicros(e.timeUnixNano),
+                    name: e.name ?? '',
+                    attributes: otlpAttrs(e.attributes),
+                  })),
+            links:
+              s.links === undefined || s.links.length === 0
+                ? (NONE as unknown as SpanLink[])
+                : s.links.map(linkOf),
+            statusCode: statusName(s.status?.code),
+            statusMessage: s.status?.message ?? '',
+          }),
+        );
       }
     }
   }

@@ -1,7 +1,7 @@
 // One pass over a trace's spans, once: parents before children (depth-first, siblings by start),
 // depth, subtree extent, offsets, errors and diagnoses. Every view renders from the result.
 import { diagnosesOfSpan } from './diagnosis.js';
-import type { Diagnosis, Layer, RawSpan, Trace, TraceSpan } from './types.js';
+import { type Diagnosis, type Layer, NONE, type RawSpan, type Trace, type TraceSpan } from './types.js';
 
 function httpStatusOf(s: RawSpan): number | undefined {
   for (const a of s.attributes) {
@@ -15,18 +15,26 @@ function httpStatusOf(s: RawSpan): number | undefined {
 
 /**
  * Builds the trace model from its spans (any order; duplicates by span id keep the last).
- * O(n log n) for the sort by start, O(n) otherwise.
+ * O(n log n) for the sort by start, O(n) otherwise. The given span objects become the trace's
+ * spans (normalised in place).
  *
  * @example
  * const trace = normalizeTrace(spansFromOtlp(await res.json()));
  * trace.spans[0].depth; // 0: the root
  */
 export function normalizeTrace(input: readonly RawSpan[], traceID?: string): Trace {
-  const unique = new Map<string, RawSpan>();
-  for (const s of input) unique.set(s.spanID, s);
-  const raw = [...unique.values()].sort((a, b) => a.startUs - b.startUs || (a.spanID < b.spanID ? -1 : 1));
-  const n = raw.length;
+  // one Map for the whole pass: span id → position in start order, later → final index
   const pos = new Map<string, number>();
+  const kept: RawSpan[] = [];
+  for (const s of input) {
+    const at = pos.get(s.spanID);
+    if (at === undefined) {
+      pos.set(s.spanID, kept.length);
+      kept.push(s);
+    } else kept[at] = s;
+  }
+  const raw = sortByStart(kept);
+  const n = raw.length;
   for (let i = 0; i < n; i++) pos.set(raw[i].spanID, i);
 
   // parent of each span (in `raw` order) and how it hangs from it
@@ -87,11 +95,15 @@ export function normalizeTrace(input: readonly RawSpan[], traceID?: string): Tra
       visited[i] = 1;
       order[k++] = i;
       // push children in reverse start order so the earliest is visited first
-      const kids: number[] = [];
-      for (let c = firstChild[i]; c >= 0; c = nextSibling[c]) kids.push(c);
-      for (let j = kids.length - 1; j >= 0; j--) {
-        depth[kids[j]] = depth[i] + 1;
-        stack.push(kids[j]);
+      const from = stack.length;
+      for (let c = firstChild[i]; c >= 0; c = nextSibling[c]) {
+        depth[c] = depth[i] + 1;
+        stack.push(c);
+      }
+      for (let a = from, b = stack.length - 1; a < b; a++, b--) {
+        const x = stack[a];
+        stack[a] = stack[b];
+        stack[b] = x;
       }
     }
   };
@@ -114,8 +126,10 @@ export function normalizeTrace(input: readonly RawSpan[], traceID?: string): Tra
   }
   if (n === 0) startUs = endUs = 0;
 
+  // the input objects become the trace's spans: fields are written in place (readers create
+  // them with every TraceSpan field present, see newSpan), never copied
   const spans: TraceSpan[] = new Array(n);
-  const byId = new Map<string, number>();
+  const byId = pos;
   const services = new Map<string, { name: string; layer: Layer; count: number; errors: number }>();
   const layerCounts: Record<Layer, number> = { ingress: 0, app: 0, 'control-plane': 0 };
   const diagnoses: Diagnosis[] = [];
@@ -123,32 +137,33 @@ export function normalizeTrace(input: readonly RawSpan[], traceID?: string): Tra
   let maxDepth = 0;
   for (let j = 0; j < n; j++) {
     const i = order[j];
-    const s = raw[i];
-    const error = s.statusCode === 'ERROR';
-    const ds = diagnosesOfSpan(s).map((d) => ({ ...d, spanIndex: j }));
-    const t: TraceSpan = {
-      ...s,
-      index: j,
-      depth: depth[i],
-      parentIndex: parent[i] >= 0 ? indexOf[parent[i]] : -1,
-      refType: refType[i],
-      subtreeEnd: j,
-      childCount: childCount[i],
-      offsetUs: s.startUs - startUs,
-      error,
-      httpStatus: httpStatusOf(s),
-      diagnoses: ds,
-    };
+    const t = raw[i] as TraceSpan;
+    const error = t.statusCode === 'ERROR';
+    t.index = j;
+    t.depth = depth[i];
+    t.parentIndex = parent[i] >= 0 ? indexOf[parent[i]] : -1;
+    t.refType = refType[i];
+    t.subtreeEnd = j;
+    t.childCount = childCount[i];
+    t.offsetUs = t.startUs - startUs;
+    t.error = error;
+    t.httpStatus = httpStatusOf(t);
+    if (t.events.length > 0) {
+      const ds = diagnosesOfSpan(t);
+      if (ds.length > 0) {
+        t.diagnoses = ds.map((d) => ({ ...d, spanIndex: j }));
+        for (const d of t.diagnoses) diagnoses.push(d);
+      } else t.diagnoses = NONE as unknown as Diagnosis[];
+    } else t.diagnoses = NONE as unknown as Diagnosis[];
     spans[j] = t;
-    byId.set(s.spanID, j);
+    byId.set(t.spanID, j);
     if (depth[i] > maxDepth) maxDepth = depth[i];
     if (error) errorCount++;
-    layerCounts[s.layer]++;
-    for (const d of ds) diagnoses.push(d);
-    let sv = services.get(s.service);
+    layerCounts[t.layer]++;
+    let sv = services.get(t.service);
     if (sv === undefined) {
-      sv = { name: s.service, layer: s.layer, count: 0, errors: 0 };
-      services.set(s.service, sv);
+      sv = { name: t.service, layer: t.layer, count: 0, errors: 0 };
+      services.set(t.service, sv);
     }
     sv.count++;
     if (error) sv.errors++;
@@ -173,6 +188,35 @@ export function normalizeTrace(input: readonly RawSpan[], traceID?: string): Tra
     rootName: spans[0]?.name ?? '',
     rootService: spans[0]?.service ?? '',
   };
+}
+
+/**
+ * Spans in start order (ties keep input order). Packs (start offset, input position) into one
+ * float and sorts the floats natively, which is far cheaper than a comparator over objects for
+ * 100,000 spans; traces too long to pack exactly fall back to the comparator.
+ */
+function sortByStart(spans: readonly RawSpan[]): RawSpan[] {
+  const n = spans.length;
+  if (n === 0) return [];
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const s of spans) {
+    if (s.startUs < min) min = s.startUs;
+    if (s.startUs > max) max = s.startUs;
+  }
+  const slots = 2 ** Math.ceil(Math.log2(n + 1));
+  if ((max - min + 1) * slots >= Number.MAX_SAFE_INTEGER || !Number.isFinite(max - min)) {
+    return spans
+      .map((s, i) => [s, i] as const)
+      .sort((a, b) => a[0].startUs - b[0].startUs || a[1] - b[1])
+      .map((x) => x[0]);
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = Math.round(spans[i].startUs - min) * slots + i;
+  keys.sort();
+  const out: RawSpan[] = new Array(n);
+  for (let k = 0; k < n; k++) out[k] = spans[keys[k] % slots];
+  return out;
 }
 
 /** Groups spans of several traces by trace id (files may hold many traces). */

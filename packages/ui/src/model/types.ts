@@ -81,6 +81,45 @@ export interface TraceSpan extends RawSpan {
   diagnoses: Diagnosis[];
 }
 
+/** Shared by spans with none (no array per span for the common case). */
+export const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * A span object with every field of TraceSpan already present (placeholders until normalised),
+ * so that readers and normalizeTrace give all spans one shape and normalisation writes fields
+ * in place instead of copying.
+ */
+export function newSpan(raw: RawSpan): TraceSpan {
+  return {
+    traceID: raw.traceID,
+    spanID: raw.spanID,
+    parentSpanID: raw.parentSpanID,
+    name: raw.name,
+    kind: raw.kind,
+    startUs: raw.startUs,
+    durationUs: raw.durationUs,
+    service: raw.service,
+    layer: raw.layer,
+    attributes: raw.attributes,
+    resource: raw.resource,
+    scope: raw.scope,
+    events: raw.events,
+    links: raw.links,
+    statusCode: raw.statusCode,
+    statusMessage: raw.statusMessage,
+    index: 0,
+    depth: 0,
+    parentIndex: -1,
+    refType: 'ROOT',
+    subtreeEnd: 0,
+    childCount: 0,
+    offsetUs: 0,
+    error: false,
+    httpStatus: undefined,
+    diagnoses: NONE as unknown as Diagnosis[],
+  };
+}
+
 export interface Trace {
   traceID: string;
   spans: TraceSpan[];

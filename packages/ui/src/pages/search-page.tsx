@@ -256,6 +256,7 @@ export function SearchPage() {
     api
       .get<{ summaries?: TraceSummary[] }>('/api/v3/trace-summaries', summariesQuery(form, Date.now() * 1000))
       .then((r) => {
+        performance.mark('ct:search-received');
         if (live)
           setState({ rows: (r.summaries ?? []).map(resultRow), loading: false, ms: performance.now() - t0 });
       })
@@ -277,6 +278,9 @@ export function SearchPage() {
     [state.rows],
   );
   const maxDur = rows.reduce((m, r) => Math.max(m, r.durationUs), 0);
+  useEffect(() => {
+    if (state.rows) performance.mark('ct:search-first-screen');
+  }, [state.rows]);
   return (
     <div class="page search-page">
       <aside class="search-side">

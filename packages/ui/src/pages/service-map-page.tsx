@@ -8,7 +8,7 @@ import { useApp } from '../context.js';
 import { formatDurationMs } from '../model/format.js';
 import { layoutGraph } from '../model/graph-layout.js';
 import { asLayer } from '../model/layers.js';
-import { useLocation } from '../router.js';
+import { onLinkClick, useLocation } from '../router.js';
 
 const WINDOWS = [
   ['15m', 'Last 15 minutes', 15 * 60e6],
@@ -27,7 +27,12 @@ function pct(n: number): string {
   return `${(n * 100).toFixed(n > 0 && n < 0.01 ? 2 : 1)}%`;
 }
 
-function MapGraph(props: { map: ServiceMap; selected: string | undefined; onSelect: (s: string) => void }) {
+function MapGraph(props: {
+  map: ServiceMap;
+  selected: string | undefined;
+  hrefOf: (service: string) => string;
+  onClickOf: (service: string) => (e: MouseEvent) => void;
+}) {
   const laid = useMemo(
     () =>
       layoutGraph<ServiceMapNode, ServiceMapEdge>(
@@ -86,24 +91,27 @@ function MapGraph(props: { map: ServiceMap; selected: string | undefined; onSele
         const layer = asLayer(n.data.layer) ?? 'app';
         const errors = n.data.errorCount > 0;
         return (
-          <g
+          <a
             key={n.id}
-            class={`node node-${layer} ${props.selected === n.id ? 'selected' : ''} ${errors ? 'node-error' : ''}`}
-            transform={`translate(${n.x - n.width / 2}, ${n.y - n.height / 2})`}
-            onClick={() => props.onSelect(n.id)}
+            href={props.hrefOf(n.id)}
+            onClick={props.onClickOf(n.id)}
+            aria-label={`${n.id}: show its metrics`}
             data-testid="service-node"
             data-layer={layer}
+            class={`node node-${layer} ${props.selected === n.id ? 'selected' : ''} ${errors ? 'node-error' : ''}`}
           >
-            <title>{`${n.id}: ${n.data.spanCount} spans, ${n.data.errorCount} errors (${layer})`}</title>
-            <rect width={n.width} height={n.height} rx="6" />
-            <text x="10" y="19" class="node-name">
-              {n.id}
-            </text>
-            <text x="10" y="36" class="node-meta">
-              {n.data.spanCount} span{n.data.spanCount === 1 ? '' : 's'}
-              {errors ? ` · ${n.data.errorCount} error${n.data.errorCount === 1 ? '' : 's'}` : ''}
-            </text>
-          </g>
+            <g transform={`translate(${n.x - n.width / 2}, ${n.y - n.height / 2})`}>
+              <title>{`${n.id}: ${n.data.spanCount} spans, ${n.data.errorCount} errors (${layer})`}</title>
+              <rect width={n.width} height={n.height} rx="6" />
+              <text x="10" y="19" class="node-name">
+                {n.id}
+              </text>
+              <text x="10" y="36" class="node-meta">
+                {n.data.spanCount} span{n.data.spanCount === 1 ? '' : 's'}
+                {errors ? ` · ${n.data.errorCount} error${n.data.errorCount === 1 ? '' : 's'}` : ''}
+              </text>
+            </g>
+          </a>
         );
       })}
     </svg>
@@ -223,6 +231,12 @@ export function ServiceMapPage() {
   // the window is fixed when the page (or its lookback) changes, so selecting a service reuses it
   const win = useMemo(() => windowOf(lookback, Date.now() * 1000), [lookback]);
   const [map, setMap] = useState<ServiceMap | undefined>();
+  const hrefOf = (s: string) => {
+    const q = new URLSearchParams(loc.search);
+    if (s === selected) q.delete('service');
+    else q.set('service', s);
+    return `/map?${q}`;
+  };
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     setMap(undefined);
@@ -260,7 +274,8 @@ export function ServiceMapPage() {
             <MapGraph
               map={map}
               selected={selected}
-              onSelect={(s) => router.setParams({ service: s === selected ? undefined : s })}
+              hrefOf={hrefOf}
+              onClickOf={(s) => onLinkClick(router, hrefOf(s))}
             />
           ) : (
             !error && <p class="muted">loading…</p>

@@ -73,6 +73,10 @@ function TraceView(props: { trace: Trace }) {
   const rowsEl = useRef<HTMLDivElement>(null);
   const findInput = useRef<HTMLInputElement>(null);
 
+  // effects run once the first screen is painted: mark it on the performance timeline
+  useEffect(() => {
+    performance.mark('ct:trace-first-screen', { detail: trace.traceID });
+  }, [trace]);
   useEffect(() => setFindText(uiFind), [uiFind]);
   // the search box writes ?uiFind= after a pause, replacing (typing is not a back step)
   useEffect(() => {
