@@ -5,6 +5,12 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: '/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `pnpm dev`: the UI with hot reload, the API from a collector running on its default port
+  server: {
+    proxy: {
+      '/api': { target: process.env.CROSSTRACE_QUERY_URL ?? 'http://127.0.0.1:16686', secure: false },
+    },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

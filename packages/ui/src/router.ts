@@ -20,7 +20,8 @@ export function parseRoute(pathname: string): Route {
     if (m) return { page: 'compare', a: m[1].toLowerCase(), b: m[2].toLowerCase() };
     return { page: 'trace', traceID: parts[1].toLowerCase() };
   }
-  if (parts[0] === 'map' && parts.length === 1) return { page: 'map' };
+  // jaeger-ui's name for the service map
+  if ((parts[0] === 'map' || parts[0] === 'dependencies') && parts.length === 1) return { page: 'map' };
   if (parts[0] === 'diagnoses' && parts.length === 1) return { page: 'diagnoses' };
   if (parts[0] === 'pods' && parts.length === 1) return { page: 'pods' };
   if (parts[0] === 'pods' && parts.length === 3) return { page: 'pod', namespace: parts[1], name: parts[2] };

@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { formatDuration, formatTimestamp, type TimeZoneMode } from '../model/format.js';
+import { formatDuration, formatDurationShort, formatTimestamp, type TimeZoneMode } from '../model/format.js';
 import { chartColors } from './chart-theme.js';
 
 export interface ScatterPoint {
@@ -46,7 +46,10 @@ export function ScatterPlot(props: {
         cursor: { drag: { x: false, y: false }, points: { show: false } },
         tzDate: props.tz === 'utc' ? (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC') : undefined,
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-        axes: [axis, { ...axis, size: 64, values: (_u, vals) => vals.map((v) => formatDuration(v * 1000)) }],
+        axes: [
+          axis,
+          { ...axis, size: 56, values: (_u, vals) => vals.map((v) => formatDurationShort(v * 1000)) },
+        ],
         series: [{}, dots(c.ok), dots(c.error)],
       },
       [xs, ok, bad],
@@ -90,7 +93,13 @@ export function ScatterPlot(props: {
     <div class="scatter" data-testid="scatter">
       <div ref={host} />
       {hover && (
-        <div class="chart-tip" style={{ left: `${hover.x + 60}px`, top: `${hover.y}px` }}>
+        <div
+          class="chart-tip"
+          style={{
+            left: `${Math.min(hover.x + 70, (host.current?.clientWidth ?? 600) - 280)}px`,
+            top: `${hover.y + 10}px`,
+          }}
+        >
           <strong>{hover.p.label}</strong>
           <br />
           {formatDuration(hover.p.durationUs)} · {formatTimestamp(hover.p.startUs, props.tz)}

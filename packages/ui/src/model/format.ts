@@ -13,6 +13,17 @@ export function formatDuration(us: number): string {
   return `${sign}${min} min${s > 0 ? ` ${s} s` : ''}`;
 }
 
+/** µs → a short axis label: "850µs", "12ms", "1.5s", "2.7m", "3.1h". */
+export function formatDurationShort(us: number): string {
+  const a = Math.abs(us);
+  const r = (v: number) => String(Math.round(v * 10) / 10);
+  if (a < 1000) return `${r(us)}µs`;
+  if (a < 1_000_000) return `${r(us / 1000)}ms`;
+  if (a < 60_000_000) return `${r(us / 1e6)}s`;
+  if (a < 3_600_000_000) return `${r(us / 6e7)}m`;
+  return `${r(us / 3.6e9)}h`;
+}
+
 /** ms → like formatDuration. */
 export function formatDurationMs(ms: number): string {
   return formatDuration(ms * 1000);

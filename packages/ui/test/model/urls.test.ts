@@ -15,6 +15,7 @@ t.test('routes: every page has a URL', async (t) => {
   t.same(parseRoute('/trace/ABCDEF'), { page: 'trace', traceID: 'abcdef' });
   t.same(parseRoute('/trace/aa...BB'), { page: 'compare', a: 'aa', b: 'bb' });
   t.same(parseRoute('/map'), { page: 'map' });
+  t.same(parseRoute('/dependencies'), { page: 'map' }, "jaeger-ui's path");
   t.same(parseRoute('/diagnoses'), { page: 'diagnoses' });
   t.same(parseRoute('/pods'), { page: 'pods' });
   t.same(parseRoute('/pods/shop/web%2D1'), { page: 'pod', namespace: 'shop', name: 'web-1' });
