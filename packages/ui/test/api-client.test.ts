@@ -13,7 +13,7 @@ function memoryStorage() {
 t.test('asks for the token once on 401, then sends it on every call', async (t) => {
   const seen: (string | undefined)[] = [];
   const fakeFetch = (async (_url: string, init?: RequestInit) => {
-    const auth = (init?.headers as Record<string, string>).authorization;
+    const auth = (init?.headers as Record<string, string> | undefined)?.authorization;
     seen.push(auth);
     if (auth !== 'Bearer s3cret')
       return new Response(JSON.stringify({ error: 'missing bearer token' }), { status: 401 });
