@@ -137,7 +137,7 @@ const watch = (type: string, object: unknown) => `${JSON.stringify({ type, objec
 async function post(t: SeedTarget, path: string, body: string | Uint8Array): Promise<void> {
   const res = await fetch(`${t.otlpUrl}${path}`, {
     method: 'POST',
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
     headers: { 'content-type': 'application/json', ...t.headers },
   });
   if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
