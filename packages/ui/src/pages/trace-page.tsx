@@ -246,7 +246,9 @@ function TraceView(props: { trace: Trace }) {
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  const layersShown = Object.values(trace.layerCounts).filter((n) => n > 0).length;
+  // the pods the request went to bring the control plane in, though their spans live in their own traces
+  const podLayer = trace.layerCounts['control-plane'] === 0 && pods.length > 0;
+  const layersShown = Object.values(trace.layerCounts).filter((n) => n > 0).length + (podLayer ? 1 : 0);
   return (
     <div class="trace-page" data-testid="trace-page">
       <header class="trace-header">
@@ -265,6 +267,14 @@ function TraceView(props: { trace: Trace }) {
             <span>depth {trace.maxDepth + 1}</span>
             <span>
               {layersShown} layer{layersShown === 1 ? '' : 's'} <LayerCounts counts={trace.layerCounts} />
+              {podLayer && (
+                <span
+                  class="layer-badge layer-control-plane"
+                  title="the pods this request went to (their lifecycle traces)"
+                >
+                  CTRL {pods.length} pod{pods.length === 1 ? '' : 's'}
+                </span>
+              )}
             </span>
             <span>{trace.services.length} services</span>
             {trace.errorCount > 0 && <span class="error-text">{trace.errorCount} errors</span>}

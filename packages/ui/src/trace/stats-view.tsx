@@ -30,7 +30,8 @@ export function StatsView(props: { trace: Trace }) {
       {sort.col === col ? (sort.desc ? ' ▾' : ' ▴') : ''}
     </th>
   );
-  const total = props.trace.durationUs || 1;
+  // parallel spans' self times add up past the trace's duration: shares are of their sum
+  const total = rows.reduce((n, r) => n + r.selfUs, 0) || 1;
   return (
     <div class="table-view" data-testid="stats-view">
       <label class="inline">
@@ -54,7 +55,7 @@ export function StatsView(props: { trace: Trace }) {
             <th>min</th>
             {th('maxUs', 'max')}
             {th('selfUs', 'self time')}
-            <th>self % of trace</th>
+            <th title="share of the self time of all spans">self time share</th>
           </tr>
         </thead>
         <tbody>
