@@ -179,7 +179,9 @@ export function App(props: { router: Router }) {
       page = <SearchPage />;
       break;
     case 'trace':
-      page = <TracePage key={route.traceID} traceID={route.traceID} />;
+      page = (
+        <TracePage key={`${route.traceID}:${ctx.traces.revision(route.traceID)}`} traceID={route.traceID} />
+      );
       break;
     case 'compare':
       page = <ComparePage a={route.a} b={route.b} />;

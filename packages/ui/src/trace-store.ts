@@ -12,6 +12,7 @@ export class TraceStore {
   readonly #loaded = new Map<string, Promise<Trace>>();
   /** traces opened from files: never evicted, never fetched */
   readonly #files = new Map<string, Trace>();
+  readonly #revisions = new Map<string, number>();
 
   constructor(api: ApiClient) {
     this.#api = api;
@@ -44,6 +45,12 @@ export class TraceStore {
 
   addFile(trace: Trace): void {
     this.#files.set(trace.traceID, trace);
+    this.#revisions.set(trace.traceID, (this.#revisions.get(trace.traceID) ?? 0) + 1);
+  }
+
+  /** Changes when a file replaces the trace (pages showing it start over). */
+  revision(traceID: string): number {
+    return this.#revisions.get(traceID.toLowerCase().padStart(32, '0')) ?? 0;
   }
 
   isFromFile(traceID: string): boolean {

@@ -52,7 +52,7 @@ function MapGraph(props: {
       class="service-graph"
       data-testid="service-graph"
       viewBox={`0 0 ${laid.width} ${laid.height}`}
-      style={{ maxWidth: `${laid.width}px`, minWidth: `${Math.round(laid.width * 0.85)}px` }}
+      style={{ maxWidth: `${laid.width}px`, minWidth: `${Math.round(laid.width * 0.6)}px` }}
       role="img"
       aria-label="service dependency graph"
     >

@@ -72,6 +72,7 @@ function TraceView(props: { trace: Trace }) {
   const [scrollToRow, setScrollToRow] = useState<number | undefined>();
   const rowsEl = useRef<HTMLDivElement>(null);
   const findInput = useRef<HTMLInputElement>(null);
+  const onKeyRef = useRef<(e: KeyboardEvent) => void>(() => {});
 
   // effects run once the first screen is painted: mark it on the performance timeline
   useEffect(() => {
@@ -170,82 +171,94 @@ function TraceView(props: { trace: Trace }) {
     if (rows.length > 0) select(rows[next]);
   };
 
+  // keys act on this render's state: the listener, registered once, calls the latest handler
+  // (a listener re-registered after each render would miss keys pressed in between)
+  onKeyRef.current = (e: KeyboardEvent) => {
+    if (isTyping(e) && e.key !== 'Escape') return;
+    const a = actionFor(e);
+    if (a === undefined) return;
+    e.preventDefault();
+    const page = (rowsEl.current?.clientHeight ?? 400) * 0.95;
+    switch (a) {
+      case 'scrollPageDown':
+        rowsEl.current?.scrollBy({ top: page });
+        break;
+      case 'scrollPageUp':
+        rowsEl.current?.scrollBy({ top: -page });
+        break;
+      case 'nextSpan':
+        step(1);
+        break;
+      case 'prevSpan':
+        step(-1);
+        break;
+      case 'panLeft':
+        setRange(pan(range, -0.05));
+        break;
+      case 'panLeftFast':
+        setRange(pan(range, -0.25));
+        break;
+      case 'panRight':
+        setRange(pan(range, 0.05));
+        break;
+      case 'panRightFast':
+        setRange(pan(range, 0.25));
+        break;
+      case 'zoomIn':
+        setRange(zoom(range, 0.9));
+        break;
+      case 'zoomInFast':
+        setRange(zoom(range, 0.5));
+        break;
+      case 'zoomOut':
+        setRange(zoom(range, 1.1));
+        break;
+      case 'zoomOutFast':
+        setRange(zoom(range, 2));
+        break;
+      case 'collapseAll':
+        collapseAll();
+        break;
+      case 'expandAll':
+        expandAll();
+        break;
+      case 'collapseOne':
+        collapseOne();
+        break;
+      case 'expandOne':
+        expandOne();
+        break;
+      case 'search':
+        findInput.current?.focus();
+        break;
+      case 'clear':
+        if (help) setHelp(false);
+        else if (uiFind || findText) {
+          setFindText('');
+          router.setParams({ uiFind: undefined, matchesOnly: undefined }, { replace: true });
+          findInput.current?.blur();
+        } else if (selected !== undefined) select(undefined);
+        break;
+      case 'help':
+        setHelp((h) => !h);
+        break;
+    }
+  };
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e) && e.key !== 'Escape') return;
-      const a = actionFor(e);
-      if (a === undefined) return;
-      e.preventDefault();
-      const page = (rowsEl.current?.clientHeight ?? 400) * 0.95;
-      switch (a) {
-        case 'scrollPageDown':
-          rowsEl.current?.scrollBy({ top: page });
-          break;
-        case 'scrollPageUp':
-          rowsEl.current?.scrollBy({ top: -page });
-          break;
-        case 'nextSpan':
-          step(1);
-          break;
-        case 'prevSpan':
-          step(-1);
-          break;
-        case 'panLeft':
-          setRange(pan(range, -0.05));
-          break;
-        case 'panLeftFast':
-          setRange(pan(range, -0.25));
-          break;
-        case 'panRight':
-          setRange(pan(range, 0.05));
-          break;
-        case 'panRightFast':
-          setRange(pan(range, 0.25));
-          break;
-        case 'zoomIn':
-          setRange(zoom(range, 0.9));
-          break;
-        case 'zoomInFast':
-          setRange(zoom(range, 0.5));
-          break;
-        case 'zoomOut':
-          setRange(zoom(range, 1.1));
-          break;
-        case 'zoomOutFast':
-          setRange(zoom(range, 2));
-          break;
-        case 'collapseAll':
-          collapseAll();
-          break;
-        case 'expandAll':
-          expandAll();
-          break;
-        case 'collapseOne':
-          collapseOne();
-          break;
-        case 'expandOne':
-          expandOne();
-          break;
-        case 'search':
-          findInput.current?.focus();
-          break;
-        case 'clear':
-          if (help) setHelp(false);
-          else if (uiFind || findText) {
-            setFindText('');
-            router.setParams({ uiFind: undefined, matchesOnly: undefined }, { replace: true });
-            findInput.current?.blur();
-          } else if (selected !== undefined) select(undefined);
-          break;
-        case 'help':
-          setHelp((h) => !h);
-          break;
-      }
-    };
+    const onKey = (e: KeyboardEvent) => onKeyRef.current(e);
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  });
+  }, []);
 
+  const podMinimap = useMemo(
+    () =>
+      pods.flatMap((p) =>
+        (p.facts ?? [])
+          .filter((f) => f.spanID !== p.lifecycleSpanID)
+          .map((f) => ({ offsetUs: f.startUs - trace.startUs, durationUs: f.durationUs })),
+      ),
+    [pods, trace],
+  );
   // the pods the request went to bring the control plane in, though their spans live in their own traces
   const podLayer = trace.layerCounts['control-plane'] === 0 && pods.length > 0;
   const layersShown = Object.values(trace.layerCounts).filter((n) => n > 0).length + (podLayer ? 1 : 0);
@@ -377,7 +390,7 @@ function TraceView(props: { trace: Trace }) {
               ?
             </button>
           </div>
-          <Minimap trace={trace} range={range} theme={settings.theme} onRange={setRange} />
+          <Minimap trace={trace} facts={podMinimap} range={range} theme={settings.theme} onRange={setRange} />
           <div class={`timeline-and-detail ${selected !== undefined ? 'with-detail' : ''}`}>
             <Timeline
               trace={trace}

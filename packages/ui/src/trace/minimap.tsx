@@ -11,7 +11,18 @@ const GAP = 2;
 const LABEL_W = 40;
 export const MINIMAP_HEIGHT = LAYERS.length * (BAND + GAP) + 10;
 
-function drawBase(canvas: HTMLCanvasElement, trace: Trace, width: number): void {
+/** Control-plane facts drawn in the CTRL band (the pods a request went to), µs from the trace start. */
+export interface MinimapFact {
+  offsetUs: number;
+  durationUs: number;
+}
+
+function drawBase(
+  canvas: HTMLCanvasElement,
+  trace: Trace,
+  width: number,
+  facts: readonly MinimapFact[],
+): void {
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.round(width * dpr);
   canvas.height = Math.round(MINIMAP_HEIGHT * dpr);
@@ -62,6 +73,16 @@ function drawBase(canvas: HTMLCanvasElement, trace: Trace, width: number): void 
       g.fillRect(LABEL_W + x, y + BAND - h, 1, h);
     }
   });
+  const ctrlY = LAYERS.indexOf('control-plane') * (BAND + GAP);
+  g.fillStyle = colors['control-plane'];
+  for (const f of facts) {
+    const a = Math.max(0, f.offsetUs / dur);
+    const b = Math.min(1, (f.offsetUs + f.durationUs) / dur);
+    if (b < 0 || a > 1) continue;
+    g.globalAlpha = f.durationUs > 0 ? 0.45 : 1;
+    g.fillRect(LABEL_W + a * plotW, ctrlY + 2, Math.max(2, (b - a) * plotW), BAND - 4);
+  }
+  g.globalAlpha = 1;
   g.fillStyle = cssVar('--error', '#dc2626');
   for (const s of trace.spans) {
     if (!s.error) continue;
@@ -109,6 +130,7 @@ function drawOverlay(
 
 export function Minimap(props: {
   trace: Trace;
+  facts?: readonly MinimapFact[];
   range: [number, number];
   theme: string;
   onRange: (r: [number, number]) => void;
@@ -126,8 +148,8 @@ export function Minimap(props: {
     return () => ro.disconnect();
   }, []);
   useEffect(() => {
-    if (width > 0) drawBase(base.current!, props.trace, width);
-  }, [props.trace, width, props.theme]);
+    if (width > 0) drawBase(base.current!, props.trace, width, props.facts ?? []);
+  }, [props.trace, width, props.theme, props.facts]);
   useEffect(() => {
     if (width > 0) drawOverlay(overlay.current!, width, props.range, drag);
   }, [width, props.range, drag, props.theme]);

@@ -85,6 +85,12 @@ function PodRow(props: {
     .slice(0, 3);
   const after = points.filter((f) => at(f.startUs) > 100).slice(0, 2);
   const label = (f: PodFact) => `${factName(f.name)} ${relative(f.startUs - trace.startUs)}`;
+  // a band that began before the window is named at the window's left edge, first
+  const ongoing = bands.filter((f) => at(f.startUs) < 0);
+  const edge = [
+    ...ongoing.map((f) => `${factName(f.name)} since ${relative(f.startUs - trace.startUs)}`),
+    ...before.map(label),
+  ];
   const open = (f: PodFact) => () => props.onOpen(pod, f.spanID);
   return (
     <div class="span-row pod-row" data-testid="pod-context-row">
@@ -116,20 +122,22 @@ function PodRow(props: {
               title={`${f.name} from ${relative(f.startUs - trace.startUs)} for ${formatDuration(f.durationUs)} — open in the pod's lifecycle trace`}
               onClick={open(f)}
             >
-              <span class="fact-label">
-                {factName(f.name)} {at(f.startUs) < 0 ? 'since' : 'at'} {relative(f.startUs - trace.startUs)}
-              </span>
+              {at(f.startUs) >= 0 && (
+                <span class="fact-label">
+                  {factName(f.name)} at {relative(f.startUs - trace.startUs)}
+                </span>
+              )}
             </button>
           );
         })}
-        {before.length > 0 && (
+        {edge.length > 0 && (
           <button
             type="button"
             class="fact-edge before"
-            onClick={open(before[0])}
-            title="before the visible window"
+            onClick={open(ongoing[0] ?? before[0])}
+            title="before the visible window — open in the pod's lifecycle trace"
           >
-            ◀ {before.map(label).join(' · ')}
+            ◀ {edge.join(' · ')}
           </button>
         )}
         {inside.map((f) => (

@@ -8,6 +8,16 @@ import { type Browser, launch } from '../helpers/browser.js';
 import { type RunningCollector, startCollector } from '../helpers/collector.js';
 import { OLD, seedRollout } from '../helpers/seed.js';
 
+/** The number of span rows once it settles on `n` (or after 5 s, whatever it is then). */
+async function rowsSettle(page: Browser['page'], n: number): Promise<number> {
+  await page
+    .waitForFunction((k) => document.querySelectorAll('[data-testid=span-row]').length === k, n, {
+      timeout: 5000,
+    })
+    .catch(() => {});
+  return page.locator('[data-testid=span-row]').count();
+}
+
 let c: RunningCollector;
 let b: Browser;
 let failedTraceId: string;
@@ -37,13 +47,13 @@ t.test('trace page: find with matches only, collapse, keys, help, other views', 
   t.equal(await page.getByTestId('match-count').textContent(), '10 matches', 'the ten route calls match');
   await page.getByTestId('matches-only').check();
   await page.waitForURL(/matchesOnly=1/);
-  t.equal(await page.locator('[data-testid=span-row]').count(), 10, 'matches only');
+  t.equal(await rowsSettle(page, 10), 10, 'matches only');
   await page.keyboard.press('Escape');
   await page.waitForURL((u) => !u.toString().includes('uiFind'));
-  t.equal(await page.locator('[data-testid=span-row]').count(), all, 'Esc clears the search');
+  t.equal(await rowsSettle(page, all), all, 'Esc clears the search');
 
   await page.getByTestId('collapse-all').click();
-  t.equal(await page.locator('[data-testid=span-row]').count(), 1, 'collapse all leaves the root');
+  t.equal(await rowsSettle(page, 1), 1, 'collapse all leaves the root');
   t.match(
     await page.getByTestId('collapsed-summary').textContent(),
     /route GET \/route ×10/,
@@ -51,11 +61,12 @@ t.test('trace page: find with matches only, collapse, keys, help, other views', 
   );
   await b.screenshot('trace-collapsed');
   await page.keyboard.press('[');
-  t.equal(await page.locator('[data-testid=span-row]').count(), all, '[ expands all');
+  t.equal(await rowsSettle(page, all), all, '[ expands all');
   await page.keyboard.press('p');
-  t.ok((await page.locator('[data-testid=span-row]').count()) < all, 'p collapses one level');
+  await page.waitForFunction((k) => document.querySelectorAll('[data-testid=span-row]').length < k, all);
+  t.pass('p collapses one level');
   await page.keyboard.press('o');
-  t.equal(await page.locator('[data-testid=span-row]').count(), all, 'o expands it again');
+  t.equal(await rowsSettle(page, all), all, 'o expands it again');
   await page.keyboard.press('f');
   await page.waitForURL(/span=/);
   t.equal(await page.locator('.span-row.selected').count(), 1, 'f selects the next span');
@@ -101,7 +112,7 @@ t.test('trace page: find with matches only, collapse, keys, help, other views', 
   await page.getByTestId('open-file').setInputFiles(path);
   await page.waitForURL(new RegExp(`/trace/${failedTraceId}$`));
   await page.locator('[data-testid=span-row]').first().waitFor();
-  t.equal(await page.locator('[data-testid=span-row]').count(), all, 'the file shows every span');
+  t.equal(await rowsSettle(page, all), all, 'the file shows every span');
 });
 
 t.test('open a Jaeger JSON file', async (t) => {

@@ -60,7 +60,7 @@ t.test('search, a three-layer trace with its diagnosis, the pod lifecycle, back,
   );
   const podRows = await page.getByTestId('pod-context-row').allTextContents();
   t.ok(
-    podRows.some((r) => r.includes(OLD.name) && r.includes('terminating since')),
+    podRows.some((r) => r.includes(OLD.name) && r.includes('terminating since −')),
     'the old pod: terminating, in the request time axis',
   );
   t.ok(
