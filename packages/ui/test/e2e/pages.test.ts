@@ -115,6 +115,37 @@ t.test('trace page: find with matches only, collapse, keys, help, other views', 
   t.equal(await rowsSettle(page, all), all, 'the file shows every span');
 });
 
+t.test(
+  "jaeger-ui's links: HotROD's find-trace search (a tag on an event) and ?uiFind=<span id>",
+  async (t) => {
+    const { page } = b;
+    await page.goto(
+      `${c.queryUrl}/search?service=frontend&lookback=1h&limit=20&tags=${encodeURIComponent('{"driver":"T712345C"}')}`,
+    );
+    await page.getByTestId('result').first().waitFor();
+    t.equal(await page.getByTestId('result').count(), 1, 'the one request whose driver is on its event');
+    t.match(
+      await page.getByTestId('result').first().locator('a.result-title').getAttribute('href'),
+      failedTraceId,
+    );
+    const spans = (await c.collector.query.inject(`/api/v3/traces/${failedTraceId}`)).json().result
+      .resourceSpans;
+    const redis = spans
+      .flatMap((r: { scopeSpans: { spans: { spanId: string; name: string }[] }[] }) =>
+        r.scopeSpans.flatMap((x) => x.spans),
+      )
+      .find((x: { name: string }) => x.name === 'FindDriverIDs');
+    await page.goto(`${c.queryUrl}/trace/${failedTraceId}?uiFind=${redis.spanId}`);
+    await page.getByTestId('span-detail').waitFor();
+    t.match(
+      await page.getByTestId('span-detail').textContent(),
+      /FindDriverIDs/,
+      'the span named by uiFind is selected',
+    );
+    t.equal(await page.locator('.span-row.selected').getAttribute('data-span-id'), redis.spanId);
+  },
+);
+
 t.test('open a Jaeger JSON file', async (t) => {
   const { page } = b;
   const doc = (await c.collector.query.inject(`/api/traces/${okTraceId}`)).json();
