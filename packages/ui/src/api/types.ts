@@ -1,27 +1,24 @@
-// Response shapes of the collector's query API that the UI reads.
+// Response shapes of the collector's query API that the UI reads: the collector's own types where
+// it names them (type-only imports: nothing of the collector reaches the bundle), the rest here.
+export type {
+  ServiceMap,
+  ServiceMapEdge,
+  ServiceMapNode,
+  ServiceMetrics,
+  ServiceSummary,
+  TraceSummary,
+} from '@crosstrace/collector';
 
-export interface ServiceSummary {
-  name: string;
-  spanCount?: number;
-  errorSpanCount?: number;
-  layer?: string;
-}
+import type { ServiceMap, ServiceMetrics, TraceSummary } from '@crosstrace/collector';
 
-/** One row of `GET /api/v3/trace-summaries` (Jaeger's api_v3 TraceSummary, plus layer counts). */
-export interface TraceSummary {
-  traceId: string;
-  rootServiceName?: string;
-  rootOperationName?: string;
-  rootLayer?: string;
-  minStartTimeUnixNano?: string;
-  maxEndTimeUnixNano?: string;
-  spanCount?: number;
-  errorSpanCount?: number;
-  orphanSpanCount?: number;
-  services?: ServiceSummary[];
-  layers?: { layer: string; spanCount: number; errorSpanCount: number }[];
-  diagnoses?: string[];
-}
+/** A summary as it may arrive (other Jaeger backends omit fields; jaeger-ui treats them as optional). */
+export type TraceSummaryWire = Partial<TraceSummary> & Pick<TraceSummary, 'traceId'>;
+
+/** `GET /api/crosstrace/service-map`: the map and how many spans it was read from. */
+export type ServiceMapAnswer = ServiceMap & { spans: number; truncated: boolean };
+
+/** `GET /api/crosstrace/service-metrics`. */
+export type ServiceMetricsAnswer = ServiceMetrics & { truncated: boolean };
 
 export interface DiagnosisRow {
   traceID: string;
@@ -75,47 +72,4 @@ export interface PodListRow {
   createdAt?: string;
   deletionStartedAt?: string;
   lifecycle: { traceID: string; spanID: string };
-}
-
-export interface ServiceMapNode {
-  service: string;
-  layer: string;
-  spanCount: number;
-  errorCount: number;
-}
-
-export interface ServiceMapEdge {
-  parent: string;
-  child: string;
-  callCount: number;
-  errorCount: number;
-}
-
-export interface ServiceMap {
-  nodes: ServiceMapNode[];
-  edges: ServiceMapEdge[];
-  /** spans read; `truncated` when the window held more than the limit */
-  spans: number;
-  truncated: boolean;
-}
-
-export interface ServiceMetrics {
-  service: string;
-  /** ms since the epoch of each bucket's start */
-  time: number[];
-  stepMs: number;
-  requests: number[];
-  requestsPerSecond: number[];
-  errorRate: (number | null)[];
-  p50: (number | null)[];
-  p95: (number | null)[];
-  p99: (number | null)[];
-  operations: {
-    name: string;
-    count: number;
-    errors: number;
-    p50: number;
-    p95: number;
-    p99: number;
-  }[];
 }

@@ -1,5 +1,5 @@
 // Search results from `/api/v3/trace-summaries`, as the results list and the scatter plot use them.
-import type { TraceSummary } from '../api/types.js';
+import type { TraceSummaryWire } from '../api/types.js';
 import { nanosToMicros } from './from-otlp.js';
 import { asLayer } from './layers.js';
 import type { Layer } from './types.js';
@@ -18,7 +18,7 @@ export interface ResultRow {
   diagnoses: string[];
 }
 
-export function resultRow(s: TraceSummary): ResultRow {
+export function resultRow(s: TraceSummaryWire): ResultRow {
   const startUs = nanosToMicros(s.minStartTimeUnixNano);
   const endUs = nanosToMicros(s.maxEndTimeUnixNano);
   const layers: Partial<Record<Layer, number>> = {};

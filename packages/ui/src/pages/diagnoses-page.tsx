@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { DiagnosisRow } from '../api/types.js';
+import { useServices } from '../components/hooks.js';
 import { Link } from '../components/link.js';
 import { useApp } from '../context.js';
 import { diagnosisSentence } from '../model/diagnosis.js';
@@ -31,15 +32,9 @@ export function DiagnosesPage() {
   const service = q.get('service') ?? '';
   const code = q.get('code') ?? '';
   const lookback = q.get('lookback') ?? '24h';
-  const [services, setServices] = useState<string[]>([]);
+  const services = useServices();
   const [rows, setRows] = useState<DiagnosisRow[] | undefined>();
   const [error, setError] = useState<string | undefined>();
-  useEffect(() => {
-    api
-      .get<{ services: string[] }>('/api/v3/services')
-      .then((r) => setServices(r.services ?? []))
-      .catch(() => setServices([]));
-  }, []);
   useEffect(() => {
     const w = WINDOWS.find((x) => x[0] === lookback) ?? WINDOWS[2];
     const since = w[2] > 0 ? Math.floor(Date.now() * 1000 - w[2]) : undefined;

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { TraceSummary } from '../api/types.js';
+import type { TraceSummaryWire } from '../api/types.js';
+import { useServices } from '../components/hooks.js';
 import { LayerCounts } from '../components/layer-badge.js';
 import { Link } from '../components/link.js';
 import { ScatterPlot } from '../components/scatter-plot.js';
@@ -37,16 +38,10 @@ function fromInputTime(v: string, tz: 'utc' | 'local'): string {
 function SearchFormView(props: { initial: SearchForm; onSubmit: (f: SearchForm) => void }) {
   const { api, settings } = useApp();
   const [f, setF] = useState(props.initial);
-  const [services, setServices] = useState<string[]>([]);
+  const services = useServices();
   const [operations, setOperations] = useState<string[]>([]);
   const [problem, setProblem] = useState<string | undefined>();
   useEffect(() => setF(props.initial), [props.initial]);
-  useEffect(() => {
-    api
-      .get<{ services: string[] }>('/api/v3/services')
-      .then((r) => setServices(r.services ?? []))
-      .catch(() => setServices([]));
-  }, []);
   useEffect(() => {
     if (!f.service) {
       setOperations([]);
@@ -254,7 +249,10 @@ export function SearchPage() {
     setState({ loading: true });
     const t0 = performance.now();
     api
-      .get<{ summaries?: TraceSummary[] }>('/api/v3/trace-summaries', summariesQuery(form, Date.now() * 1000))
+      .get<{ summaries?: TraceSummaryWire[] }>(
+        '/api/v3/trace-summaries',
+        summariesQuery(form, Date.now() * 1000),
+      )
       .then((r) => {
         performance.mark('ct:search-received');
         if (live)

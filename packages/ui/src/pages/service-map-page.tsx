@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { ServiceMap, ServiceMapEdge, ServiceMapNode, ServiceMetrics } from '../api/types.js';
+import type { ServiceMapAnswer, ServiceMapEdge, ServiceMapNode, ServiceMetricsAnswer } from '../api/types.js';
 import { cssVar } from '../components/chart-theme.js';
 import { LayerBadge } from '../components/layer-badge.js';
 import { Link } from '../components/link.js';
@@ -28,7 +28,7 @@ function pct(n: number): string {
 }
 
 function MapGraph(props: {
-  map: ServiceMap;
+  map: ServiceMapAnswer;
   selected: string | undefined;
   hrefOf: (service: string) => string;
   onClickOf: (service: string) => (e: MouseEvent) => void;
@@ -120,12 +120,12 @@ function MapGraph(props: {
 
 function ServiceMetricsPanel(props: { service: string; start: number; end: number }) {
   const { api, settings } = useApp();
-  const [m, setM] = useState<ServiceMetrics | undefined>();
+  const [m, setM] = useState<ServiceMetricsAnswer | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     setM(undefined);
     api
-      .get<ServiceMetrics>('/api/crosstrace/service-metrics', {
+      .get<ServiceMetricsAnswer>('/api/crosstrace/service-metrics', {
         service: props.service,
         start: props.start,
         end: props.end,
@@ -230,7 +230,7 @@ export function ServiceMapPage() {
   const selected = loc.search.get('service') ?? undefined;
   // the window is fixed when the page (or its lookback) changes, so selecting a service reuses it
   const win = useMemo(() => windowOf(lookback, Date.now() * 1000), [lookback]);
-  const [map, setMap] = useState<ServiceMap | undefined>();
+  const [map, setMap] = useState<ServiceMapAnswer | undefined>();
   const hrefOf = (s: string) => {
     const q = new URLSearchParams(loc.search);
     if (s === selected) q.delete('service');
@@ -241,7 +241,7 @@ export function ServiceMapPage() {
   useEffect(() => {
     setMap(undefined);
     api
-      .get<ServiceMap>('/api/crosstrace/service-map', win)
+      .get<ServiceMapAnswer>('/api/crosstrace/service-map', win)
       .then(setMap)
       .catch((e: Error) => setError(e.message));
   }, [win]);

@@ -2,6 +2,7 @@
 // span by binary search in that depth's spans, sorted once.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { cssVar } from '../components/chart-theme.js';
+import { useWidth } from '../components/hooks.js';
 import { formatDuration } from '../model/format.js';
 import type { Layer, Trace } from '../model/types.js';
 
@@ -29,17 +30,10 @@ export function FlameGraph(props: {
   const { trace } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
   const host = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(0);
   const [tip, setTip] = useState<{ j: number; x: number; y: number } | undefined>();
   const levels = useMemo(() => byDepth(trace), [trace]);
   const height = Math.max(1, levels.length) * ROW;
-  useEffect(() => {
-    const node = host.current!;
-    setWidth(node.clientWidth);
-    const ro = new ResizeObserver(() => setWidth(node.clientWidth));
-    ro.observe(node);
-    return () => ro.disconnect();
-  }, []);
+  const width = useWidth(host);
   useEffect(() => {
     const c = canvas.current;
     if (!c || width === 0) return;

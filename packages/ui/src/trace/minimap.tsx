@@ -3,6 +3,7 @@
 // overlay canvas that shows the zoomed window.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cssVar } from '../components/chart-theme.js';
+import { useWidth } from '../components/hooks.js';
 import { LAYER_LABEL } from '../model/layers.js';
 import { LAYERS, type Layer, type Trace } from '../model/types.js';
 
@@ -138,15 +139,8 @@ export function Minimap(props: {
   const host = useRef<HTMLDivElement>(null);
   const base = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(0);
   const [drag, setDrag] = useState<[number, number] | undefined>();
-  useEffect(() => {
-    const node = host.current!;
-    setWidth(node.clientWidth);
-    const ro = new ResizeObserver(() => setWidth(node.clientWidth));
-    ro.observe(node);
-    return () => ro.disconnect();
-  }, []);
+  const width = useWidth(host);
   useEffect(() => {
     if (width > 0) drawBase(base.current!, props.trace, width, props.facts ?? []);
   }, [props.trace, width, props.theme, props.facts]);

@@ -49,6 +49,11 @@ function podName(v: unknown): { namespace: string; name: string } | undefined {
   return at > 0 ? { namespace: v.slice(0, at), name: v.slice(at + 1) } : undefined;
 }
 
+/** Jaeger's list envelope, as the legacy API answers. */
+function listOf<T>(data: T[], limit: number, total = data.length) {
+  return { data, total, limit, offset: 0, errors: null };
+}
+
 function badRequest(msg: string) {
   return { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 400, msg }] };
 }
@@ -126,8 +131,8 @@ export function registerCrosstraceRoutes(app: FastifyInstance, opts: CrosstraceR
         if (l) lifecycle.set(`${traceId}|${s.spanId}`, { traceID: l.traceId, spanID: l.spanId });
       }
     }
-    return {
-      data: list.map((d) => ({
+    return listOf(
+      list.map((d) => ({
         traceID: d.traceId,
         spanID: d.spanId,
         code: d.code,
@@ -138,11 +143,8 @@ export function registerCrosstraceRoutes(app: FastifyInstance, opts: CrosstraceR
         pod: podName(d.evidence.pod ?? d.evidence.lastPod ?? d.evidence.controllerPod),
         lifecycle: lifecycle.get(`${d.traceId}|${d.spanId}`),
       })),
-      total: list.length,
       limit,
-      offset: 0,
-      errors: null,
-    };
+    );
   });
   app.get<{ Querystring: { namespace?: string } }>('/api/crosstrace/pods', async (req) => {
     const ns = req.query.namespace || undefined;
@@ -155,8 +157,8 @@ export function registerCrosstraceRoutes(app: FastifyInstance, opts: CrosstraceR
       const p = d.evidence.pod ?? d.evidence.lastPod;
       if (typeof p === 'string') diagnosed.set(p, (diagnosed.get(p) ?? 0) + 1);
     }
-    return {
-      data: pods.map((p) => ({
+    return listOf(
+      pods.map((p) => ({
         namespace: p.namespace,
         name: p.name,
         uid: p.uid,
@@ -168,11 +170,8 @@ export function registerCrosstraceRoutes(app: FastifyInstance, opts: CrosstraceR
         diagnoses: diagnosed.get(`${p.namespace}/${p.name}`) ?? 0,
         lifecycle: lifecycleOf(p),
       })),
-      total: pods.length,
-      limit: 0,
-      offset: 0,
-      errors: null,
-    };
+      0,
+    );
   });
   const windowOf = (q: { start?: string; end?: string }) => {
     const end = parseMicros(q.end);
@@ -289,11 +288,7 @@ export function registerCrosstraceRoutes(app: FastifyInstance, opts: CrosstraceR
             p.deletionStartedNanos !== undefined ? formatNanos(p.deletionStartedNanos) : undefined,
           lifecycle: lifecycleOf(p),
         },
-        data: rows.slice(0, limit),
-        total: rows.length,
-        limit,
-        offset: 0,
-        errors: null,
+        ...listOf(rows.slice(0, limit), limit, rows.length),
       };
     },
   );
