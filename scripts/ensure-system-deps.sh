@@ -6,6 +6,7 @@ set -euo pipefail
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# the web UI's end-to-end tests drive Debian's Chromium (playwright-core, executablePath /usr/bin/chromium)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 missing_msg() { echo "crosstrace: missing system packages: ${need[*]} (apt-get install -y ${need[*]})" >&2; }
 if [ "${#need[@]}" -eq 0 ]; then exit 0; fi

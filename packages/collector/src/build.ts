@@ -17,8 +17,10 @@ import {
   grpcCredentials,
   HEALTH_PATHS,
   httpsOptions,
+  isApiPath,
   loadTlsMaterial,
   registerHealthRoutes,
+  registerUi,
   type TlsMaterial,
 } from './server/index.js';
 import { createMemoryStore, openSqliteStore, type RetentionResult, type SpanStore } from './storage/index.js';
@@ -191,10 +193,16 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     token: config.queryToken,
     allowedSubjects: config.tlsAllowedSubjects,
     publicPaths: HEALTH_PATHS,
+    // the UI's assets hold no data; its API calls carry the token
+    isPublic:
+      config.queryToken !== undefined && config.tlsAllowedSubjects.length === 0
+        ? (p) => !isApiPath(p)
+        : undefined,
   });
   registerHealthRoutes(query, { metrics, isReady });
   registerQueryRoutes(query, { store });
   registerCrosstraceRoutes(query, { store, controlPlane });
+  if (config.ui) await registerUi(query, { dir: config.uiDir });
 
   let k8sWatch: K8sWatchHandle | undefined;
   let grpcServer: GrpcServerHandle | undefined;

@@ -19,6 +19,8 @@ function addConfigOptions(cmd: Command): Command {
     const desc = `${f.description}${shown} [env ${f.env}]`;
     const opt = f.kind === 'bool' ? new Option(`--${f.flag}`, desc) : new Option(`--${f.flag} <value>`, desc);
     cmd.addOption(opt);
+    // a switch that is on by default can be turned off; with both forms commander sets no default
+    if (f.kind === 'bool' && d === true) cmd.addOption(new Option(`--no-${f.flag}`, `turn off --${f.flag}`));
   }
   cmd.option(
     '--config <file>',

@@ -20,6 +20,15 @@ export { SpanKind, StatusCode } from './model/span.js';
 export type { Pipeline, StorageWriter } from './pipeline/index.js';
 export { createPipeline, createStorageWriter } from './pipeline/index.js';
 export { createLayerProcessor, inferLayer } from './processors/layer/index.js';
+export type {
+  LayerSummary,
+  ServiceMap,
+  ServiceMapEdge,
+  ServiceMapNode,
+  ServiceMetrics,
+  ServiceSummary,
+  TraceSummary,
+} from './query/index.js';
 export type { DecodeResult } from './receivers/otlp/index.js';
 export { decodeTracesJson, decodeTracesProtobuf } from './receivers/otlp/index.js';
 export type { GrpcServerHandle } from './receivers/otlp-grpc/index.js';

@@ -25,6 +25,10 @@ export const ConfigSchema = Type.Object(
     ingestToken: Type.Optional(Type.String({ minLength: 1 })),
     queryToken: Type.Optional(Type.String({ minLength: 1 })),
     shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
+    /** serve the web UI on the query port */
+    ui: Type.Boolean(),
+    /** folder of a built UI (default: the @crosstrace/ui package's dist) */
+    uiDir: Type.Optional(Type.String({ minLength: 1 })),
     /** watch the cluster's Pods, EndpointSlices, ReplicaSets, Deployments and Events */
     k8sWatch: Type.Boolean(),
     /** clock-skew tolerance of the stitching heuristic (ms) */
@@ -60,6 +64,7 @@ export function createDefaultConfig(): CollectorConfig {
     tlsClientAuth: false,
     tlsAllowedSubjects: [],
     shutdownTimeoutMs: 10_000,
+    ui: true,
     k8sWatch: false,
     stitchingToleranceMs: STITCHING_DEFAULTS.toleranceMs,
     stitchingMaxAttemptMs: STITCHING_DEFAULTS.maxAttemptMs,
@@ -221,6 +226,20 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     env: 'CROSSTRACE_SHUTDOWN_TIMEOUT',
     kind: 'int',
     description: 'ms to drain on SIGTERM before forcing',
+  },
+  {
+    key: 'ui',
+    flag: 'ui',
+    env: 'CROSSTRACE_UI',
+    kind: 'bool',
+    description: 'serve the web UI on the query port (--no-ui to turn it off)',
+  },
+  {
+    key: 'uiDir',
+    flag: 'ui-dir',
+    env: 'CROSSTRACE_UI_DIR',
+    kind: 'string',
+    description: 'folder of a built web UI (default: the @crosstrace/ui package)',
   },
   {
     key: 'k8sWatch',

@@ -4,6 +4,13 @@ import { jaegerRoutes } from './jaeger/routes.js';
 import { v3Routes } from './v3/routes.js';
 
 export type {
+  CrosstraceRoutesOptions,
+  ServiceMap,
+  ServiceMapEdge,
+  ServiceMapNode,
+  ServiceMetrics,
+} from './crosstrace/index.js';
+export type {
   JaegerError,
   JaegerKeyValue,
   JaegerLog,
@@ -16,6 +23,8 @@ export type {
 export { parseGoDuration, parseLogfmt, parseTags, parseTraceId } from './jaeger/params.js';
 export { toJaegerTrace } from './jaeger/to-jaeger.js';
 export { toOtlpTracesData } from './v3/to-otlp.js';
+export type { LayerSummary, ServiceSummary, TraceSummary } from './v3/trace-summary.js';
+export { summarizeTrace } from './v3/trace-summary.js';
 
 export interface QueryRoutesOptions {
   store: SpanStore;

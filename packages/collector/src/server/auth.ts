@@ -9,6 +9,8 @@ export interface AccessOptions {
   allowedSubjects?: readonly string[];
   /** Paths open to everyone (health checks). */
   publicPaths?: readonly string[];
+  /** Further paths open to everyone (the web UI's assets: they carry no data). */
+  isPublic?: (path: string) => boolean;
   /** How to answer a refusal (the OTLP receiver answers in OTLP's shape). */
   refuse?: (req: FastifyRequest, reply: FastifyReply, statusCode: 401 | 403, message: string) => FastifyReply;
 }
@@ -51,7 +53,8 @@ export function addAccessHook(app: FastifyInstance, options: AccessOptions): voi
   if (options.token === undefined && (options.allowedSubjects ?? []).length === 0) return;
   const open = new Set(options.publicPaths ?? []);
   app.addHook('onRequest', async (req, reply) => {
-    if (open.has(req.url.split('?', 1)[0])) return;
+    const path = req.url.split('?', 1)[0];
+    if (open.has(path) || options.isPublic?.(path)) return;
     const refusal = checkAccess(options, req.headers.authorization, req.raw.socket);
     if (refusal === undefined) return;
     if (refusal.statusCode === 401) reply.header('www-authenticate', 'Bearer');

@@ -54,14 +54,24 @@ function hasKeyValue(attrs: readonly KeyValue[], key: string, value: string): bo
 }
 
 /**
- * True when the span, its derived tags, its resource or one of its events (Jaeger's log fields,
- * which Jaeger's tag search also matches) carry `key` with value `value`.
+ * The key under which an event's name is searchable, as Jaeger exposes an OTLP event: a log whose
+ * `event` field is the name.
+ */
+export const EVENT_NAME_TAG = 'event';
+
+/**
+ * True when the span, its derived tags, its resource or one of its events (an attribute, or the
+ * event's name as `event`) carry `key` with value `value`. Events count as Jaeger's log fields do:
+ * HotROD's "find trace" searches `driver=…`, which only its "Dispatch successful" event carries.
  */
 export function spanHasTag(span: Span, key: string, value: string): boolean {
   if (hasKeyValue(span.attributes, key, value)) return true;
   if (hasKeyValue(span.resource.attributes, key, value)) return true;
-  for (const ev of span.events) if (hasKeyValue(ev.attributes, key, value)) return true;
   for (const [k, v] of syntheticTags(span)) if (k === key && v === value) return true;
+  for (const e of span.events) {
+    if (key === EVENT_NAME_TAG && e.name === value) return true;
+    if (hasKeyValue(e.attributes, key, value)) return true;
+  }
   return false;
 }
 

@@ -335,3 +335,56 @@ t.test('a Grafana-style request sequence on the SQLite store', async (t) => {
   const deps = (await app.inject(`/api/dependencies?endTs=${NOW_MS}&lookback=${3_600_000 * 2}`)).json();
   t.same(deps.data, [{ parent: 'frontend', child: 'driver', callCount: 1 }]);
 });
+
+t.test("GET /api/traces?tags= finds a span by its event's fields (HotROD's find-trace link)", async (t) => {
+  for (const [name, open] of [
+    ['memory', async () => createMemoryStore()],
+    [
+      'sqlite',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'ct-jaeger-'));
+        t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+        return openSqliteStore({ path: join(dir, 'db.sqlite') });
+      },
+    ],
+  ] as const) {
+    const store = await open();
+    const app = await appWith(t, store);
+    const root = makeSpan({
+      service: 'frontend',
+      name: 'HTTP GET /dispatch',
+      startTimeUnixNano: ns(1000),
+      endTimeUnixNano: ns(1200),
+      events: [
+        {
+          timeUnixNano: ns(1190),
+          name: 'Dispatch successful',
+          attributes: [{ key: 'driver', value: { stringValue: 'T712345C' } }],
+          droppedAttributesCount: 0,
+        },
+      ],
+    });
+    await store.writeSpans([
+      root,
+      makeSpan({ service: 'frontend', startTimeUnixNano: ns(2000), endTimeUnixNano: ns(2100) }),
+    ]);
+    const res = await app.inject(
+      `/api/traces?service=frontend&lookback=2h&tags=${encodeURIComponent('{"driver":"T712345C"}')}`,
+    );
+    t.equal(res.statusCode, 200, name);
+    const body = res.json() as JaegerResponse<JaegerTrace[]>;
+    t.same(
+      body.data.map((tr) => tr.traceID),
+      [root.traceId],
+      `${name}: the trace whose only driver is on an event`,
+    );
+    const logfmt = await app.inject(
+      `/api/traces?service=frontend&lookback=2h&tags=${encodeURIComponent('event="Dispatch successful"')}`,
+    );
+    t.same(
+      (logfmt.json() as JaegerResponse<JaegerTrace[]>).data.map((tr) => tr.traceID),
+      [root.traceId],
+      `${name}: the event name as event=`,
+    );
+  }
+});

@@ -282,6 +282,78 @@ for (const [name, open] of backends) {
       t.same(await store.findTraceIds({ tags: { customer: 'nobody' }, limit: 10 }), []);
     });
 
+    t.test('tags match span event (log) fields and event names, as Jaeger log search does', async (t) => {
+      const store = await open(t);
+      t.teardown(() => store.close());
+      const event = (name: string, attrs: Record<string, string>, ms: number) => ({
+        timeUnixNano: ns(ms),
+        name,
+        attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: { stringValue: v } })),
+        droppedAttributesCount: 0,
+      });
+      // HotROD's frontend: the driver is only on the "Dispatch successful" event of the root span
+      const dispatch = makeSpan({
+        service: 'frontend',
+        name: 'HTTP GET /dispatch',
+        startTimeUnixNano: ns(1000),
+        endTimeUnixNano: ns(1200),
+        events: [
+          event('Searching for nearby drivers', { location: '728,326' }, 1010),
+          event('Dispatch successful', { driver: 'T712345C', eta: '2min0s' }, 1190),
+        ],
+      });
+      const other = makeSpan({
+        service: 'frontend',
+        name: 'HTTP GET /dispatch',
+        startTimeUnixNano: ns(2000),
+        endTimeUnixNano: ns(2200),
+        events: [event('Dispatch successful', { driver: 'T700001C', eta: '1min0s' }, 2190)],
+      });
+      const plain = makeSpan({
+        service: 'frontend',
+        startTimeUnixNano: ns(3000),
+        endTimeUnixNano: ns(3100),
+        attributes: [{ key: 'driver', value: { stringValue: 'T799999C' } }],
+      });
+      await store.writeSpans([dispatch, other]);
+      await store.writeSpans([plain]);
+      const find = (tags: Record<string, string>, service?: string) =>
+        store.findTraceIds({ service, tags, limit: 20 });
+      t.same(await find({ driver: 'T712345C' }), [dispatch.traceId], 'an event attribute, no service');
+      t.same(await find({ driver: 'T712345C' }, 'frontend'), [dispatch.traceId], 'with the service');
+      t.same(await find({ driver: 'T799999C' }), [plain.traceId], 'span attributes still match');
+      t.same(
+        await find({ event: 'Dispatch successful' }),
+        [other.traceId, dispatch.traceId],
+        'the event name as `event`',
+      );
+      t.same(
+        await find({ driver: 'T712345C', eta: '2min0s' }),
+        [dispatch.traceId],
+        'two fields of one event',
+      );
+      t.same(
+        await find({ driver: 'T712345C', eta: '1min0s' }),
+        [],
+        'fields of different spans never combine',
+      );
+      t.same(
+        await find({ driver: 'T712345C', 'service.name': 'frontend' }),
+        [dispatch.traceId],
+        'an event field and a resource attribute of the same span',
+      );
+      t.same(
+        await find({ location: '728,326', driver: 'T712345C' }),
+        [dispatch.traceId],
+        'fields of two events of one span',
+      );
+      t.same(
+        (await store.findSpans({ tags: { driver: 'T712345C' }, limit: 10 })).map((s) => s.spanId),
+        [dispatch.spanId],
+        'findSpans too',
+      );
+    });
+
     t.test('findSpans and getSpansByIds serve the stitching processor', async (t) => {
       const store = await open(t);
       t.teardown(() => store.close());

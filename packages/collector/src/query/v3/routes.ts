@@ -1,12 +1,13 @@
 // Jaeger's /api/v3 HTTP API (the grpc-gateway JSON of api_v3.QueryService): OTLP/JSON traces
 // inside `{ result: ... }`, errors as `{ error: { httpCode, message } }`.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Span } from '../../model/span.js';
-import type { SpanStore } from '../../storage/span-store.js';
+import type { SpanStore, TraceQuery } from '../../storage/span-store.js';
 import { parseGoDuration, parseIntParam, parseTags, parseTraceId } from '../jaeger/params.js';
 import { toOtlpTracesData } from './to-otlp.js';
+import { summarizeTrace } from './trace-summary.js';
 
 export interface V3RoutesOptions {
   store: SpanStore;
@@ -17,6 +18,10 @@ const DEFAULT_NUM_TRACES = 100;
 const FindQuerystring = Type.Object({
   'query.service_name': Type.Optional(Type.String()),
   'query.operation_name': Type.Optional(Type.String()),
+  /** jaeger-ui's name for the operation (span name) */
+  'query.span_name': Type.Optional(Type.String()),
+  /** crosstrace: `crosstrace.layer` of a matching span */
+  'query.layer': Type.Optional(Type.String()),
   'query.attributes': Type.Optional(Type.String()),
   'query.start_time_min': Type.Optional(Type.String()),
   'query.start_time_max': Type.Optional(Type.String()),
@@ -58,6 +63,45 @@ function time(name: string, v: string): bigint {
   const ns = parseRfc3339Nanos(v);
   if (ns === undefined) throw new BadParam(`malformed parameter ${name}: cannot parse "${v}" as RFC3339`);
   return ns;
+}
+
+type FindParams = Static<typeof FindQuerystring>;
+
+/** The store query of a `/api/v3/traces` or `/api/v3/trace-summaries` request. */
+function findQuery(q: FindParams): TraceQuery {
+  const minS = q['query.start_time_min'] ?? '';
+  const maxS = q['query.start_time_max'] ?? '';
+  if (minS === '' || maxS === '') {
+    throw new BadParam('query.start_time_min and query.start_time_max are required');
+  }
+  const min = time('query.start_time_min', minS);
+  const max = time('query.start_time_max', maxS);
+  const dur = (name: string, v: string | undefined) => {
+    if (v === undefined || v === '') return undefined;
+    const d = parseGoDuration(v);
+    if (!d.ok) throw new BadParam(`malformed parameter ${name}: ${d.error}`);
+    return d.value / 1000;
+  };
+  const depth = q['query.num_traces'] ?? q['query.search_depth'];
+  let limit = DEFAULT_NUM_TRACES;
+  if (depth !== undefined && depth !== '') {
+    const n = parseIntParam('query.num_traces', depth);
+    if (!n.ok) throw new BadParam(`malformed parameter query.num_traces: ${n.error}`);
+    if (n.value > 0) limit = n.value;
+  }
+  const tags = parseTags(q['query.attributes'] ? [q['query.attributes']] : [], []);
+  if (!tags.ok) throw new BadParam(`malformed parameter query.attributes: ${tags.error}`);
+  return {
+    service: q['query.service_name'] || undefined,
+    operation: q['query.operation_name'] || q['query.span_name'] || undefined,
+    layer: q['query.layer'] || undefined,
+    tags: tags.value,
+    startTimeMinMicros: Number(min / 1000n),
+    startTimeMaxMicros: Number(max / 1000n),
+    durationMinMicros: dur('query.duration_min', q['query.duration_min']),
+    durationMaxMicros: dur('query.duration_max', q['query.duration_max']),
+    limit,
+  };
 }
 
 /** Registers /api/v3 on `app` (call inside an encapsulated plugin: it sets an error handler). */
@@ -103,41 +147,19 @@ export async function v3Routes(app: FastifyInstance, opts: V3RoutesOptions): Pro
   );
 
   r.get('/api/v3/traces', { schema: { querystring: FindQuerystring } }, async (req) => {
-    const q = req.query;
-    const minS = q['query.start_time_min'] ?? '';
-    const maxS = q['query.start_time_max'] ?? '';
-    if (minS === '' || maxS === '') {
-      throw new BadParam('query.start_time_min and query.start_time_max are required');
-    }
-    const min = time('query.start_time_min', minS);
-    const max = time('query.start_time_max', maxS);
-    const dur = (name: string, v: string | undefined) => {
-      if (v === undefined || v === '') return undefined;
-      const d = parseGoDuration(v);
-      if (!d.ok) throw new BadParam(`malformed parameter ${name}: ${d.error}`);
-      return d.value / 1000;
-    };
-    const depth = q['query.num_traces'] ?? q['query.search_depth'];
-    let limit = DEFAULT_NUM_TRACES;
-    if (depth !== undefined && depth !== '') {
-      const n = parseIntParam('query.num_traces', depth);
-      if (!n.ok) throw new BadParam(`malformed parameter query.num_traces: ${n.error}`);
-      if (n.value > 0) limit = n.value;
-    }
-    const tags = parseTags(q['query.attributes'] ? [q['query.attributes']] : [], []);
-    if (!tags.ok) throw new BadParam(`malformed parameter query.attributes: ${tags.error}`);
-    const ids = await store.findTraceIds({
-      service: q['query.service_name'] || undefined,
-      operation: q['query.operation_name'] || undefined,
-      tags: tags.value,
-      startTimeMinMicros: Number(min / 1000n),
-      startTimeMaxMicros: Number(max / 1000n),
-      durationMinMicros: dur('query.duration_min', q['query.duration_min']),
-      durationMaxMicros: dur('query.duration_max', q['query.duration_max']),
-      limit,
-    });
+    const ids = await store.findTraceIds(findQuery(req.query));
     const spans: Span[] = [];
     for (const id of ids) spans.push(...(await store.getTrace(id)));
     return { result: toOtlpTracesData(spans) };
+  });
+
+  r.get('/api/v3/trace-summaries', { schema: { querystring: FindQuerystring } }, async (req) => {
+    const ids = await store.findTraceIds(findQuery(req.query));
+    const summaries = [];
+    for (const id of ids) {
+      const spans = await store.getTrace(id);
+      if (spans.length > 0) summaries.push(summarizeTrace(id, spans));
+    }
+    return { summaries };
   });
 }

@@ -4,7 +4,7 @@
 // SQLite work.
 import type { InstrumentationScope, Resource, Span } from '../../model/span.js';
 import { MAX_TIME_NANOS, StatusCode } from '../../model/span.js';
-import { parentSpanIdOf, tagString } from '../matching.js';
+import { EVENT_NAME_TAG, parentSpanIdOf, tagString } from '../matching.js';
 import { encodeResourceScope, encodeSpanBody } from './codec.js';
 import { tagHash } from './hash.js';
 
@@ -41,14 +41,17 @@ export const STATUS_ERROR = tagHash('otel.status_code', 'ERROR');
 const UNINDEXED_DERIVED = new Set(['span.kind', 'crosstrace.layer', 'otel.status_code']);
 
 /**
- * Hashes of a span's indexed tags: its attributes and its events' attributes (Jaeger's log
- * fields), plus the error-status tags (rare, and the usual "show me failures" search). Derived
- * tags present on most spans (`span.kind`, `crosstrace.layer`, `otel.status_code=OK`) stay out of
- * the index; they are columns, checked while scanning (see `isIndexComplete`).
+ * Hashes of a span's indexed tags: its attributes, its events' attributes and names (`event`),
+ * plus the error-status tags (rare, and the usual "show me failures" search). Derived tags present on most spans (`span.kind`,
+ * `crosstrace.layer`, `otel.status_code=OK`) stay out of the index; they are columns, checked
+ * while scanning (see `isIndexComplete`).
  */
 export function pushTagHashes(out: number[], s: Span): void {
   for (const kv of s.attributes) out.push(tagHash(kv.key, tagString(kv.value)));
-  for (const ev of s.events) for (const kv of ev.attributes) out.push(tagHash(kv.key, tagString(kv.value)));
+  for (const e of s.events) {
+    out.push(tagHash(EVENT_NAME_TAG, e.name));
+    for (const kv of e.attributes) out.push(tagHash(kv.key, tagString(kv.value)));
+  }
   if (s.status.code === StatusCode.Error) {
     out.push(ERROR_TRUE, STATUS_ERROR);
     if (s.status.message !== '') out.push(tagHash('otel.status_description', s.status.message));
