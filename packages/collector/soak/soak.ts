@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { contextFromRequestId } from '@crosstrace/tracer';
+import { contextFromRequestId } from '@crosstrace/contract';
 import Database from 'better-sqlite3';
 import { encodeRequest } from '../test/helpers/proto.js';
 
