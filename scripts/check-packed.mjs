@@ -58,12 +58,12 @@ try {
     if (left.length > 0)
       fail(`${manifest.name}: workspace ranges left in the packed package.json (${left.join(', ')})`);
     else pass(`${manifest.name}: packed, no workspace: range left`);
-    for (const file of [
-      'package/README.md',
-      'package/CHANGELOG.md',
-      'package/LICENSE',
-      'package/dist/index.js',
-    ]) {
+    // A package with a main entry ships dist/index.js; the UI, an assets package, its index.html.
+    const entry =
+      manifest.exports?.['.'] === undefined && manifest.main === undefined
+        ? 'dist/index.html'
+        : 'dist/index.js';
+    for (const file of ['package/README.md', 'package/CHANGELOG.md', 'package/LICENSE', `package/${entry}`]) {
       if (!listing.includes(file))
         fail(`${manifest.name}: ${file.slice('package/'.length)} missing from the tarball`);
     }
@@ -105,7 +105,8 @@ try {
     );
     for (const subpath of subpaths) {
       const specifier = `${manifest.name}${subpath.slice(1)}`;
-      const script = `const m = await import(${JSON.stringify(specifier)}); const n = Object.keys(m).length; if (n === 0) throw new Error('no exports'); console.log(n);`;
+      const attributes = subpath.endsWith('.json') ? ", { with: { type: 'json' } }" : '';
+      const script = `const m = await import(${JSON.stringify(specifier)}${attributes}); const n = Object.keys(m).length; if (n === 0) throw new Error('no exports'); console.log(n);`;
       try {
         const exports = run(process.execPath, ['--input-type=module', '-e', script], { cwd: project }).trim();
         pass(`import('${specifier}') gives ${exports} exports`);
