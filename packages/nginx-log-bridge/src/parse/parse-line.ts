@@ -48,11 +48,18 @@ export function createParser(options: ParserOptions = {}): LineParser {
   return firstOf(formats.map((f) => compileLogFormat(f)));
 }
 
-const cache = new Map<string, LineParser | BridgeError>();
+/**
+ * The parsers {@link parseLine} compiled, by options. What they hold is never handed out as it is:
+ * a compiled parser overwrites its positions on every line, so parseLine gives each result a copy
+ * and callers in one process cannot see each other's lines.
+ */
+const compiled = new Map<string, LineParser | BridgeError>();
+const MAX_COMPILED = 64;
 
 /**
  * Parses one access-log line (without its newline). Never throws: a bad line, and a bad format,
- * give `{ ok: false, reason }`. Parsers are compiled once per distinct options and cached.
+ * give `{ ok: false, reason }`. Parsers are compiled once per distinct options and reused; each
+ * result is the caller's own (for many lines of one format, {@link createParser} is faster).
  *
  * @param line - one log line
  * @param options - the format (default `combined`)
@@ -62,16 +69,19 @@ const cache = new Map<string, LineParser | BridgeError>();
  */
 export function parseLine(line: string, options: ParserOptions = {}): ParseResult {
   const key = `${options.format ?? ''}\u0000${options.logFormat ?? ''}\u0000${options.jsonMapping ? JSON.stringify(options.jsonMapping) : ''}`;
-  let parser = cache.get(key);
+  let parser = compiled.get(key);
   if (parser === undefined) {
     try {
       parser = createParser(options);
     } catch (err) {
       parser = err instanceof BridgeError ? err : new BridgeError(BridgeErrorCode.BadFormat, String(err));
     }
-    if (cache.size > 64) cache.clear();
-    cache.set(key, parser);
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(key, parser);
   }
   if (parser instanceof BridgeError) return { ok: false, reason: 'format-mismatch' };
-  return parser.parse(line);
+  const result = parser.parse(line);
+  if (!result.ok || result.positions === undefined) return result;
+  const { variables, offsets } = result.positions;
+  return { ok: true, record: result.record, positions: { variables, offsets: offsets.slice() } };
 }

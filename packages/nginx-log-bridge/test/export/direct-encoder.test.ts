@@ -27,13 +27,11 @@ function textOf(line: string, r: ParseResult, prefix = ''): LineText | undefined
   if (!r.ok || r.positions === undefined) return undefined;
   const bytes = Buffer.from(`${prefix}${line}\n`, 'utf8');
   if (bytes.length !== prefix.length + line.length + 1) return undefined; // not ASCII
-  // the parser reuses its positions for the next line: keep a copy
-  const positions = { variables: r.positions.variables, offsets: Int32Array.from(r.positions.offsets) };
   return {
     bytes,
     view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     start: prefix.length,
-    positions,
+    positions: r.positions, // parseLine's own copy for this line
   };
 }
 

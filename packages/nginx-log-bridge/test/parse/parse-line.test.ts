@@ -43,3 +43,31 @@ t.test('logFormat wins over format; bad options never throw from parseLine', asy
   t.same(parseLine('x', { logFormat: 'no vars' }), { ok: false, reason: 'format-mismatch' });
   t.throws(() => createParser({ format: 'nope' as 'json' }), { code: 'CT_BRIDGE_BAD_FORMAT' });
 });
+
+t.test(
+  "parseLine's results are the caller's own: a later line leaves an earlier result's positions as they were",
+  async (t) => {
+    const [first, second] = fixtureLines('ingress-nginx-upstreaminfo.log');
+    const a = parseLine(first, { format: 'ingress-nginx' });
+    const before = a.ok && a.positions !== undefined ? Array.from(a.positions.offsets) : undefined;
+    t.ok(before !== undefined, 'the first line has positions');
+    const b = parseLine(second, { format: 'ingress-nginx' });
+    t.ok(b.ok && b.positions !== undefined, 'so has the second');
+    if (!a.ok || a.positions === undefined || !b.ok || b.positions === undefined) return;
+    t.not(b.positions.offsets, a.positions.offsets, 'each result has its own offsets');
+    t.notSame(Array.from(b.positions.offsets), before, 'the two lines put their values at different offsets');
+    t.same(Array.from(a.positions.offsets), before, "the second parse left the first result's offsets alone");
+    const { variables, offsets } = a.positions;
+    for (let i = 0; i < variables.length; i++) {
+      const value = a.record[variables[i]];
+      t.equal(first.slice(offsets[i], offsets[i] + value.length), value, `${variables[i]} is at its offset`);
+    }
+    const parser = createParser({ format: 'ingress-nginx' });
+    const c = parser.parse(first);
+    const d = parser.parse(second);
+    t.ok(
+      c.ok && d.ok && c.positions === d.positions,
+      'a parser of its own reuses one positions object, as documented',
+    );
+  },
+);
