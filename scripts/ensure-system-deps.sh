@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suites use for real (nginx, started by the bridge's tests;
-# openssl, whose CLI makes the collector tests' certificates) when they are missing and we are
+# Installs the Debian packages the test suites use for real (nginx, started by the bridge's and the
+# HotROD example's tests; openssl, whose CLI makes the collector tests' certificates; chromium,
+# which the web UI's and the HotROD example's browser tests drive) when they are missing and we are
 # root; otherwise says what is missing. Safe to run repeatedly.
 set -euo pipefail
 need=()
