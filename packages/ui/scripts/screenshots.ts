@@ -31,7 +31,8 @@ async function shoot(page: Browser['page'], name: string): Promise<void> {
 async function take(c: RunningCollector, page: Browser['page']): Promise<void> {
   const diagnoses = (await c.collector.query.inject('/api/crosstrace/diagnoses')).json().data;
   const failed: string = diagnoses[0].traceID;
-  const traces = (await c.collector.query.inject('/api/traces?service=ingress-nginx&lookback=1h')).json().data;
+  const traces = (await c.collector.query.inject('/api/traces?service=ingress-nginx&lookback=1h')).json()
+    .data;
   const ok: string = traces.map((x: { traceID: string }) => x.traceID).find((id: string) => id !== failed);
 
   await page.goto(`${c.queryUrl}/search?lookback=1h&limit=20`);
@@ -42,7 +43,10 @@ async function take(c: RunningCollector, page: Browser['page']): Promise<void> {
   await page.getByTestId('pod-context-row').first().waitFor();
   await shoot(page, 'trace-diagnosis');
 
-  await page.locator('[data-testid=span-row]').filter({ has: page.getByTestId('diagnosis-marker') }).click();
+  await page
+    .locator('[data-testid=span-row]')
+    .filter({ has: page.getByTestId('diagnosis-marker') })
+    .click();
   await page.getByTestId('span-detail').waitFor();
   await shoot(page, 'trace-detail');
 
