@@ -21,6 +21,8 @@ export const CHROMIUM_FLAGS = [
 export interface Browser {
   context: BrowserContext;
   page: Page;
+  /** the browser's profile directory (its processes carry it in --user-data-dir) */
+  profile: string;
   /** requests the page made to hosts other than the collector */
   foreignRequests: string[];
   screenshot(name: string): Promise<string>;
@@ -52,6 +54,7 @@ export async function launch(opts: {
   return {
     context,
     page,
+    profile,
     foreignRequests,
     async screenshot(name) {
       const path = join(ARTIFACTS, `${name}.png`);
