@@ -11,13 +11,13 @@ import { DiagnosesPanel } from '../trace/diagnoses-panel.js';
 import { FlameGraph } from '../trace/flame-graph.js';
 import { HelpOverlay } from '../trace/help-overlay.js';
 import { JsonView } from '../trace/json-view.js';
-import { actionFor } from '../trace/keyboard.js';
+import { actionFor, VIEW_MOVES } from '../trace/keyboard.js';
 import { Minimap } from '../trace/minimap.js';
 import { podFacts, podRefs } from '../trace/pod-context.js';
 import { SpanDetail } from '../trace/span-detail.js';
 import { SpansTable } from '../trace/spans-table.js';
 import { StatsView } from '../trace/stats-view.js';
-import { formatRange, pan, parseRange, type Range, zoom } from '../trace/time-axis.js';
+import { formatRange, parseRange, type Range } from '../trace/time-axis.js';
 import { type PodContextRow, Timeline } from '../trace/timeline.js';
 
 const VIEWS = [
@@ -178,6 +178,11 @@ function TraceView(props: { trace: Trace }) {
     const a = actionFor(e);
     if (a === undefined) return;
     e.preventDefault();
+    const move = VIEW_MOVES[a];
+    if (move !== undefined) {
+      setRange(move(range));
+      return;
+    }
     const page = (rowsEl.current?.clientHeight ?? 400) * 0.95;
     switch (a) {
       case 'scrollPageDown':
@@ -191,30 +196,6 @@ function TraceView(props: { trace: Trace }) {
         break;
       case 'prevSpan':
         step(-1);
-        break;
-      case 'panLeft':
-        setRange(pan(range, -0.05));
-        break;
-      case 'panLeftFast':
-        setRange(pan(range, -0.25));
-        break;
-      case 'panRight':
-        setRange(pan(range, 0.05));
-        break;
-      case 'panRightFast':
-        setRange(pan(range, 0.25));
-        break;
-      case 'zoomIn':
-        setRange(zoom(range, 0.9));
-        break;
-      case 'zoomInFast':
-        setRange(zoom(range, 0.5));
-        break;
-      case 'zoomOut':
-        setRange(zoom(range, 1.1));
-        break;
-      case 'zoomOutFast':
-        setRange(zoom(range, 2));
         break;
       case 'collapseAll':
         collapseAll();

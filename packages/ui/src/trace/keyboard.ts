@@ -1,4 +1,5 @@
 // jaeger-ui's trace page keys, so hands that know them work here.
+import { pan, type Range, zoom } from './time-axis.js';
 
 export interface Shortcut {
   keys: string[];
@@ -26,6 +27,18 @@ export type ShortcutAction =
   | 'search'
   | 'clear'
   | 'help';
+
+/** How each pan and zoom key moves the shown window (jaeger-ui's steps). */
+export const VIEW_MOVES: Partial<Record<ShortcutAction, (range: Range) => Range>> = {
+  panLeft: (r) => pan(r, -0.05),
+  panLeftFast: (r) => pan(r, -0.25),
+  panRight: (r) => pan(r, 0.05),
+  panRightFast: (r) => pan(r, 0.25),
+  zoomIn: (r) => zoom(r, 0.9),
+  zoomInFast: (r) => zoom(r, 0.5),
+  zoomOut: (r) => zoom(r, 1.1),
+  zoomOutFast: (r) => zoom(r, 2),
+};
 
 export const SHORTCUTS: Shortcut[] = [
   { keys: ['s'], action: 'scrollPageDown', label: 'Scroll down' },

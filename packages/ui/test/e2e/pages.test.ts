@@ -73,6 +73,14 @@ t.test('trace page: find with matches only, collapse, keys, help, other views', 
   await page.keyboard.press('ArrowUp');
   await page.waitForURL(/range=/);
   t.pass('↑ zooms in (the window is in the URL)');
+  const windowOf = () => (new URL(page.url()).searchParams.get('range') ?? '').split(',').map(Number);
+  const [zoomedStart] = windowOf();
+  await page.keyboard.press('d');
+  await page.waitForURL((u) => u.searchParams.get('range')?.split(',')[0] !== zoomedStart.toFixed(4));
+  t.ok(windowOf()[0] > zoomedStart, 'd pans the window right');
+  await page.keyboard.press('Shift+A');
+  await page.waitForURL((u) => Number(u.searchParams.get('range')?.split(',')[0]) < zoomedStart);
+  t.pass('⇧A pans it left by a larger step');
   await page.keyboard.press('?');
   await page.getByTestId('shortcuts-help').waitFor();
   t.match(await page.getByTestId('shortcuts-help').textContent(), /Collapse one level/);
