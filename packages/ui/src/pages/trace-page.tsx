@@ -243,6 +243,14 @@ function TraceView(props: { trace: Trace }) {
   // the pods the request went to bring the control plane in, though their spans live in their own traces
   const podLayer = trace.layerCounts['control-plane'] === 0 && pods.length > 0;
   const layersShown = Object.values(trace.layerCounts).filter((n) => n > 0).length + (podLayer ? 1 : 0);
+  const detail = selected !== undefined && (
+    <SpanDetail
+      trace={trace}
+      span={trace.spans[selected]}
+      onSelect={select}
+      onClose={() => select(undefined)}
+    />
+  );
   return (
     <div class="trace-page" data-testid="trace-page">
       <header class="trace-header">
@@ -392,14 +400,7 @@ function TraceView(props: { trace: Trace }) {
               }
               onNameWidth={setNameWidth}
             />
-            {selected !== undefined && (
-              <SpanDetail
-                trace={trace}
-                span={trace.spans[selected]}
-                onSelect={select}
-                onClose={() => select(undefined)}
-              />
-            )}
+            {detail}
           </div>
         </>
       )}
@@ -413,14 +414,7 @@ function TraceView(props: { trace: Trace }) {
       {view === 'flame' && (
         <div class="timeline-and-detail with-detail-maybe">
           <FlameGraph trace={trace} selected={selected} theme={settings.theme} onSelect={select} />
-          {selected !== undefined && (
-            <SpanDetail
-              trace={trace}
-              span={trace.spans[selected]}
-              onSelect={select}
-              onClose={() => select(undefined)}
-            />
-          )}
+          {detail}
         </div>
       )}
       {view === 'json' && <JsonView trace={trace} fromFile={traces.isFromFile(trace.traceID)} />}
