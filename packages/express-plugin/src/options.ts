@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { compileTrustedProxies, type TrustProxy } from './client-address.js';
 import { CrosstraceExpressError, ErrorCode } from './errors.js';
+import { REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from './semconv.js';
+import { ServerAddressCache } from './server-address.js';
+import { SpanNames } from './span-names.js';
 import { type ResolvedTracer, resolveTracer, type TracerSource } from './tracer-source.js';
 
 /** The parts of a request URL that end up in span attributes. */
@@ -71,7 +74,7 @@ export interface CrosstraceOptions {
   traceResponse?: boolean;
 }
 
-/** The validated, frozen configuration. */
+/** The validated, frozen configuration, with the per-middleware caches of the request path. */
 export interface Config {
   readonly resolved: ResolvedTracer;
   readonly ignoreExact: ReadonlySet<string>;
@@ -79,6 +82,14 @@ export interface Config {
   readonly ignore: ((req: IncomingMessage) => boolean) | undefined;
   readonly requestHeaders: readonly string[];
   readonly responseHeaders: readonly string[];
+  /** `http.request.header.<name>` for each of `requestHeaders`, same order. */
+  readonly requestHeaderAttributes: readonly string[];
+  /** `http.response.header.<name>` for each of `responseHeaders`, same order. */
+  readonly responseHeaderAttributes: readonly string[];
+  /** `http.request.header.<requestIdHeader>`. */
+  readonly requestIdAttribute: string;
+  readonly spanNames: SpanNames;
+  readonly serverAddresses: ServerAddressCache;
   readonly redactQueryParams: ReadonlySet<string>;
   readonly redactUrl: ((url: UrlParts) => UrlParts) | undefined;
   readonly isTrustedProxy: ((address: string) => boolean) | undefined;
@@ -203,6 +214,7 @@ export function createConfig(options: CrosstraceOptions | undefined): Config {
   }
   const lowerRequestId = requestIdHeader.toLowerCase();
   const requestHeaders = headerList(opts, 'captureRequestHeaders', []).filter((h) => h !== lowerRequestId);
+  const responseHeaders = headerList(opts, 'captureResponseHeaders', []);
 
   return Object.freeze({
     resolved: resolveTracer(opts.tracer),
@@ -210,7 +222,12 @@ export function createConfig(options: CrosstraceOptions | undefined): Config {
     ignorePatterns: Object.freeze(ignorePatterns),
     ignore: optionalFunction<(req: IncomingMessage) => boolean>(opts, 'ignore'),
     requestHeaders: Object.freeze(requestHeaders),
-    responseHeaders: Object.freeze(headerList(opts, 'captureResponseHeaders', [])),
+    responseHeaders: Object.freeze(responseHeaders),
+    requestHeaderAttributes: Object.freeze(requestHeaders.map((h) => `${REQUEST_HEADER_PREFIX}${h}`)),
+    responseHeaderAttributes: Object.freeze(responseHeaders.map((h) => `${RESPONSE_HEADER_PREFIX}${h}`)),
+    requestIdAttribute: `${REQUEST_HEADER_PREFIX}${lowerRequestId}`,
+    spanNames: new SpanNames(),
+    serverAddresses: new ServerAddressCache(),
     redactQueryParams: new Set(redact as string[]),
     redactUrl: optionalFunction<(url: UrlParts) => UrlParts>(opts, 'redactUrl'),
     isTrustedProxy: compileTrustedProxies(opts.trustedProxies),

@@ -145,7 +145,7 @@ export class RequestTrace implements RequestScope, RequestState {
     const route = routeTemplate(req);
     // semconv: an unknown method is named `HTTP`
     const shown = this.method === '_OTHER' ? 'HTTP' : this.method;
-    let name = route === undefined ? shown : `${shown} ${route}`;
+    let name = config.spanNames.of(shown, route);
     if (config.spanName !== undefined) {
       try {
         const custom = config.spanName({ method: this.method, route, req, res });
@@ -162,10 +162,11 @@ export class RequestTrace implements RequestScope, RequestState {
     const status = res.statusCode;
     if (route !== undefined) span.setAttribute(sc.ATTR_HTTP_ROUTE, route);
     if (!aborted || res.headersSent) span.setAttribute(sc.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-    for (const h of config.responseHeaders) {
-      const v = res.getHeader(h);
+    const responseHeaders = config.responseHeaders;
+    for (let i = 0; i < responseHeaders.length; i++) {
+      const v = res.getHeader(responseHeaders[i]);
       if (v !== undefined) {
-        span.setAttribute(`${sc.RESPONSE_HEADER_PREFIX}${h}`, Array.isArray(v) ? v.map(String) : [String(v)]);
+        span.setAttribute(config.responseHeaderAttributes[i], Array.isArray(v) ? v.map(String) : [String(v)]);
       }
     }
     if (aborted) {
@@ -201,6 +202,24 @@ export class RequestTrace implements RequestScope, RequestState {
 function errorMessage(err: unknown): string | undefined {
   if (err instanceof Error) return err.message;
   return err === undefined ? undefined : String(err);
+}
+
+/**
+ * `network.protocol.version` as node:http reports it (`req.httpVersion`), as constants for the
+ * usual versions: node:http makes a fresh string per request, which the span would keep.
+ */
+function protocolVersion(req: IncomingMessage): string {
+  const minor = req.httpVersionMinor;
+  switch (req.httpVersionMajor) {
+    case 1:
+      if (minor === 1) return '1.1';
+      if (minor === 0) return '1.0';
+      break;
+    case 2:
+      if (minor === 0) return '2.0';
+      break;
+  }
+  return req.httpVersion;
 }
 
 /** True when the request's path is ignored by the configuration. */
@@ -281,14 +300,14 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
     'http.request.method': method,
     'url.path': path,
     'url.scheme': (socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
-    'network.protocol.version': req.httpVersion,
+    'network.protocol.version': protocolVersion(req),
   };
   if (method === '_OTHER' && rawMethod !== undefined)
     attributes[sc.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
   if (query !== undefined) attributes[sc.ATTR_URL_QUERY] = query;
   const host = headers.host;
   if (host !== undefined) {
-    const { address, port } = splitHost(host);
+    const { address, port } = config.serverAddresses.of(host);
     attributes[sc.ATTR_SERVER_ADDRESS] = address;
     if (port !== undefined) attributes[sc.ATTR_SERVER_PORT] = port;
   } else if (socket?.localAddress !== undefined) {
@@ -302,11 +321,11 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
   if (socket?.remotePort !== undefined) attributes[sc.ATTR_NETWORK_PEER_PORT] = socket.remotePort;
   const ua = headers['user-agent'];
   if (ua !== undefined) attributes[sc.ATTR_USER_AGENT_ORIGINAL] = ua;
-  if (requestId !== undefined)
-    attributes[`${sc.REQUEST_HEADER_PREFIX}${config.requestIdHeader}`] = [requestId];
-  for (const h of config.requestHeaders) {
-    const v = headers[h];
-    if (v !== undefined) attributes[`${sc.REQUEST_HEADER_PREFIX}${h}`] = Array.isArray(v) ? v : [v];
+  if (requestId !== undefined) attributes[config.requestIdAttribute] = [requestId];
+  const requestHeaders = config.requestHeaders;
+  for (let i = 0; i < requestHeaders.length; i++) {
+    const v = headers[requestHeaders[i]];
+    if (v !== undefined) attributes[config.requestHeaderAttributes[i]] = Array.isArray(v) ? v : [v];
   }
   if (config.requestAttributes !== undefined) {
     const hook = config.requestAttributes;
@@ -323,24 +342,6 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
   const rt = new RequestTrace(config, req, res, method, span, parent, requestId);
   rt.watchEnd(storeRequestState(req, rt));
   return rt;
-}
-
-function splitHost(host: string): { address: string; port: number | undefined } {
-  // [v6]:port, host:port, or host
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']');
-    if (end !== -1) {
-      const port = host.length > end + 2 && host[end + 1] === ':' ? Number(host.slice(end + 2)) : undefined;
-      return {
-        address: host.slice(1, end),
-        port: port !== undefined && Number.isInteger(port) ? port : undefined,
-      };
-    }
-  }
-  const colon = host.lastIndexOf(':');
-  if (colon === -1 || host.indexOf(':') !== colon) return { address: host, port: undefined };
-  const port = Number(host.slice(colon + 1));
-  return { address: host.slice(0, colon), port: Number.isInteger(port) && port > 0 ? port : undefined };
 }
 
 /** The request's trace, when a crosstrace middleware or listener wrapper started one. */

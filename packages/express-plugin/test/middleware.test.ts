@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { contextFromRequestId, LAYER_ATTRIBUTE } from '@crosstrace/tracer';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
@@ -150,6 +151,33 @@ t.test('incoming traceparent is honoured and the route template names the span',
   t.equal(a['network.protocol.version'], '1.1');
   t.equal(span.status.code, SpanStatusCode.UNSET);
   t.equal(counting.endCalls.get(span.spanContext().spanId), 1, 'ended once');
+});
+
+t.test('HTTP/1.0 and the Host header forms reach the span attributes', async (t) => {
+  const ask = (head: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(`${head}\r\n\r\n`));
+      let got = '';
+      socket.on('data', (c) => {
+        got += c.toString();
+      });
+      socket.on('end', () => resolve(got));
+      socket.on('error', reject);
+    });
+  for (const [head, address, serverPort, version] of [
+    ['GET /customer/1 HTTP/1.0\r\nHost: shop.example:8443', 'shop.example', 8443, '1.0'],
+    ['GET /customer/2 HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\nConnection: close', '2001:db8::1', 8080, '1.1'],
+    ['GET /customer/3 HTTP/1.1\r\nHost: shop.example\r\nConnection: close', 'shop.example', undefined, '1.1'],
+    ['GET /customer/4 HTTP/1.1\r\nHost: shop.example:8443\r\nConnection: close', 'shop.example', 8443, '1.1'],
+  ] as const) {
+    exporter.reset();
+    const answer = await ask(head);
+    t.match(answer, /^HTTP\/1\.1 200/, head);
+    const a = (await only('GET /customer/:id')).attributes;
+    t.equal(a['network.protocol.version'], version, `${head}: protocol version`);
+    t.equal(a['server.address'], address, `${head}: server.address`);
+    t.equal(a['server.port'], serverPort, `${head}: server.port`);
+  }
 });
 
 t.test('X-Request-ID without trace context joins the derived ingress trace', async (t) => {
