@@ -1,19 +1,20 @@
-// `pnpm bench`: requests/s of a small Express 5 app, bare vs with crosstrace() vs with the OTel
-// instrumentation-http + instrumentation-express on the OTel SDK. Each subject runs in its own
-// child process; autocannon (in this process) loads it on loopback. Subjects alternate over
-// rounds and the median is kept, so all see the same machine state.
+// `pnpm bench`: requests/s and server CPU per request of a small Express 5 app in four subjects:
+// bare; bare plus one AsyncLocalStorage.run per request (`als`, the context-propagation floor every
+// in-process tracer pays); with crosstrace(); with the OTel instrumentation-http +
+// instrumentation-express on the OTel SDK. Each subject runs in its own child process; autocannon
+// (in this process) loads it on loopback. Subjects alternate over rounds and the median is kept, so
+// all see the same machine state.
 // Both traced subjects export through a BatchSpanProcessor (default settings: 2048 queue, batches
 // of 512, 5 s delay) into the same no-op exporter: crosstrace's own processor vs the OTel SDK's.
 // BENCH_DURATION (s per run, default 5), BENCH_WARMUP (s of load before it, default 5), BENCH_ROUNDS
-// (default 3), BENCH_CONNECTIONS (default 20),
-// BENCH_FLOOR=1 adds `als`: bare Express plus one AsyncLocalStorage.run per request, the context
-// propagation cost any tracer pays on Node 20. BENCH_CPU_PROF=<dir> runs the servers under
-// `node --cpu-prof` (profiles in <dir>, one per subject and round). BENCH_PIN=<cpu> runs each server
-// under `taskset -c <cpu>` (start the runner itself on another CPU: `taskset -c 0 pnpm bench`).
+// (default 3), BENCH_CONNECTIONS (default 20), BENCH_FLOOR=0 leaves `als` out.
+// BENCH_CPU_PROF=<dir> runs the servers under `node --cpu-prof` (profiles in <dir>, one per subject
+// and round). BENCH_PIN=<cpu> runs each server under `taskset -c <cpu>` (start the runner itself on
+// another CPU: `taskset -c 0 pnpm bench`).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { median, report } from '../../../scripts/bench/record.js';
+import { type BenchRow, median, report } from '../../../scripts/bench/record.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -28,7 +29,7 @@ const cpuProfDir = process.env.BENCH_CPU_PROF;
 const allVariants = ['bare', 'als', 'crosstrace', 'otel'] as const;
 type Variant = (typeof allVariants)[number];
 const variants: readonly Variant[] = allVariants.filter(
-  (v) => v !== 'als' || process.env.BENCH_FLOOR === '1',
+  (v) => v !== 'als' || process.env.BENCH_FLOOR !== '0',
 );
 
 interface Subject {
@@ -81,21 +82,64 @@ async function stop(subject: Subject): Promise<number> {
   return m ? Number(m[1]) : -1;
 }
 
-async function load(port: number, seconds: number): Promise<{ average: number; total: number }> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/customer/123`,
-    connections,
-    duration: seconds,
-  });
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`non-2xx responses (${result.non2xx}) or errors (${result.errors})`);
-  }
-  return { average: result.requests.average, total: result.requests.total };
+/** What one measured window gave: requests answered in it and the server's CPU time spent. */
+interface Window {
+  requests: number;
+  seconds: number;
+  cpuMicros: number;
 }
 
-async function cpuMicros(port: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/__cpu`);
-  return ((await res.json()) as { micros: number }).micros;
+/**
+ * Loads the subject for `warmup + duration` seconds on the same connections and measures the last
+ * `duration` seconds: requests answered and the server's CPU time between two readings taken while
+ * the load runs. One continuous run: closing the warm-up's connections and opening new ones
+ * deoptimizes node:http's connection and stream functions, which then compile again inside the
+ * measured window (on a loaded machine that compilation alone was several µs per request).
+ */
+async function measure(subject: Subject): Promise<Window> {
+  let answered = 0;
+  let failed = 0;
+  let instance: autocannon.Instance | undefined;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: `http://127.0.0.1:${subject.port}/customer/123`,
+        connections,
+        duration: warmup + duration + 1,
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+  instance?.on('response', (_client, statusCode) => {
+    if (statusCode >= 200 && statusCode < 300) answered++;
+    else failed++;
+  });
+  const sleep = (s: number) => new Promise((resolve) => setTimeout(resolve, s * 1000));
+  await sleep(warmup);
+  const cpuBefore = await cpuMicros(subject);
+  const answeredBefore = answered;
+  const startedAt = process.hrtime.bigint();
+  await sleep(duration);
+  const cpuAfter = await cpuMicros(subject);
+  const requests = answered - answeredBefore;
+  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const result = await done;
+  if (failed > 0 || result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`non-2xx responses (${failed + result.non2xx}) or errors (${result.errors})`);
+  }
+  return { requests, seconds, cpuMicros: cpuAfter - cpuBefore };
+}
+
+/** The server's CPU time so far (user + system, µs), asked for with SIGUSR2 (see server.ts). */
+async function cpuMicros(subject: Subject): Promise<number> {
+  const seen = subject.output().length;
+  subject.child.kill('SIGUSR2');
+  for (;;) {
+    const m = /CPU (\d+)\n/.exec(subject.output().slice(seen));
+    if (m) return Number(m[1]);
+    if (subject.child.exitCode !== null) throw new Error('the server exited before reporting its CPU time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 const samples: Record<Variant, number[]> = { bare: [], als: [], crosstrace: [], otel: [] };
@@ -106,11 +150,9 @@ for (let round = 0; round < rounds; round++) {
     let rps: number;
     let cpuPerRequest: number;
     try {
-      await load(subject.port, warmup); // warm-up: JIT, connection pool
-      const cpuBefore = await cpuMicros(subject.port);
-      const result = await load(subject.port, duration);
-      cpuPerRequest = ((await cpuMicros(subject.port)) - cpuBefore) / result.total;
-      rps = result.average;
+      const window = await measure(subject);
+      cpuPerRequest = window.cpuMicros / window.requests;
+      rps = window.requests / window.seconds;
     } catch (err) {
       await stop(subject);
       throw err;
@@ -127,14 +169,21 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
+/** The issue's targets for crosstrace, against bare Express, the AsyncLocalStorage floor and OTel. */
+const TARGET_VS_BARE = 0.85;
+const TARGET_VS_OTEL = 2.5;
+const TARGET_OVER_FLOOR_MICROS = 4;
+const signed = (n: number) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)}`;
+
 const bare = median(samples.bare);
 const ours = median(samples.crosstrace);
 const otel = median(samples.otel);
-const loss = ((bare - ours) / bare) * 100;
 const cpuBare = median(cpuSamples.bare);
 const cpuOurs = median(cpuSamples.crosstrace);
 const cpuOtel = median(cpuSamples.otel);
-report([
+const hasFloor = samples.als.length > 0;
+const cpuFloor = hasFloor ? median(cpuSamples.als) : undefined;
+const rows: BenchRow[] = [
   {
     package: '@crosstrace/express-plugin',
     benchmark: 'express req/s, crosstrace() vs bare',
@@ -143,7 +192,7 @@ report([
     peerName: 'bare express',
     unit: 'req/s',
     higherIsBetter: true,
-    note: `throughput loss ${loss.toFixed(1)}% (target ≤ 5%)`,
+    note: `target ≥ ${TARGET_VS_BARE}× bare`,
   },
   {
     package: '@crosstrace/express-plugin',
@@ -153,6 +202,7 @@ report([
     peerName: 'OTel instrumentation-http+express',
     unit: 'req/s',
     higherIsBetter: true,
+    note: `target ≥ ${TARGET_VS_OTEL}× OTel`,
   },
   {
     package: '@crosstrace/express-plugin',
@@ -162,26 +212,51 @@ report([
     peerName: 'bare express',
     unit: 'µs/req',
     higherIsBetter: false,
-    note: `tracing adds ${(cpuOurs - cpuBare).toFixed(1)} µs/request`,
+    note: `tracing adds ${signed(cpuOurs - cpuBare)} µs/request`,
   },
-  {
+];
+if (cpuFloor !== undefined) {
+  rows.push({
     package: '@crosstrace/express-plugin',
-    benchmark: 'server CPU per request, crosstrace() vs OTel',
+    benchmark: 'server CPU per request, crosstrace() vs AsyncLocalStorage floor',
     ours: cpuOurs,
-    peer: cpuOtel,
-    peerName: 'OTel instrumentation-http+express',
+    peer: cpuFloor,
+    peerName: 'bare + AsyncLocalStorage.run',
     unit: 'µs/req',
     higherIsBetter: false,
-  },
-]);
-if (samples.als.length > 0) {
-  const cpuFloor = median(cpuSamples.als);
+    note: `crosstrace adds ${signed(cpuOurs - cpuFloor)} µs/request over the floor (target ≤ ${TARGET_OVER_FLOOR_MICROS} µs)`,
+  });
+}
+rows.push({
+  package: '@crosstrace/express-plugin',
+  benchmark: 'server CPU per request, crosstrace() vs OTel',
+  ours: cpuOurs,
+  peer: cpuOtel,
+  peerName: 'OTel instrumentation-http+express',
+  unit: 'µs/req',
+  higherIsBetter: false,
+});
+report(rows);
+
+/** `median (min–max)` of one subject's rounds: how far apart its rounds were on this machine. */
+function spread(values: number[], digits: number): string {
+  const fmt = (n: number) => n.toFixed(digits);
+  return `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
+}
+
+process.stdout.write('\nmedian (min–max) over the rounds:\n');
+for (const variant of variants) {
   process.stdout.write(
-    `context floor (bare + AsyncLocalStorage.run): ${Math.round(median(samples.als))} req/s, ${cpuFloor.toFixed(1)} µs CPU/request (+${(cpuFloor - cpuBare).toFixed(1)} µs over bare)\n`,
+    `  ${variant.padEnd(10)} ${spread(samples[variant], 0).padEnd(22)} req/s   ${spread(cpuSamples[variant], 1)} µs CPU/request\n`,
   );
 }
+const verdict = (ok: boolean) => (ok ? 'met' : 'not met');
+
 process.stdout.write(
-  `throughput loss against bare: ${loss.toFixed(1)}%; CPU per request: bare ${cpuBare.toFixed(1)} µs, ` +
-    `crosstrace ${cpuOurs.toFixed(1)} µs (+${(((cpuOurs - cpuBare) / cpuBare) * 100).toFixed(1)}%), ` +
-    `OTel ${cpuOtel.toFixed(1)} µs (+${(((cpuOtel - cpuBare) / cpuBare) * 100).toFixed(1)}%)\n`,
+  `crosstrace: ${(ours / bare).toFixed(2)}× bare req/s (target ≥ ${TARGET_VS_BARE}: ${verdict(ours / bare >= TARGET_VS_BARE)}), ` +
+    `${(ours / otel).toFixed(2)}× OTel req/s (target ≥ ${TARGET_VS_OTEL}: ${verdict(ours / otel >= TARGET_VS_OTEL)}), ` +
+    `${signed(cpuOurs - cpuBare)} µs CPU/request over bare` +
+    (cpuFloor === undefined
+      ? '\n'
+      : `, ${signed(cpuOurs - cpuFloor)} µs over the AsyncLocalStorage floor (target ≤ ${TARGET_OVER_FLOOR_MICROS}: ${verdict(cpuOurs - cpuFloor <= TARGET_OVER_FLOOR_MICROS)}; the floor is ${signed(cpuFloor - cpuBare)} µs over bare)\n`),
 );

@@ -1,7 +1,8 @@
-// One benchmark subject in its own process: `bare`, `als` (bare + AsyncLocalStorage), `crosstrace` or `otel`. The OTel
-// instrumentations patch modules as they are required, so express (and http) are required only
-// after they are registered. Prints `PORT <n>` when listening and, on SIGTERM, `SPANS <n>`: how
-// many spans reached the exporter, so the runner can check the traced variants really traced.
+// One benchmark subject in its own process: `bare`, `als` (bare + one AsyncLocalStorage.run per
+// request), `crosstrace` or `otel`. The OTel instrumentations patch modules as they are required,
+// so express (and http) are required only after they are registered. Prints `PORT <n>` when
+// listening and, on SIGTERM, `SPANS <n>`: how many spans reached the exporter, so the runner can
+// check the traced variants really traced.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -63,11 +64,13 @@ if (variant === 'otel') {
 
 const express = require('express') as typeof import('express');
 const app = express();
-// CPU time this process has used, read before and after a load run: CPU per request is steadier
-// than requests/s on a shared machine. Registered before the middleware: not traced.
-app.get('/__cpu', (_req, res) => {
+// CPU time this process has used, printed as `CPU <µs>` on SIGUSR2 and read before and after a load
+// run: CPU per request is steadier than requests/s on a shared machine. A signal, not an HTTP
+// endpoint: a probe request from another client (other headers, a fresh connection) deoptimizes
+// node:http's hot functions, which then compile again inside the measured run.
+process.on('SIGUSR2', () => {
   const { user, system } = process.cpuUsage();
-  res.json({ micros: user + system });
+  process.stdout.write(`CPU ${user + system}\n`);
 });
 if (middleware) app.use(middleware as never);
 app.get('/customer/:id', (req, res) => {
