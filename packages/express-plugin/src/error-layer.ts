@@ -33,33 +33,48 @@ function captureError(
 }
 
 /** The app's router: Express 4 keeps it in `_router` (its `router` getter throws), Express 5 in `router`. */
-function routerOf(req: { app?: unknown }): RouterLike | undefined {
-  if (typeof req.app !== 'function') return undefined;
-  const app = req.app as unknown as AppLike;
-  const router = (app._router ?? (typeof app.lazyrouter === 'function' ? undefined : app.router)) as
+function routerOf(app: unknown): RouterLike | undefined {
+  if (typeof app !== 'function') return undefined;
+  const a = app as unknown as AppLike;
+  const router = (a._router ?? (typeof a.lazyrouter === 'function' ? undefined : a.router)) as
     | RouterLike
     | undefined;
   return typeof router === 'object' || typeof router === 'function' ? router : undefined;
 }
 
 /**
- * Keeps the error-recording layer last in the request's Express app router (appended on the first
- * request, moved back to the end when routes were added after it). Does nothing outside Express;
- * never throws.
+ * Keeps the error-recording layer last in the router of the Express apps a middleware serves
+ * (appended on the first request, moved back to the end when routes were added after it). The
+ * router of the last app seen is remembered: finding it again reads several properties of the app
+ * function (a dictionary object) and calls a getter, on every request.
  */
-export function keepErrorLayerLast(req: IncomingMessage): void {
-  try {
-    const router = routerOf(req as { app?: unknown });
-    const stack = router?.stack;
-    if (!Array.isArray(stack)) return;
-    if ((stack[stack.length - 1] as LayerLike | undefined)?.handle === captureError) return;
-    const at = stack.findIndex((l: LayerLike) => l?.handle === captureError);
-    if (at !== -1) {
-      stack.push(stack.splice(at, 1)[0]);
-      return;
+export class ErrorLayerKeeper {
+  private app: unknown = undefined;
+  private router: RouterLike | undefined = undefined;
+
+  /** Does nothing outside Express; never throws. */
+  keepLast(req: IncomingMessage): void {
+    try {
+      const app = (req as { app?: unknown }).app;
+      let router = this.router;
+      if (app !== this.app || router === undefined) {
+        router = routerOf(app);
+        // an Express 4 app makes its router with its first route: not remembered before that
+        if (router === undefined) return;
+        this.app = app;
+        this.router = router;
+      }
+      const stack = router.stack;
+      if (!Array.isArray(stack)) return;
+      if ((stack[stack.length - 1] as LayerLike | undefined)?.handle === captureError) return;
+      const at = stack.findIndex((l: LayerLike) => l?.handle === captureError);
+      if (at !== -1) {
+        stack.push(stack.splice(at, 1)[0]);
+        return;
+      }
+      router.use?.(captureError);
+    } catch {
+      // an unknown router shape: errors are still seen through the status code
     }
-    router?.use?.(captureError);
-  } catch {
-    // an unknown router shape: errors are still seen through the status code
   }
 }

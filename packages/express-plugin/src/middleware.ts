@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, type Span } from '@opentelemetry/api';
-import { keepErrorLayerLast } from './error-layer.js';
+import { ErrorLayerKeeper } from './error-layer.js';
 import { type CrosstraceOptions, createConfig } from './options.js';
 import { requestTraceOf, startRequestTrace } from './request-trace.js';
 import { subscribeRouterErrors } from './router-errors.js';
@@ -31,14 +31,14 @@ export type ErrorMiddleware = (
 export function crosstrace(options?: CrosstraceOptions): Middleware {
   const config = createConfig(options);
   if (config.captureRouterErrors) subscribeRouterErrors();
-  const errorLayer = config.errorLayer;
+  const errorLayer = config.errorLayer ? new ErrorLayerKeeper() : undefined;
   return function crosstraceMiddleware(req, res, next) {
     const rt = startRequestTrace(config, req, res);
     if (rt === undefined) {
       next();
       return;
     }
-    if (errorLayer) keepErrorLayerLast(req);
+    errorLayer?.keepLast(req);
     context.with(rt.context, next);
   };
 }

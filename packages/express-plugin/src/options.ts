@@ -78,6 +78,8 @@ export interface CrosstraceOptions {
 export interface Config {
   readonly resolved: ResolvedTracer;
   readonly ignoreExact: ReadonlySet<string>;
+  /** The same paths as an array, for the direct comparison of a short list. */
+  readonly ignoreExactPaths: readonly string[];
   readonly ignorePatterns: readonly RegExp[];
   readonly ignore: ((req: IncomingMessage) => boolean) | undefined;
   readonly requestHeaders: readonly string[];
@@ -219,6 +221,7 @@ export function createConfig(options: CrosstraceOptions | undefined): Config {
   return Object.freeze({
     resolved: resolveTracer(opts.tracer),
     ignoreExact,
+    ignoreExactPaths: Object.freeze([...ignoreExact]),
     ignorePatterns: Object.freeze(ignorePatterns),
     ignore: optionalFunction<(req: IncomingMessage) => boolean>(opts, 'ignore'),
     requestHeaders: Object.freeze(requestHeaders),

@@ -224,8 +224,17 @@ function protocolVersion(req: IncomingMessage): string {
 
 /** True when the request's path is ignored by the configuration. */
 function isIgnored(config: Config, req: IncomingMessage, path: string): boolean {
-  if (config.ignoreExact.has(path)) return true;
-  for (const re of config.ignorePatterns) {
+  // A few exact paths (the default three) are compared directly: a Set would hash each request's
+  // fresh path string first.
+  const exact = config.ignoreExactPaths;
+  if (exact.length <= 8) {
+    for (let i = 0; i < exact.length; i++) if (exact[i] === path) return true;
+  } else if (config.ignoreExact.has(path)) {
+    return true;
+  }
+  const patterns = config.ignorePatterns;
+  for (let i = 0; i < patterns.length; i++) {
+    const re = patterns[i];
     re.lastIndex = 0;
     if (re.test(path)) return true;
   }
@@ -293,8 +302,9 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
   }
 
   const socket = req.socket;
-  // Literal keys (the values of LAYER_ATTRIBUTE and the semconv constants): V8 builds this object
-  // from a boilerplate, computed keys would go through the slow path on every request.
+  // Literal keys (the values of LAYER_ATTRIBUTE and the semconv constants) here and below: V8 builds
+  // this object from a boilerplate and adds the optional ones with monomorphic stores; keys read
+  // from the semconv module would be keyed stores through the megamorphic cache on every request.
   const attributes: Attributes = {
     'crosstrace.layer': Layer.App,
     'http.request.method': method,
@@ -302,25 +312,24 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
     'url.scheme': (socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
     'network.protocol.version': protocolVersion(req),
   };
-  if (method === '_OTHER' && rawMethod !== undefined)
-    attributes[sc.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
-  if (query !== undefined) attributes[sc.ATTR_URL_QUERY] = query;
+  if (method === '_OTHER' && rawMethod !== undefined) attributes['http.request.method_original'] = rawMethod;
+  if (query !== undefined) attributes['url.query'] = query;
   const host = headers.host;
   if (host !== undefined) {
     const { address, port } = config.serverAddresses.of(host);
-    attributes[sc.ATTR_SERVER_ADDRESS] = address;
-    if (port !== undefined) attributes[sc.ATTR_SERVER_PORT] = port;
+    attributes['server.address'] = address;
+    if (port !== undefined) attributes['server.port'] = port;
   } else if (socket?.localAddress !== undefined) {
-    attributes[sc.ATTR_SERVER_ADDRESS] = socket.localAddress;
-    if (socket.localPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = socket.localPort;
+    attributes['server.address'] = socket.localAddress;
+    if (socket.localPort !== undefined) attributes['server.port'] = socket.localPort;
   }
   const peer = socket?.remoteAddress;
   const client = clientAddress(peer, headers['x-forwarded-for'], config.isTrustedProxy);
-  if (client !== undefined) attributes[sc.ATTR_CLIENT_ADDRESS] = client;
-  if (peer !== undefined) attributes[sc.ATTR_NETWORK_PEER_ADDRESS] = peer;
-  if (socket?.remotePort !== undefined) attributes[sc.ATTR_NETWORK_PEER_PORT] = socket.remotePort;
+  if (client !== undefined) attributes['client.address'] = client;
+  if (peer !== undefined) attributes['network.peer.address'] = peer;
+  if (socket?.remotePort !== undefined) attributes['network.peer.port'] = socket.remotePort;
   const ua = headers['user-agent'];
-  if (ua !== undefined) attributes[sc.ATTR_USER_AGENT_ORIGINAL] = ua;
+  if (ua !== undefined) attributes['user_agent.original'] = ua;
   if (requestId !== undefined) attributes[config.requestIdAttribute] = [requestId];
   const requestHeaders = config.requestHeaders;
   for (let i = 0; i < requestHeaders.length; i++) {

@@ -125,3 +125,63 @@ t.test('errorLayer: false leaves the router stack alone', async (t) => {
   const stack = (app as unknown as { router: { stack: { handle?: { name?: string } }[] } }).router.stack;
   t.equal(captureLayers(stack), 0);
 });
+
+t.test('one crosstrace() middleware serving two apps keeps the layer last in each', async (t) => {
+  tt.exporter.reset();
+  const shared = crosstrace({ tracer: tt.tracer });
+  const bases: string[] = [];
+  const apps = ['a', 'b'].map((name) => {
+    const app = express();
+    app.use(shared);
+    app.get(`/${name}/boom`, () => {
+      throw new Error(`${name} failed`);
+    });
+    return app;
+  });
+  for (const app of apps) bases.push(await serve(app));
+  for (let round = 0; round < 3; round++) {
+    for (const [i, name] of ['a', 'b'].entries()) {
+      tt.exporter.reset();
+      t.equal((await fetch(`${bases[i]}/${name}/boom`)).status, 500);
+      t.same(exceptions(await spanOf(`GET /${name}/boom`)), [`${name} failed`], `${name}, round ${round}`);
+    }
+    // a route added between requests: the layer moves behind it in that app only
+    apps[round % 2].get(`/${round % 2 === 0 ? 'a' : 'b'}/late${round}`, async () => {
+      throw new Error(`late ${round}`);
+    });
+    const name = round % 2 === 0 ? 'a' : 'b';
+    tt.exporter.reset();
+    t.equal((await fetch(`${bases[round % 2]}/${name}/late${round}`)).status, 500);
+    t.same(exceptions(await spanOf(`GET /${name}/late${round}`)), [`late ${round}`]);
+  }
+  for (const app of apps) {
+    const stack = (app as unknown as { router: { stack: { handle?: { name?: string } }[] } }).router.stack;
+    t.equal(captureLayers(stack), 1, 'one capture layer per app');
+    t.equal(stack[stack.length - 1].handle?.name, 'captureError', 'and it is last');
+  }
+});
+
+t.test('Express 4: an app whose router is made after the first request still gets the layer', async (t) => {
+  tt.exporter.reset();
+  const app = express4();
+  const shared = crosstrace({ tracer: tt.tracer });
+  // a bare listener that calls the middleware before the app has any route (no _router yet)
+  const base = await serve((req, res) => {
+    if (req.url === '/before') {
+      (req as unknown as { app: unknown }).app = app;
+      shared(req, res, () => {
+        res.end('before');
+      });
+      return;
+    }
+    app(req, res);
+  });
+  await (await fetch(`${base}/before`)).arrayBuffer();
+  t.equal((app as unknown as { _router?: unknown })._router, undefined, 'no router yet');
+  app.use(shared);
+  app.get('/after', () => {
+    throw new Error('after the router was made');
+  });
+  t.equal((await fetch(`${base}/after`)).status, 500);
+  t.same(exceptions(await spanOf('GET /after')), ['after the router was made']);
+});
