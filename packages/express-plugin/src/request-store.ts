@@ -108,12 +108,15 @@ function pushOnSocket(socket: Socket & StatefulSocket, state: RequestState): voi
 /**
  * Remembers the request's state and exposes its span as `req.span`. Returns true when the state
  * hangs off the request's socket, whose `close` then reaches {@link RequestState.socketClosed}.
- * Never throws.
+ * Never throws. `socket` is `req.socket`, when the caller has read it already.
  */
-export function storeRequestState(req: IncomingMessage, state: RequestState): boolean {
+export function storeRequestState(
+  req: IncomingMessage,
+  state: RequestState,
+  socket: unknown = (req as { socket?: unknown }).socket,
+): boolean {
   let onSocket = false;
   try {
-    const socket = req.socket;
     if (socket instanceof Socket) {
       pushOnSocket(socket, state);
       onSocket = true;
@@ -137,11 +140,17 @@ export function storeRequestState(req: IncomingMessage, state: RequestState): bo
   return onSocket;
 }
 
-/** The state stored for `req` by {@link storeRequestState}, or undefined. */
-export function requestState(req: object): RequestState | undefined {
-  const socket = (req as { socket?: unknown }).socket as StatefulSocket | null | undefined;
+/**
+ * The state stored for `req` by {@link storeRequestState}, or undefined. `socket` is `req.socket`,
+ * when the caller has it: on Node 22 each Express request has a hidden class of its own, so every
+ * property read from `req` misses the inline caches and is looked up at run time.
+ */
+export function requestState(
+  req: object,
+  socket: unknown = (req as { socket?: unknown }).socket,
+): RequestState | undefined {
   if (socket !== undefined && socket !== null) {
-    for (let s = socket[kSocketStates]; s !== undefined; s = s.nextOnSocket) {
+    for (let s = (socket as StatefulSocket)[kSocketStates]; s !== undefined; s = s.nextOnSocket) {
       if (s.req === req) return s;
     }
     // A request on a net.Socket has its state there or none (see storeRequestState): its own

@@ -209,17 +209,10 @@ function errorMessage(err: unknown): string | undefined {
  * usual versions: node:http makes a fresh string per request, which the span would keep.
  */
 function protocolVersion(req: IncomingMessage): string {
-  const minor = req.httpVersionMinor;
-  switch (req.httpVersionMajor) {
-    case 1:
-      if (minor === 1) return '1.1';
-      if (minor === 0) return '1.0';
-      break;
-    case 2:
-      if (minor === 0) return '2.0';
-      break;
-  }
-  return req.httpVersion;
+  const version = req.httpVersion;
+  if (version === '1.1') return '1.1';
+  if (version === '1.0') return '1.0';
+  return version === '2.0' ? '2.0' : version;
 }
 
 /** True when the request's path is ignored by the configuration. */
@@ -257,16 +250,22 @@ export function startRequestTrace(
   req: IncomingMessage,
   res: ServerResponse,
 ): RequestTrace | undefined {
-  const existing = requestState(req);
+  const socket = req.socket;
+  const existing = requestState(req, socket);
   if (existing instanceof RequestTrace) return existing;
   try {
-    return start(config, req as TracedRequest, res);
+    return start(config, req as TracedRequest, res, socket);
   } catch {
     return undefined;
   }
 }
 
-function start(config: Config, req: TracedRequest, res: ServerResponse): RequestTrace | undefined {
+function start(
+  config: Config,
+  req: TracedRequest,
+  res: ServerResponse,
+  socket: IncomingMessage['socket'] | undefined,
+): RequestTrace | undefined {
   let { path, query } = splitTarget(req.originalUrl ?? req.url);
   if (isIgnored(config, req, path)) return undefined;
 
@@ -301,7 +300,6 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
     }
   }
 
-  const socket = req.socket;
   // Literal keys (the values of LAYER_ATTRIBUTE and the semconv constants) here and below: V8 builds
   // this object from a boilerplate and adds the optional ones with monomorphic stores; keys read
   // from the semconv module would be keyed stores through the megamorphic cache on every request.
@@ -349,7 +347,7 @@ function start(config: Config, req: TracedRequest, res: ServerResponse): Request
   );
   if (config.traceResponse) setTraceResponse(res, span);
   const rt = new RequestTrace(config, req, res, method, span, parent, requestId);
-  rt.watchEnd(storeRequestState(req, rt));
+  rt.watchEnd(storeRequestState(req, rt, socket));
   return rt;
 }
 

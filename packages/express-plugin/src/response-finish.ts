@@ -10,9 +10,11 @@ const FINISH_CHANNEL = 'http.server.response.finish';
 let subscribed = false;
 
 function onResponseFinish(message: unknown): void {
-  const request = (message as { request?: IncomingMessage } | null)?.request;
+  const m = message as { request?: IncomingMessage; socket?: unknown } | null;
+  const request = m?.request;
   if (request === undefined || request === null) return;
-  requestState(request)?.responseFinished();
+  // the message's socket is the request's: no property read from the request itself
+  requestState(request, m?.socket)?.responseFinished();
 }
 
 /** Subscribes once per process to node:http's finished-response channel. */
