@@ -23,7 +23,13 @@ import {
   registerUi,
   type TlsMaterial,
 } from './server/index.js';
-import { createMemoryStore, openSqliteStore, type RetentionResult, type SpanStore } from './storage/index.js';
+import {
+  createMemoryStore,
+  openPostgresStore,
+  openSqliteStore,
+  type RetentionResult,
+  type SpanStore,
+} from './storage/index.js';
 
 export interface BuildOptions extends Partial<CollectorConfig> {
   /** A store to use instead of opening `storage` (not closed by `close()`). */
@@ -72,6 +78,14 @@ async function openStore(
   onRetention: (r: RetentionResult) => void,
 ): Promise<SpanStore> {
   if (config.storage === 'memory') return createMemoryStore();
+  if (/^postgres(ql)?:\/\//.test(config.storage)) {
+    return openPostgresStore({
+      url: config.storage,
+      retention: config.retention === undefined ? undefined : parseDuration(config.retention),
+      maxDbSizeBytes: config.maxDbSizeBytes,
+      partitionIntervalMs: parseDuration(config.postgresPartitionInterval),
+    });
+  }
   return openSqliteStore({
     path: config.storage.slice('sqlite:'.length),
     retention: config.retention === undefined ? undefined : parseDuration(config.retention),

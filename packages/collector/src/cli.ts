@@ -39,6 +39,18 @@ function configFrom(opts: Record<string, unknown>): Readonly<CollectorConfig> {
   return loadConfig({ flags, env: process.env, file: file === '' ? undefined : file });
 }
 
+/** The storage setting without a password (a PostgreSQL URL may carry one). */
+function redactStorage(storage: string): string {
+  if (!/^postgres(ql)?:\/\//.test(storage)) return storage;
+  try {
+    const u = new URL(storage);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
 function fail(err: unknown): never {
   const msg = isCollectorError(err)
     ? `${err.code}: ${err.message}`
@@ -70,7 +82,7 @@ async function run(opts: Record<string, unknown>): Promise<void> {
     );
   }
   process.stdout.write(`query listening on ${scheme}://${host}:${ports.queryPort}\n`);
-  process.stdout.write(`storage ${config.storage}\n`);
+  process.stdout.write(`storage ${redactStorage(config.storage)}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -5,7 +5,7 @@ import { STITCHING_DEFAULTS } from '../processors/stitching/defaults.js';
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1 }),
-    storage: Type.String({ pattern: '^(sqlite:.+|memory)$' }),
+    storage: Type.String({ pattern: '^(sqlite:.+|memory|postgres(ql)?://.+)$' }),
     otlpHttpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** -1 disables the OTLP/gRPC receiver */
     otlpGrpcPort: Type.Integer({ minimum: -1, maximum: 65535 }),
@@ -17,6 +17,8 @@ export const ConfigSchema = Type.Object(
     retryAfterSeconds: Type.Integer({ minimum: 0 }),
     retention: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$' })),
     maxDbSizeBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** PostgreSQL: time range of one span partition */
+    postgresPartitionInterval: Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$' }),
     tlsCert: Type.Optional(Type.String({ minLength: 1 })),
     tlsKey: Type.Optional(Type.String({ minLength: 1 })),
     tlsCa: Type.Optional(Type.String({ minLength: 1 })),
@@ -61,6 +63,7 @@ export function createDefaultConfig(): CollectorConfig {
     maxQueueBytes: 256 * 1024 * 1024,
     maxBatchSpans: 20_000,
     retryAfterSeconds: 1,
+    postgresPartitionInterval: '1d',
     tlsClientAuth: false,
     tlsAllowedSubjects: [],
     shutdownTimeoutMs: 10_000,
@@ -99,7 +102,8 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     flag: 'storage',
     env: 'CROSSTRACE_STORAGE',
     kind: 'string',
-    description: 'sqlite:PATH or memory',
+    description:
+      'sqlite:PATH, postgres://USER@HOST:PORT/DB (TLS: ?sslmode=verify-full&sslrootcert=FILE) or memory',
   },
   {
     key: 'otlpHttpPort',
@@ -170,6 +174,13 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     env: 'CROSSTRACE_MAX_DB_SIZE',
     kind: 'size',
     description: 'drop oldest spans beyond this database size (e.g. 10GiB)',
+  },
+  {
+    key: 'postgresPartitionInterval',
+    flag: 'postgres-partition-interval',
+    env: 'CROSSTRACE_POSTGRES_PARTITION_INTERVAL',
+    kind: 'string',
+    description: 'PostgreSQL: time range of one span partition (retention drops whole partitions)',
   },
   {
     key: 'tlsCert',

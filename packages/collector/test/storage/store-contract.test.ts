@@ -1,10 +1,16 @@
-// One contract, every backend: the memory and SQLite stores must answer the same way.
+// One contract, every backend: the memory, SQLite and PostgreSQL stores must answer the same way.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Span } from '../../src/model/span.js';
-import { createMemoryStore, openSqliteStore, type SpanStore } from '../../src/storage/index.js';
+import {
+  createMemoryStore,
+  openPostgresStore,
+  openSqliteStore,
+  type SpanStore,
+} from '../../src/storage/index.js';
+import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import {
   BASE_MS,
   makeSpan,
@@ -16,6 +22,9 @@ import {
 } from '../helpers/store-spans.js';
 
 const BASE_US = BASE_MS * 1000;
+
+let cluster: PostgresCluster | undefined;
+t.teardown(() => cluster?.stop());
 
 const backends: Array<[string, (t: Test) => Promise<SpanStore>]> = [
   ['memory', async () => createMemoryStore()],
@@ -33,6 +42,13 @@ const backends: Array<[string, (t: Test) => Promise<SpanStore>]> = [
       const dir = mkdtempSync(join(tmpdir(), 'ct-store-'));
       tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
       return openSqliteStore({ path: join(dir, 'spans.db'), writer: 'inline' });
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      cluster ??= await startPostgres();
+      return openPostgresStore({ url: await cluster.createDatabase() });
     },
   ],
 ];
