@@ -55,11 +55,11 @@ export class Delivery {
 
   constructor(options: DeliveryOptions) {
     this.#o = {
-      concurrency: 4,
-      initialBackoffMs: 250,
-      maxBackoffMs: 30_000,
-      maxRetryAfterMs: 300_000,
       ...options,
+      concurrency: options.concurrency ?? 4,
+      initialBackoffMs: options.initialBackoffMs ?? 250,
+      maxBackoffMs: options.maxBackoffMs ?? 30_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 300_000,
     };
   }
 
