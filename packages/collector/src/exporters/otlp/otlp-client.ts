@@ -145,7 +145,12 @@ class GrpcOtlpClient implements OtlpClient {
             readPem(o.tls?.cert, 'client certificate') ?? null,
           )
         : grpc.credentials.createInsecure();
-    this.#client = new grpc.Client(u.host, creds, { 'grpc.keepalive_time_ms': 30_000 });
+    this.#client = new grpc.Client(u.host, creds, {
+      'grpc.keepalive_time_ms': 30_000,
+      // a gateway back after a restart is reached within seconds, not grpc-js's default two minutes
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+    });
     this.#headers = o.headers ?? {};
     this.#timeoutMs = o.timeoutMs ?? 10_000;
   }

@@ -10,7 +10,7 @@ export interface DeliveryOptions {
   send(item: QueueItem): Promise<SendResult>;
   /** Sends in flight per destination (default 4). */
   concurrency?: number;
-  /** First back-off (ms, default 250), doubled per failure up to `maxBackoffMs` (default 30 000). */
+  /** First back-off (ms, default 250), doubled per failure up to `maxBackoffMs` (default 10 000). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** Longest Retry-After honoured (ms, default 300 000). */
@@ -58,7 +58,7 @@ export class Delivery {
       ...options,
       concurrency: options.concurrency ?? 4,
       initialBackoffMs: options.initialBackoffMs ?? 250,
-      maxBackoffMs: options.maxBackoffMs ?? 30_000,
+      maxBackoffMs: options.maxBackoffMs ?? 10_000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 300_000,
     };
   }
@@ -139,7 +139,8 @@ export class Delivery {
     if (result.kind === 'retry') {
       this.stats.retries++;
       this.#o.queue.attempted(item);
-      st.failures++;
+      // sends that were in flight together fail together: one step of back-off, not one each
+      if (Date.now() >= st.backoffUntil) st.failures++;
       const backoff = Math.min(this.#o.maxBackoffMs, this.#o.initialBackoffMs * 2 ** (st.failures - 1));
       const delay =
         result.afterMs !== undefined
