@@ -209,7 +209,11 @@ export class LoadBalancingExporter implements StorageWriter {
       if (catchUp.length > 0) queue.replace([], catchUp);
     }
     queue.setKnownMembers([...keep]);
-    for (const dest of keep) this.#delivery.add(dest);
+    for (const dest of keep) {
+      this.#delivery.add(dest);
+      // rows routed here again, or caught up, came after what it was sending
+      this.#delivery.wake(dest);
+    }
   }
 
   #client(dest: string): { otlp: OtlpClient; http: OtlpClient } {

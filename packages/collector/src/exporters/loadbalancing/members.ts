@@ -12,7 +12,7 @@ export interface MemberSourceOptions {
   port: number;
   /** How often the name is resolved again (ms, default 5 000). */
   intervalMs?: number;
-  /** Resolver (tests); default node:dns. */
+  /** Resolver (tests); default node:dns. Answers may carry a port (`host:port`). */
   resolve?: (name: string) => Promise<string[]>;
   onError?(err: unknown): void;
 }
@@ -69,7 +69,7 @@ export class MemberSource {
     else {
       try {
         const ips = await (this.#o.resolve ?? resolveAll)(this.#o.dnsName);
-        next = ips.map((ip) => memberAddress(ip, this.#o.port));
+        next = ips.map((ip) => withPort(ip, this.#o.port));
       } catch (err) {
         this.#o.onError?.(err);
         return;
