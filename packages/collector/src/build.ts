@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
@@ -347,7 +348,8 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
           kubeConfig,
           namespace: config.leaderElectionNamespace ?? podNamespace(),
           name: config.leaderElectionLease,
-          identity: process.env.POD_NAME ?? hostname(),
+          // as client-go's components do: the pod (or host) name and a unique suffix per process
+          identity: `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`,
           onStartedLeading: () => {
             otlpHttp.log.info('leading: watching the Kubernetes API');
             startWatch();
