@@ -26,13 +26,3 @@ export function spanTerms(s: Span): string[] {
   for (const [k, v] of syntheticTags(s)) out.add(tagTerm(k, v));
   return [...out];
 }
-
-/** A PostgreSQL array literal (`{"a","b"}`) of texts, for one row of an unnest() insert. */
-export function textArrayLiteral(items: readonly string[]): string {
-  let out = '{';
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0) out += ',';
-    out += `"${items[i].replace(/[\\"]/g, '\\$&')}"`;
-  }
-  return `${out}}`;
-}
