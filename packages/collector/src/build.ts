@@ -15,6 +15,7 @@ import {
   MemberSource,
   OtlpExporter,
   PersistentQueue,
+  registerExporterMetrics,
 } from './exporters/index.js';
 import { type CollectorMetrics, createCollectorMetrics } from './metrics/index.js';
 import { createPipeline, type StorageWriter } from './pipeline/index.js';
@@ -272,6 +273,8 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
       ],
     }));
   }
+  if (forwarder !== undefined) registerExporterMetrics(metrics.registry, 'loadbalancing', forwarder);
+  if (exporter !== undefined) registerExporterMetrics(metrics.registry, 'otlp', exporter);
   let ready = false;
   let closing: Promise<void> | undefined;
   const isReady = () => ready && closing === undefined;

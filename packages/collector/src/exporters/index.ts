@@ -1,3 +1,5 @@
+export type { ExporterSource } from './exporter-metrics.js';
+export { registerExporterMetrics } from './exporter-metrics.js';
 export { forwardK8sText, forwardObservations, observationLines } from './loadbalancing/forward-k8s.js';
 export type {
   ControlPlaneKind,

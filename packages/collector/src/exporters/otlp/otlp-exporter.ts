@@ -82,6 +82,12 @@ export class OtlpExporter {
     return this.#delivery.drained();
   }
 
+  /** Payloads and bytes waiting in the queue. */
+  depth(): { spans: number; bytes: number } {
+    const d = this.#queue.depth();
+    return { spans: d.rows, bytes: d.bytes };
+  }
+
   async close(): Promise<void> {
     await this.#delivery.stop();
     this.#client.close();

@@ -79,5 +79,12 @@ t.test(
     t.equal(found, spans.length, 'every acknowledged span reached exactly one live gateway');
     t.equal(c.collector.controlPlane.allPods().length, 1, 'the new gateway got the pod from the journal');
     t.equal(a.collector.controlPlane.allPods().length, 1);
+    const metrics = await (await fetch(`http://127.0.0.1:${agent.ports.otlpHttpPort}/metrics`)).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}\\{exporter="loadbalancing"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    t.ok(value('crosstrace_exporter_sent_items_total') >= spans.length, 'sent items counted');
+    t.ok(value('crosstrace_exporter_retries_total') > 0, 'retries to the dead gateway counted');
+    t.equal(value('crosstrace_exporter_queue_rows'), 0);
+    t.equal(value('crosstrace_exporter_members'), 2);
   },
 );
