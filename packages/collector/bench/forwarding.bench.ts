@@ -1,59 +1,15 @@
-// Agent → gateway forwarding against direct ingest, same run: CLIENTS keep-alive clients send
-// BATCHES 512-span OTLP/HTTP protobuf batches either to a gateway (the CLI, SQLite, durable before
-// the answer) or to an agent (the CLI in --mode agent: on its disk queue before the answer) that
-// forwards over OTLP/gRPC to a gateway like the first. The forwarded figure is end to end: spans
-// per second until the gateway reports them all stored (crosstrace_spans_stored_total).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { type BenchRow, report } from '../../../scripts/bench/record.js';
 import { encodeTracesProtobuf } from '../src/exporters/index.js';
+import { type CliProcess, startCli } from './cli.js';
 import { BATCH, generator, PKG } from './workload.js';
 
 const CLIENTS = Number(process.env.CROSSTRACE_BENCH_FORWARD_CLIENTS ?? 4);
 const BATCHES = Number(process.env.CROSSTRACE_BENCH_FORWARD_BATCHES ?? 200);
-
-interface Cli {
-  child: ChildProcess;
-  http: number;
-  grpc: number;
-}
-
-function startCli(args: string[]): Promise<Cli> {
-  const pkgDir = fileURLToPath(new URL('..', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=crosstrace-source',
-      '--import',
-      'tsx',
-      'src/cli.ts',
-      '--otlp-http-port',
-      '0',
-      '--otlp-grpc-port',
-      '0',
-      '--query-port',
-      '0',
-      '--log-level',
-      'warn',
-      ...args,
-    ],
-    { cwd: pkgDir, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c) => {
-      out += c;
-      const http = /otlp-http listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      const grpc = /otlp-grpc listening on grpc:\/\/[^:]+:(\d+)/.exec(out);
-      if (http && grpc) resolve({ child, http: Number(http[1]), grpc: Number(grpc[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`collector exited ${code}: ${out}`)));
-  });
-}
 
 function post(
   agent: Agent,
@@ -116,7 +72,7 @@ async function storedOn(port: number): Promise<number> {
   return n;
 }
 
-async function stop(cli: Cli): Promise<void> {
+async function stop(cli: CliProcess): Promise<void> {
   const exited = new Promise((r) => cli.child.once('exit', r));
   cli.child.kill('SIGTERM');
   await exited;

@@ -12,11 +12,13 @@ import { openPostgresStore, openSqliteStore, type SpanStore } from '../src/stora
 import { startPostgres } from '../test/helpers/postgres.js';
 import { rng } from './random.js';
 import {
+  customerSearch,
+  ERROR_SEARCH,
   generator,
+  jaegerSearch,
   PKG,
   percentile,
   result,
-  SERVICES,
   SPANS_PER_TRACE,
   timeEach,
   WINDOW_MS,
@@ -27,28 +29,9 @@ import {
 /** Trace by id, then Jaeger's search (service + tag, last hour, 20 traces, each trace read). */
 async function queries(store: SpanStore, ids: readonly string[], seed: number) {
   const r = rng(seed);
-  const nowUs = Date.now() * 1000;
   const byId = await timeEach(500, () => store.getTrace(ids[Math.floor(r() * ids.length)]));
-  const search = await timeEach(150, async () => {
-    const traceIds = await store.findTraceIds({
-      service: SERVICES[1 + Math.floor(r() * 5)],
-      tags: { customer_id: `c${Math.floor(r() * 1000)}` },
-      startTimeMinMicros: nowUs - 3_600_000_000,
-      startTimeMaxMicros: nowUs,
-      limit: 20,
-    });
-    for (const id of traceIds) await store.getTrace(id);
-  });
-  const errors = await timeEach(60, async () => {
-    const traceIds = await store.findTraceIds({
-      service: 'frontend',
-      tags: { 'http.status_code': '500' },
-      startTimeMinMicros: nowUs - 3_600_000_000,
-      startTimeMaxMicros: nowUs,
-      limit: 20,
-    });
-    for (const id of traceIds) await store.getTrace(id);
-  });
+  const search = await timeEach(150, () => jaegerSearch(store, customerSearch(r)));
+  const errors = await timeEach(60, () => jaegerSearch(store, ERROR_SEARCH));
   return { byId, search, errors };
 }
 

@@ -12,11 +12,13 @@ import type { Span } from '../src/model/span.js';
 import { openSqliteStore } from '../src/storage/index.js';
 import { rng } from './random.js';
 import {
+  customerSearch,
+  ERROR_SEARCH,
   generator,
+  jaegerSearch,
   PKG,
   percentile,
   result,
-  SERVICES,
   SPANS_PER_TRACE,
   timeEach,
   WINDOW_MS,
@@ -88,28 +90,9 @@ export default async function run(): Promise<void> {
       byId.push(...(await timeEach(1, () => store.getTrace(id))));
       rawById.push(...(await timeEach(1, () => rawLookup.all(Buffer.from(id, 'hex')))));
     }
-    const nowUs = Date.now() * 1000;
     // Jaeger's search: matching trace ids (last hour, newest first, 20), then each whole trace.
-    const search = await timeEach(200, async () => {
-      const traceIds = await store.findTraceIds({
-        service: SERVICES[1 + Math.floor(r() * 5)],
-        tags: { customer_id: `c${Math.floor(r() * 1000)}` },
-        startTimeMinMicros: nowUs - 3_600_000_000,
-        startTimeMaxMicros: nowUs,
-        limit: 20,
-      });
-      for (const id of traceIds) await store.getTrace(id);
-    });
-    const searchErrors = await timeEach(100, async () => {
-      const traceIds = await store.findTraceIds({
-        service: 'frontend',
-        tags: { 'http.status_code': '500' },
-        startTimeMinMicros: nowUs - 3_600_000_000,
-        startTimeMaxMicros: nowUs,
-        limit: 20,
-      });
-      for (const id of traceIds) await store.getTrace(id);
-    });
+    const search = await timeEach(200, () => jaegerSearch(store, customerSearch(r)));
+    const searchErrors = await timeEach(100, () => jaegerSearch(store, ERROR_SEARCH));
     const stats = store.stats();
     await store.close();
     raw.close();

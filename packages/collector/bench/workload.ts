@@ -3,6 +3,7 @@
 // helpers that measure it.
 import { performance } from 'node:perf_hooks';
 import type { KeyValue, Resource, Span } from '../src/model/span.js';
+import type { SpanStore } from '../src/storage/index.js';
 import { randomHex, rng } from './random.js';
 
 export const PKG = '@crosstrace/collector';
@@ -179,3 +180,26 @@ export function result(w: Writer): WriteResult {
     cpuUsPerSpan: w.cpuUs / w.spans,
   };
 }
+
+/** Jaeger's search as the UI runs it: trace ids (last hour, newest first, 20), then each trace. */
+export async function jaegerSearch(
+  store: SpanStore,
+  query: { service: string; tags: Record<string, string> },
+): Promise<void> {
+  const nowUs = Date.now() * 1000;
+  const traceIds = await store.findTraceIds({
+    ...query,
+    startTimeMinMicros: nowUs - 3_600_000_000,
+    startTimeMaxMicros: nowUs,
+    limit: 20,
+  });
+  for (const id of traceIds) await store.getTrace(id);
+}
+
+/** A service + customer tag search (most tag values are rare). */
+export function customerSearch(r: () => number): { service: string; tags: Record<string, string> } {
+  return { service: SERVICES[1 + Math.floor(r() * 5)], tags: { customer_id: `c${Math.floor(r() * 1000)}` } };
+}
+
+/** The error search (2 % of the spans of the root service). */
+export const ERROR_SEARCH = { service: 'frontend', tags: { 'http.status_code': '500' } } as const;

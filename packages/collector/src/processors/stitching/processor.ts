@@ -1,4 +1,3 @@
-import { contextFromRequestId } from '@crosstrace/contract';
 import type { TracesConsumer } from '../../consumer.js';
 import { spanIdFromAuditId, traceIdFromAuditId } from '../../controlplane/ids.js';
 import { podLifecycleRef } from '../../controlplane/lifecycle.js';
