@@ -14,7 +14,6 @@ import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import {
   BASE_MS,
   makeSpan,
-  newSpanId,
   newTraceId,
   ns,
   resourceOf,
