@@ -1,4 +1,4 @@
-import { createError } from '../../errors.js';
+import { CollectorErrorCode, createError } from '../../errors.js';
 import type { Span, SpanBatch } from '../../model/span.js';
 import type { StorageWriter } from '../../pipeline/storage-writer.js';
 import { joinTargetOf, joinTraceId } from '../../processors/stitching/join-target.js';
@@ -41,7 +41,7 @@ export interface LoadBalancingExporterOptions {
 const MAX_REMAPS = 100_000;
 
 function noGateway(retryAfterSeconds: number) {
-  return createError('CT_COLLECTOR_NO_GATEWAY', 'no gateway is known yet; retry later', {
+  return createError(CollectorErrorCode.NoGateway, 'no gateway is known yet; retry later', {
     statusCode: 503,
     retryAfterSeconds,
   });
@@ -123,7 +123,7 @@ export class LoadBalancingExporter implements StorageWriter {
 
   async consume(batch: SpanBatch): Promise<void> {
     if (this.#closed)
-      throw createError('CT_COLLECTOR_SHUTTING_DOWN', 'collector is shutting down', {
+      throw createError(CollectorErrorCode.ShuttingDown, 'collector is shutting down', {
         statusCode: 503,
         retryAfterSeconds: this.#o.retryAfterSeconds,
       });

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import * as grpc from '@grpc/grpc-js';
-import { createError } from '../../errors.js';
+import { CollectorErrorCode, createError } from '../../errors.js';
 import { decodePartialSuccess, resultOfHttp, retryDelayFromStatus, type SendResult } from './send-result.js';
 
 export interface ClientTls {
@@ -45,7 +45,7 @@ function readPem(path: string | undefined, what: string): Buffer | undefined {
   try {
     return readFileSync(path);
   } catch (cause) {
-    throw createError('CT_COLLECTOR_CONFIG', `cannot read ${what} ${path}`, { statusCode: 400, cause });
+    throw createError(CollectorErrorCode.Config, `cannot read ${what} ${path}`, { statusCode: 400, cause });
   }
 }
 
@@ -219,7 +219,7 @@ export function createOtlpClient(options: OtlpClientOptions): OtlpClient {
   if (scheme === 'grpc:' || scheme === 'grpcs:') return new GrpcOtlpClient(options);
   if (scheme === 'http:' || scheme === 'https:') return new HttpOtlpClient(options);
   throw createError(
-    'CT_COLLECTOR_CONFIG',
+    CollectorErrorCode.Config,
     `OTLP endpoint ${options.endpoint}: use http(s):// or grpc(s)://`,
     {
       statusCode: 400,

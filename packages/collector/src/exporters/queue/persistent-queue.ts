@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { createError } from '../../errors.js';
+import { CollectorErrorCode, createError } from '../../errors.js';
 
 /** One payload for one destination. */
 export interface QueueEntry {
@@ -69,7 +69,9 @@ export class PersistentQueue {
           items INTEGER NOT NULL, at_ms INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS members (dest TEXT PRIMARY KEY);`);
     } catch (cause) {
-      throw createError('CT_COLLECTOR_QUEUE_OPEN', `cannot open the export queue at ${opts.path}`, { cause });
+      throw createError(CollectorErrorCode.QueueOpen, `cannot open the export queue at ${opts.path}`, {
+        cause,
+      });
     }
     this.#maxBytes = opts.maxBytes ?? 1024 ** 3;
     this.#journalRetentionMs = opts.journalRetentionMs ?? 86_400_000;
@@ -115,7 +117,7 @@ export class PersistentQueue {
     let add = 0;
     for (const e of entries) add += e.payload.byteLength;
     if (this.#rows > 0 && this.#bytes + add > this.#maxBytes) {
-      throw createError('CT_COLLECTOR_QUEUE_FULL', 'the export queue is full; retry later', {
+      throw createError(CollectorErrorCode.QueueFull, 'the export queue is full; retry later', {
         statusCode: 429,
         retryAfterSeconds: 1,
       });

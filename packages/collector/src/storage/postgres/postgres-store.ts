@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { createError } from '../../errors.js';
+import { CollectorErrorCode, createError } from '../../errors.js';
 import type { Span } from '../../model/span.js';
 import {
   filterFromSpanQuery,
@@ -80,7 +80,11 @@ const RETRIED = new Set(['40P01', '40001', '23514']);
 const OPERATION_REFRESH_NS = 60_000_000_000n;
 
 function storeError(message: string, cause?: unknown) {
-  return createError('CT_COLLECTOR_STORE_WRITE', message, { statusCode: 503, retryAfterSeconds: 1, cause });
+  return createError(CollectorErrorCode.StoreWrite, message, {
+    statusCode: 503,
+    retryAfterSeconds: 1,
+    cause,
+  });
 }
 
 function hex(id: string): Buffer {
@@ -173,7 +177,7 @@ export class PostgresSpanStore implements SpanStore {
       await writer.end().catch(() => {});
       await pool.end().catch(() => {});
       throw createError(
-        'CT_COLLECTOR_STORE_OPEN',
+        CollectorErrorCode.StoreOpen,
         `cannot open PostgreSQL store: ${(cause as Error).message}`,
         {
           cause,
@@ -202,7 +206,7 @@ export class PostgresSpanStore implements SpanStore {
   #enqueue(make: (resolve: () => void, reject: (e: unknown) => void) => WriteOp): Promise<void> {
     if (this.#closed)
       return Promise.reject(
-        createError('CT_COLLECTOR_STORE_CLOSED', 'store is closed', {
+        createError(CollectorErrorCode.StoreClosed, 'store is closed', {
           statusCode: 503,
           retryAfterSeconds: 1,
         }),
