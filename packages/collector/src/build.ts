@@ -219,7 +219,8 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
   const ownsStore = givenStore === undefined;
   const controlPlane =
     givenControlPlane ??
-    (givenStore === undefined && config.storage.startsWith('sqlite:')
+    // an agent keeps no control-plane state: it forwards what it gets to the gateways
+    (givenStore === undefined && !agent && config.storage.startsWith('sqlite:')
       ? createControlPlaneState({ path: config.storage.slice('sqlite:'.length), retentionMs })
       : createControlPlaneState({ memory: true }));
   let stitching: StitchingProcessor | undefined;
