@@ -217,12 +217,19 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     givenStore ?? (agent ? createMemoryStore() : await openStore(config, (r) => afterRetention?.(r)));
   const store = exporter === undefined ? baseStore : exportingStore(baseStore, exporter);
   const ownsStore = givenStore === undefined;
+  // an agent keeps no control-plane state: it forwards what it gets to the gateways
+  const controlPlanePath =
+    givenStore === undefined && !agent && config.storage.startsWith('sqlite:')
+      ? config.storage.slice('sqlite:'.length)
+      : undefined;
   const controlPlane =
     givenControlPlane ??
-    // an agent keeps no control-plane state: it forwards what it gets to the gateways
-    (givenStore === undefined && !agent && config.storage.startsWith('sqlite:')
-      ? createControlPlaneState({ path: config.storage.slice('sqlite:'.length), retentionMs })
+    (controlPlanePath !== undefined
+      ? createControlPlaneState({ path: controlPlanePath, retentionMs })
       : createControlPlaneState({ memory: true }));
+  // a timeline in memory begins empty with this process: agents that see a new id resend their journal
+  const timelineId =
+    givenControlPlane === undefined && controlPlanePath === undefined && !agent ? randomUUID() : undefined;
   let stitching: StitchingProcessor | undefined;
   const metrics = createCollectorMetrics({ dbSizeBytes: dbSizeOf(baseStore) });
   let forwarder: LoadBalancingExporter | undefined;
@@ -305,6 +312,7 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     controlPlane,
     bodyLimit: config.maxBodyBytes,
     forward: fwd === undefined ? undefined : (text, _receiver, arrival) => forwardK8sText(fwd, text, arrival),
+    timelineId,
   });
 
   const query = createApp(config, tls, () => closing !== undefined);

@@ -13,6 +13,7 @@ export type {
   OtlpClient,
   OtlpExporterOptions,
   PersistentQueueOptions,
+  PostResult,
   SendResult,
 } from './exporters/index.js';
 export {
@@ -49,7 +50,7 @@ export type {
   ServiceSummary,
   TraceSummary,
 } from './query/index.js';
-export { DEFAULT_WATCH_PATHS } from './receivers/k8s/index.js';
+export { DEFAULT_WATCH_PATHS, TIMELINE_HEADER } from './receivers/k8s/index.js';
 export type { DecodeResult } from './receivers/otlp/index.js';
 export { decodeTracesJson, decodeTracesProtobuf } from './receivers/otlp/index.js';
 export type { GrpcServerHandle } from './receivers/otlp-grpc/index.js';

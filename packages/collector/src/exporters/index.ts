@@ -10,7 +10,7 @@ export type { MemberSourceOptions } from './loadbalancing/members.js';
 export { MemberSource, memberAddress } from './loadbalancing/members.js';
 export { DEFAULT_VIRTUAL_NODES, HashRing, hash32 } from './loadbalancing/ring.js';
 export { encodeTracesProtobuf } from './otlp/encode-traces.js';
-export type { ClientTls, OtlpClient, OtlpClientOptions } from './otlp/otlp-client.js';
+export type { ClientTls, OtlpClient, OtlpClientOptions, PostResult } from './otlp/otlp-client.js';
 export { createOtlpClient } from './otlp/otlp-client.js';
 export type { OtlpExporterOptions } from './otlp/otlp-exporter.js';
 export { exportingStore, OtlpExporter } from './otlp/otlp-exporter.js';

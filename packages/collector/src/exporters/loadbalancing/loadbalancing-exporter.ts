@@ -2,6 +2,7 @@ import { CollectorErrorCode, createError } from '../../errors.js';
 import type { Span, SpanBatch } from '../../model/span.js';
 import type { StorageWriter } from '../../pipeline/storage-writer.js';
 import { joinTargetOf, joinTraceId } from '../../processors/stitching/join-target.js';
+import { TIMELINE_HEADER } from '../../receivers/k8s/index.js';
 import { decodeTracesProtobuf } from '../../receivers/otlp/decode-protobuf.js';
 import { encodeTracesProtobuf } from '../otlp/encode-traces.js';
 import { type ClientTls, createOtlpClient, type OtlpClient } from '../otlp/otlp-client.js';
@@ -51,8 +52,9 @@ function noGateway(retryAfterSeconds: number) {
  * The agent's last stage: spans go to the gateway that owns their trace id on a consistent-hash
  * ring, through a persistent queue (a batch is acknowledged once it is on disk; it leaves the disk
  * when its gateway acknowledged it); control-plane data goes to every gateway, and a gateway that
- * joins later is sent the journal of recent control-plane data. On a change of members the rows
- * of departed gateways are routed again on the new ring.
+ * joins later, or that restarted with an empty timeline (`TIMELINE_HEADER`), is sent the journal
+ * of recent control-plane data. On a change of members the rows of departed gateways are routed
+ * again on the new ring.
  */
 export class LoadBalancingExporter implements StorageWriter {
   readonly #o: LoadBalancingExporterOptions;
@@ -240,7 +242,12 @@ export class LoadBalancingExporter implements StorageWriter {
     const route = CONTROL_PLANE_ROUTES[item.kind as ControlPlaneKind];
     if (route === undefined)
       return Promise.resolve({ kind: 'permanent', message: `unknown kind ${item.kind}` });
-    return c.http.post(route, item.payload, 'application/json');
+    return c.http.post(route, item.payload, 'application/json').then((r) => {
+      const id = r.headers?.[TIMELINE_HEADER];
+      if (r.kind === 'ok' && typeof id === 'string' && id !== '' && !this.#closed)
+        if (this.#o.queue.changeTimeline(item.dest, id)) this.#delivery.wake(item.dest);
+      return r;
+    });
   }
 
   depth(): { spans: number; bytes: number } {

@@ -49,13 +49,16 @@ function readPem(path: string | undefined, what: string): Buffer | undefined {
   }
 }
 
+/** What a POST came to, with the response's headers when there was a response. */
+export type PostResult = SendResult & { headers?: http.IncomingHttpHeaders };
+
 /** A connection to one OTLP endpoint; `close()` releases its sockets. */
 export interface OtlpClient {
   readonly endpoint: string;
   /** Sends an encoded ExportTraceServiceRequest. */
   exportTraces(payload: Uint8Array): Promise<SendResult>;
   /** HTTP endpoints only: POST `body` to `path` (the control-plane routes of a crosstrace gateway). */
-  post(path: string, body: Uint8Array | string, contentType: string): Promise<SendResult>;
+  post(path: string, body: Uint8Array | string, contentType: string): Promise<PostResult>;
   close(): void;
 }
 
@@ -89,8 +92,8 @@ class HttpOtlpClient implements OtlpClient {
     return this.post(`${prefix}/v1/traces`, payload, 'application/x-protobuf');
   }
 
-  post(path: string, body: Uint8Array | string, contentType: string): Promise<SendResult> {
-    return new Promise<SendResult>((resolve) => {
+  post(path: string, body: Uint8Array | string, contentType: string): Promise<PostResult> {
+    return new Promise<PostResult>((resolve) => {
       const url = new URL(path, this.#base);
       const req = this.#lib.request(
         url,
@@ -109,7 +112,10 @@ class HttpOtlpClient implements OtlpClient {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const retryAfter = res.headers['retry-after'];
-            resolve(resultOfHttp(res.statusCode ?? 0, Buffer.concat(chunks), retryAfter));
+            resolve({
+              ...resultOfHttp(res.statusCode ?? 0, Buffer.concat(chunks), retryAfter),
+              headers: res.headers,
+            });
           });
           res.on('error', (err) => resolve({ kind: 'retry', afterMs: undefined, message: err.message }));
         },
@@ -181,7 +187,7 @@ class GrpcOtlpClient implements OtlpClient {
     });
   }
 
-  post(): Promise<SendResult> {
+  post(): Promise<PostResult> {
     return Promise.resolve({ kind: 'permanent', message: 'POST needs an HTTP endpoint' });
   }
 

@@ -67,7 +67,8 @@ export class PersistentQueue {
         CREATE TABLE IF NOT EXISTS journal (
           id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload BLOB NOT NULL,
           items INTEGER NOT NULL, at_ms INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS members (dest TEXT PRIMARY KEY);`);
+        CREATE TABLE IF NOT EXISTS members (dest TEXT PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS timelines (dest TEXT PRIMARY KEY, id TEXT NOT NULL);`);
     } catch (cause) {
       throw createError(CollectorErrorCode.QueueOpen, `cannot open the export queue at ${opts.path}`, {
         cause,
@@ -226,6 +227,33 @@ export class PersistentQueue {
     this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM members').run();
       for (const m of members) ins.run(m);
+      this.#db.prepare('DELETE FROM timelines WHERE dest NOT IN (SELECT dest FROM members)').run();
+    })();
+  }
+
+  /** The control-plane timeline a destination last said it holds (survives restarts). */
+  timelineOf(dest: string): string | undefined {
+    const row = this.#db.prepare('SELECT id FROM timelines WHERE dest = ?').get(dest) as
+      | { id: string }
+      | undefined;
+    return row?.id;
+  }
+
+  /**
+   * Records the timeline `dest` holds now; when it held another before, queues the journal for it
+   * (in the same transaction) and returns true.
+   */
+  changeTimeline(dest: string, id: string): boolean {
+    return this.#db.transaction(() => {
+      const before = this.timelineOf(dest);
+      if (before === id) return false;
+      this.#db.prepare('INSERT OR REPLACE INTO timelines (dest, id) VALUES (?, ?)').run(dest, id);
+      if (before === undefined) return false;
+      this.replace(
+        [],
+        this.journal().map((j) => ({ dest, kind: j.kind, payload: j.payload, items: j.items })),
+      );
+      return true;
     })();
   }
 

@@ -6,6 +6,13 @@ import type { Arrival } from '../k8s-objects/parse.js';
 import type { K8sIngestResult } from './ingest.js';
 import { ingestK8sText } from './ingest.js';
 
+/**
+ * Response header of the control-plane routes: the id of the timeline this collector holds when
+ * that timeline began empty with its process (control-plane state in memory). An agent that sees a
+ * new id from a gateway it knows sends it its journal again: the gateway restarted and lost it.
+ */
+export const TIMELINE_HEADER = 'crosstrace-timeline';
+
 export interface K8sRoutesOptions {
   pipeline: TracesConsumer;
   controlPlane: ControlPlaneState;
@@ -16,6 +23,8 @@ export interface K8sRoutesOptions {
    * gateway). Rejects like the pipeline (CollectorError) when it cannot take it now.
    */
   forward?: (text: string, receiver: string, arrivalNanos: Arrival) => Promise<K8sIngestResult>;
+  /** Sent as the `TIMELINE_HEADER` of every answer (a timeline in memory). */
+  timelineId?: string;
 }
 
 function badCount(r: K8sIngestResult): number {
@@ -30,6 +39,7 @@ async function handle(
   arrivalNanos: Arrival,
 ): Promise<unknown> {
   const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  if (opts.timelineId !== undefined) reply.header(TIMELINE_HEADER, opts.timelineId);
   try {
     const r =
       opts.forward === undefined
