@@ -244,8 +244,10 @@ export class LoadBalancingExporter implements StorageWriter {
       return Promise.resolve({ kind: 'permanent', message: `unknown kind ${item.kind}` });
     return c.http.post(route, item.payload, 'application/json').then((r) => {
       const id = r.headers?.[TIMELINE_HEADER];
-      if (r.kind === 'ok' && typeof id === 'string' && id !== '' && !this.#closed)
-        if (this.#o.queue.changeTimeline(item.dest, id)) this.#delivery.wake(item.dest);
+      if (r.kind !== 'ok' || typeof id !== 'string' || id === '' || this.#closed) return r;
+      // a gateway that left the ring meanwhile is sent nothing more
+      if (this.#ring.members.includes(item.dest) && this.#o.queue.changeTimeline(item.dest, id))
+        this.#delivery.wake(item.dest);
       return r;
     });
   }
