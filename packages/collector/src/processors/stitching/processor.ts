@@ -12,8 +12,8 @@ import type { SpanQuery, SpanStore } from '../../storage/span-store.js';
 import { STITCHING_DEFAULTS } from './defaults.js';
 import type { Diagnosis } from './diagnose.js';
 import { diagnoseAttempt } from './diagnose.js';
-import { RecentSpans } from './recent-spans.js';
 import { type JoinTarget, joinTargetOf, requestIdOf } from './join-target.js';
+import { RecentSpans } from './recent-spans.js';
 
 /** Attributes, links and events the processor owns (stripped and recomputed on every re-stitch). */
 export const LINK_TYPE = 'crosstrace.link.type';
