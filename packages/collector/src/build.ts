@@ -109,9 +109,12 @@ export function parseDuration(value: string): number {
   return Number(m[1]) * unit;
 }
 
+/** What a store's retention run says the rest of the collector follows: no span starts before it. */
+type RetentionBound = Pick<RetentionResult, 'oldestStartNanos'>;
+
 async function openStore(
   config: Readonly<CollectorConfig>,
-  onRetention: (r: RetentionResult) => void,
+  onRetention: (r: RetentionBound) => void,
 ): Promise<SpanStore> {
   if (config.storage === 'memory') return createMemoryStore();
   if (/^postgres(ql)?:\/\//.test(config.storage)) {
@@ -120,6 +123,7 @@ async function openStore(
       retention: config.retention === undefined ? undefined : parseDuration(config.retention),
       maxDbSizeBytes: config.maxDbSizeBytes,
       partitionIntervalMs: parseDuration(config.postgresPartitionInterval),
+      onRetention,
     });
   }
   return openSqliteStore({
@@ -187,7 +191,7 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
   const tls = loadTlsMaterial(config);
   const retentionMs = config.retention === undefined ? undefined : parseDuration(config.retention);
   // what is kept beside the spans follows their retention (age and size): told after each run
-  let afterRetention: ((r: RetentionResult) => void) | undefined;
+  let afterRetention: ((r: RetentionBound) => void) | undefined;
   const agent = config.mode === 'agent';
   const exporterTls = {
     ca: config.exporterTlsCa,

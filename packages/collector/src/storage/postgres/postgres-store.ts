@@ -43,11 +43,21 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Most spans per INSERT statement (default 5 000). */
   maxRowsPerStatement?: number;
+  /** Told after every retention run (what is kept beside the spans follows them). */
+  onRetention?: (result: PostgresRetentionResult) => void;
 }
+
+type StoreSettings = Required<Omit<PostgresStoreOptions, 'url' | 'partitionIntervalMs' | 'onRetention'>> &
+  Pick<PostgresStoreOptions, 'onRetention'>;
 
 /** What one retention run dropped. */
 export interface PostgresRetentionResult {
   droppedPartitions: string[];
+  /**
+   * Start of the oldest partition still kept (ns): no stored span starts before it. Undefined when
+   * no partition is left. Also given when another process held the retention lock.
+   */
+  oldestStartNanos?: bigint;
 }
 
 interface SpanRow {
@@ -107,7 +117,7 @@ export class PostgresSpanStore implements SpanStore {
   readonly #url: string;
   #writer: pg.Client;
   #writerBroken = false;
-  readonly #opts: Required<Omit<PostgresStoreOptions, 'url' | 'partitionIntervalMs'>>;
+  readonly #opts: StoreSettings;
   readonly #intervalNs: bigint;
   readonly #partitions = new Set<bigint>();
   readonly #resources = new Map<string, ResourceScope>();
@@ -124,7 +134,7 @@ export class PostgresSpanStore implements SpanStore {
     pool: pg.Pool,
     writer: pg.Client,
     intervalNs: bigint,
-    opts: Required<Omit<PostgresStoreOptions, 'url' | 'partitionIntervalMs'>>,
+    opts: StoreSettings,
   ) {
     this.#url = url;
     this.#pool = pool;
@@ -172,6 +182,7 @@ export class PostgresSpanStore implements SpanStore {
         retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
         poolSize: options.poolSize ?? 8,
         maxRowsPerStatement: options.maxRowsPerStatement ?? 5000,
+        onRetention: options.onRetention,
       });
     } catch (cause) {
       await writer.end().catch(() => {});
@@ -595,20 +606,28 @@ export class PostgresSpanStore implements SpanStore {
    * exceed `maxDbSizeBytes` (the newest partition is kept). One process per database at a time.
    */
   runRetention(nowMs: number = Date.now()): Promise<PostgresRetentionResult> {
-    this.#retentionRunning ??= this.#retention(nowMs).finally(() => {
-      this.#retentionRunning = undefined;
-    });
+    this.#retentionRunning ??= this.#retention(nowMs)
+      .then((r) => {
+        this.#opts.onRetention?.(r);
+        return r;
+      })
+      .finally(() => {
+        this.#retentionRunning = undefined;
+      });
     return this.#retentionRunning;
   }
 
   async #retention(nowMs: number): Promise<PostgresRetentionResult> {
     const dropped: string[] = [];
+    let oldestStartNanos: bigint | undefined;
     const client = await this.#pool.connect();
     try {
       const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
         LOCK_RETENTION,
       ]);
-      if (!lock.rows[0]?.ok) return { droppedPartitions: dropped };
+      // another process runs it: what it keeps is what is kept
+      if (!lock.rows[0]?.ok)
+        return { droppedPartitions: dropped, oldestStartNanos: (await listPartitions(client))[0]?.fromNs };
       try {
         await client.query("SET lock_timeout = '5s'");
         let parts = await listPartitions(client);
@@ -629,6 +648,7 @@ export class PostgresSpanStore implements SpanStore {
             total -= oldest.bytes;
           }
         }
+        oldestStartNanos = parts[0]?.fromNs;
         if (dropped.length > 0) {
           this.#partitions.clear();
           const oldest = parts[0];
@@ -644,7 +664,7 @@ export class PostgresSpanStore implements SpanStore {
     } finally {
       client.release();
     }
-    return { droppedPartitions: dropped };
+    return { droppedPartitions: dropped, oldestStartNanos };
   }
 
   /** Bytes of the span partitions, oldest first (for metrics and tests). */

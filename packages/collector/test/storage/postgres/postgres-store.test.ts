@@ -37,6 +37,7 @@ t.test('spans land in one partition per interval; retention drops whole partitio
   for (const p of parts) t.equal(p.toNs - p.fromNs, 3_600_000_000_000n);
   const r = await store.runRetention(now);
   t.equal(r.droppedPartitions.length, 2, 'the partitions entirely older than 2h');
+  t.equal(r.oldestStartNanos, nsAt(Date.UTC(2026, 5, 1, 11)), 'the oldest partition kept starts at 11:00');
   t.same(await store.getTrace(spans[0].traceId), []);
   t.same(await store.getTrace(spans[1].traceId), []);
   t.equal((await store.getTrace(spans[2].traceId)).length, 1);
