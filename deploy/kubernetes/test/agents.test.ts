@@ -40,6 +40,7 @@ for (const overlay of ['agent-gateway', 'postgres'] as const) {
       t.same(env.valueFrom.secretKeyRef, { name: 'crosstrace-postgres', key: 'url' });
       t.match(gwConfig.storage, /^postgres:\/\//);
       t.equal(gw[0].kind, 'Deployment', 'stateless gateways');
+      t.equal(gwConfig.stitchingIndexSpans, 0, 'joins search the shared store, not one gateway’s memory');
     } else {
       t.equal(gw[0].kind, 'StatefulSet');
       t.equal(gw[0].spec.serviceName, svc.metadata.name);

@@ -15,7 +15,9 @@ t.test('two gateways on one PostgreSQL give the same answers as one', async (t) 
   const dir = mkdtempSync(join(tmpdir(), 'ct-pg-gw-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const shared = await cluster.createDatabase();
-  const gateways = [await startCollector({ storage: shared }), await startCollector({ storage: shared })];
+  // as deploy/kubernetes runs them: joins search the shared store, not one gateway's memory
+  const gateway = () => startCollector({ storage: shared, stitchingIndexSpans: 0 });
+  const gateways = [await gateway(), await gateway()];
   const single = await startCollector({ storage: await cluster.createDatabase() });
   const agent = await startCollector({
     mode: 'agent',
