@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['packages', 'examples'];
+const roots = ['packages', 'examples', 'deploy'];
 const only = process.argv.slice(2).map((arg) => {
   const [dir, files] = arg.split(':');
   return { dir, files: files === undefined ? [] : files.split(',') };

@@ -1,18 +1,14 @@
-// Sustained ingest: the collector CLI (a child process, SQLite in a temp dir, durable before ack)
-// receives OTLP/HTTP protobuf batches of 512 spans from several concurrent keep-alive clients.
-// Peer, same run: raw better-sqlite3 inserts of the same rows (one index on the trace id, 512 rows
-// per transaction) — the ceiling of a SQLite-backed collector.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BenchRow, compareNsPerOp, report } from '../../../scripts/bench/record.js';
 import { decodeTracesProtobuf } from '../src/receivers/otlp/index.js';
 import { ExportTraceServiceRequest } from '../test/helpers/proto.js';
+import { startCli } from './cli.js';
 
 const PKG = '@crosstrace/collector';
 const BATCH = 512;
@@ -76,39 +72,6 @@ function makeBatch(n: number): { body: Buffer; rows: Row[] } {
   return { body: Buffer.from(Request.encode(message).finish()), rows };
 }
 
-function startCollector(dbPath: string): Promise<{ child: ChildProcess; port: number }> {
-  const pkgDir = fileURLToPath(new URL('..', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=crosstrace-source',
-      '--import',
-      'tsx',
-      'src/cli.ts',
-      '--storage',
-      `sqlite:${dbPath}`,
-      '--otlp-http-port',
-      '0',
-      '--otlp-grpc-port',
-      '-1',
-      '--query-port',
-      '0',
-      '--log-level',
-      'warn',
-    ],
-    { cwd: pkgDir, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c) => {
-      out += c;
-      const m = /otlp-http listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`collector exited ${code}: ${out}`)));
-  });
-}
-
 function post(agent: Agent, port: number, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -131,7 +94,12 @@ function post(agent: Agent, port: number, body: Buffer): Promise<number> {
 }
 
 async function ours(bodies: Buffer[], dir: string): Promise<{ spansPerSec: number; retries: number }> {
-  const { child, port } = await startCollector(join(dir, 'ours.db'));
+  const { child, http: port } = await startCli([
+    '--storage',
+    `sqlite:${join(dir, 'ours.db')}`,
+    '--otlp-grpc-port',
+    '-1',
+  ]);
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   let next = 0;
   let retries = 0;

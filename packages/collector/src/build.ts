@@ -1,10 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type CollectorConfig, resolveConfig } from './config/index.js';
 import type { TracesConsumer } from './consumer.js';
 import { type ControlPlaneState, createControlPlaneState } from './controlplane/index.js';
+import { LeaderElector } from './coordination/index.js';
+import {
+  exportingStore,
+  forwardK8sText,
+  forwardObservations,
+  LoadBalancingExporter,
+  MemberSource,
+  OtlpExporter,
+  PersistentQueue,
+  registerExporterMetrics,
+} from './exporters/index.js';
 import { type CollectorMetrics, createCollectorMetrics } from './metrics/index.js';
 import { createPipeline, type StorageWriter } from './pipeline/index.js';
+import { createLayerProcessor } from './processors/layer/index.js';
 import { createStitchingProcessor, type StitchingProcessor } from './processors/stitching/index.js';
 import { registerCrosstraceRoutes } from './query/crosstrace/index.js';
 import { registerQueryRoutes } from './query/index.js';
@@ -23,7 +38,13 @@ import {
   registerUi,
   type TlsMaterial,
 } from './server/index.js';
-import { createMemoryStore, openSqliteStore, type RetentionResult, type SpanStore } from './storage/index.js';
+import {
+  createMemoryStore,
+  openPostgresStore,
+  openSqliteStore,
+  type RetentionResult,
+  type SpanStore,
+} from './storage/index.js';
 
 export interface BuildOptions extends Partial<CollectorConfig> {
   /** A store to use instead of opening `storage` (not closed by `close()`). */
@@ -35,6 +56,10 @@ export interface BuildOptions extends Partial<CollectorConfig> {
   processors?: ((next: TracesConsumer) => TracesConsumer)[];
   /** Control-plane state to use (not closed by `close()`); default: in the SQLite file, or in memory. */
   controlPlane?: ControlPlaneState;
+  /** Kubernetes client config for the watch and leader election (default: in cluster, else $KUBECONFIG). */
+  kubeConfig?: import('@kubernetes/client-node').KubeConfig;
+  /** Resolver for `--gateway-dns` (tests); default node:dns. */
+  resolveGateways?: (name: string) => Promise<string[]>;
 }
 
 export interface Collector {
@@ -51,10 +76,27 @@ export interface Collector {
   store: SpanStore;
   controlPlane: ControlPlaneState;
   metrics: CollectorMetrics;
+  /** Agent mode: the load-balancing exporter (also `writer`). */
+  forwarder?: LoadBalancingExporter;
+  /** With `--otlp-export-endpoint`: the exporter every stored span also goes to. */
+  exporter?: OtlpExporter;
+  /** With `--leader-election`: the election deciding which replica watches. */
+  elector?: LeaderElector;
   /** Binds every listener; ports 0 resolve to the chosen ones. */
   listen(): Promise<{ otlpHttpPort: number; otlpGrpcPort: number | undefined; queryPort: number }>;
   /** Graceful shutdown: stop accepting, drain the queue, commit, close the store. */
   close(): Promise<void>;
+}
+
+/** The pod's namespace (the service account's namespace file), else `default`. */
+function podNamespace(): string {
+  try {
+    return (
+      readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || 'default'
+    );
+  } catch {
+    return 'default';
+  }
 }
 
 /** Parses `72h`, `30m`, `10s`, `7d`, `500ms` into milliseconds. */
@@ -67,11 +109,23 @@ export function parseDuration(value: string): number {
   return Number(m[1]) * unit;
 }
 
+/** What a store's retention run says the rest of the collector follows: no span starts before it. */
+type RetentionBound = Pick<RetentionResult, 'oldestStartNanos'>;
+
 async function openStore(
   config: Readonly<CollectorConfig>,
-  onRetention: (r: RetentionResult) => void,
+  onRetention: (r: RetentionBound) => void,
 ): Promise<SpanStore> {
   if (config.storage === 'memory') return createMemoryStore();
+  if (/^postgres(ql)?:\/\//.test(config.storage)) {
+    return openPostgresStore({
+      url: config.storage,
+      retention: config.retention === undefined ? undefined : parseDuration(config.retention),
+      maxDbSizeBytes: config.maxDbSizeBytes,
+      partitionIntervalMs: parseDuration(config.postgresPartitionInterval),
+      onRetention,
+    });
+  }
   return openSqliteStore({
     path: config.storage.slice('sqlite:'.length),
     retention: config.retention === undefined ? undefined : parseDuration(config.retention),
@@ -125,44 +179,114 @@ function createApp(
  * await collector.close();
  */
 export async function build(options: BuildOptions = {}): Promise<Collector> {
-  const { store: givenStore, processors, controlPlane: givenControlPlane, ...partial } = options;
+  const {
+    store: givenStore,
+    processors,
+    controlPlane: givenControlPlane,
+    kubeConfig,
+    resolveGateways,
+    ...partial
+  } = options;
   const config = resolveConfig(partial);
   const tls = loadTlsMaterial(config);
   const retentionMs = config.retention === undefined ? undefined : parseDuration(config.retention);
   // what is kept beside the spans follows their retention (age and size): told after each run
-  let afterRetention: ((r: RetentionResult) => void) | undefined;
-  const store = givenStore ?? (await openStore(config, (r) => afterRetention?.(r)));
+  let afterRetention: ((r: RetentionBound) => void) | undefined;
+  const agent = config.mode === 'agent';
+  const exporterTls = {
+    ca: config.exporterTlsCa,
+    cert: config.exporterTlsCert,
+    key: config.exporterTlsKey,
+  };
+  const queue =
+    agent || config.otlpExportEndpoint !== undefined
+      ? new PersistentQueue({ path: config.queuePath, maxBytes: config.queueMaxBytes })
+      : undefined;
+  const exporter =
+    config.otlpExportEndpoint === undefined || queue === undefined
+      ? undefined
+      : new OtlpExporter({
+          endpoint: config.otlpExportEndpoint,
+          queue,
+          tls: exporterTls,
+          headers: Object.fromEntries(
+            config.otlpExportHeaders.map((h) => [
+              h.slice(0, h.indexOf('=')).trim(),
+              h.slice(h.indexOf('=') + 1).trim(),
+            ]),
+          ),
+        });
+  // an agent stores nothing: its store stays empty
+  const baseStore =
+    givenStore ?? (agent ? createMemoryStore() : await openStore(config, (r) => afterRetention?.(r)));
+  const store = exporter === undefined ? baseStore : exportingStore(baseStore, exporter);
   const ownsStore = givenStore === undefined;
+  // an agent keeps no control-plane state: it forwards what it gets to the gateways
+  const controlPlanePath =
+    givenStore === undefined && !agent && config.storage.startsWith('sqlite:')
+      ? config.storage.slice('sqlite:'.length)
+      : undefined;
   const controlPlane =
     givenControlPlane ??
-    (givenStore === undefined && config.storage.startsWith('sqlite:')
-      ? createControlPlaneState({ path: config.storage.slice('sqlite:'.length), retentionMs })
+    (controlPlanePath !== undefined
+      ? createControlPlaneState({ path: controlPlanePath, retentionMs })
       : createControlPlaneState({ memory: true }));
+  // a timeline in memory begins empty with this process: agents that see a new id resend their journal
+  const timelineId =
+    givenControlPlane === undefined && controlPlanePath === undefined && !agent ? randomUUID() : undefined;
   let stitching: StitchingProcessor | undefined;
-  const metrics = createCollectorMetrics({ dbSizeBytes: dbSizeOf(store) });
-  const { consumer: pipeline, writer } = createPipeline({
-    store,
-    maxQueueSpans: config.maxQueueSpans,
-    maxQueueBytes: config.maxQueueBytes,
-    maxBatchSpans: config.maxBatchSpans,
-    retryAfterSeconds: config.retryAfterSeconds,
-    metrics,
-    processors: processors ?? [
-      (next) => {
-        stitching = createStitchingProcessor({
-          next,
-          store,
-          controlPlane,
-          toleranceMs: config.stitchingToleranceMs,
-          maxAttemptMs: config.stitchingMaxAttemptMs,
-          searchLimit: config.stitchingSearchLimit,
-          indexSpans: config.stitchingIndexSpans,
-          retentionMs,
-        });
-        return stitching;
-      },
-    ],
-  });
+  const metrics = createCollectorMetrics({ dbSizeBytes: dbSizeOf(baseStore) });
+  let forwarder: LoadBalancingExporter | undefined;
+  let pipeline: TracesConsumer;
+  let writer: StorageWriter;
+  if (agent) {
+    forwarder = new LoadBalancingExporter({
+      queue: queue!,
+      members: new MemberSource({
+        static: config.gateways,
+        dnsName: config.gatewayDns,
+        port: config.gatewayPort,
+        intervalMs: parseDuration(config.gatewayDnsInterval),
+        resolve: resolveGateways,
+        onError: (err) => otlpHttp.log.warn({ err }, 'gateway lookup failed; keeping the last members'),
+      }),
+      protocol: config.gatewayProtocol,
+      controlPlanePort: config.gatewayHttpPort,
+      tls: config.gatewayTls ? exporterTls : undefined,
+      headers:
+        config.gatewayToken === undefined ? undefined : { authorization: `Bearer ${config.gatewayToken}` },
+      retryAfterSeconds: config.retryAfterSeconds,
+      onError: (err) => otlpHttp.log.warn({ err }, 'forwarding to a gateway failed'),
+    });
+    writer = forwarder;
+    pipeline = createLayerProcessor({ next: forwarder });
+  } else {
+    ({ consumer: pipeline, writer } = createPipeline({
+      store,
+      maxQueueSpans: config.maxQueueSpans,
+      maxQueueBytes: config.maxQueueBytes,
+      maxBatchSpans: config.maxBatchSpans,
+      retryAfterSeconds: config.retryAfterSeconds,
+      metrics,
+      processors: processors ?? [
+        (next) => {
+          stitching = createStitchingProcessor({
+            next,
+            store,
+            controlPlane,
+            toleranceMs: config.stitchingToleranceMs,
+            maxAttemptMs: config.stitchingMaxAttemptMs,
+            searchLimit: config.stitchingSearchLimit,
+            indexSpans: config.stitchingIndexSpans,
+            retentionMs,
+          });
+          return stitching;
+        },
+      ],
+    }));
+  }
+  if (forwarder !== undefined) registerExporterMetrics(metrics.registry, 'loadbalancing', forwarder);
+  if (exporter !== undefined) registerExporterMetrics(metrics.registry, 'otlp', exporter);
   let ready = false;
   let closing: Promise<void> | undefined;
   const isReady = () => ready && closing === undefined;
@@ -186,7 +310,14 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     retryAfterSeconds: config.retryAfterSeconds,
     metrics,
   });
-  registerK8sRoutes(otlpHttp, { pipeline, controlPlane, bodyLimit: config.maxBodyBytes });
+  const fwd = forwarder;
+  registerK8sRoutes(otlpHttp, {
+    pipeline,
+    controlPlane,
+    bodyLimit: config.maxBodyBytes,
+    forward: fwd === undefined ? undefined : (text, _receiver, arrival) => forwardK8sText(fwd, text, arrival),
+    timelineId,
+  });
 
   const query = createApp(config, tls, () => closing !== undefined);
   addAccessHook(query, {
@@ -200,11 +331,52 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
         : undefined,
   });
   registerHealthRoutes(query, { metrics, isReady });
-  registerQueryRoutes(query, { store });
-  registerCrosstraceRoutes(query, { store, controlPlane });
-  if (config.ui) await registerUi(query, { dir: config.uiDir });
+  // an agent stores nothing: no query API, no UI
+  if (!agent) {
+    registerQueryRoutes(query, { store });
+    registerCrosstraceRoutes(query, { store, controlPlane });
+    if (config.ui) await registerUi(query, { dir: config.uiDir });
+  }
 
   let k8sWatch: K8sWatchHandle | undefined;
+  const startWatch = () => {
+    k8sWatch ??= startK8sWatch({
+      pipeline,
+      controlPlane,
+      kubeConfig,
+      consume:
+        fwd === undefined
+          ? undefined
+          : async (observations) => {
+              forwardObservations(fwd, observations);
+            },
+      onError: (err) => otlpHttp.log.warn({ err }, 'kubernetes watch failed; retrying'),
+    });
+  };
+  const stopWatch = async () => {
+    const w = k8sWatch;
+    k8sWatch = undefined;
+    await w?.stop();
+  };
+  const elector =
+    config.k8sWatch && config.leaderElection
+      ? new LeaderElector({
+          kubeConfig,
+          namespace: config.leaderElectionNamespace ?? podNamespace(),
+          name: config.leaderElectionLease,
+          // as client-go's components do: the pod (or host) name and a unique suffix per process
+          identity: `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`,
+          onStartedLeading: () => {
+            otlpHttp.log.info('leading: watching the Kubernetes API');
+            startWatch();
+          },
+          onStoppedLeading: async () => {
+            otlpHttp.log.info('no longer leading: watch stopped');
+            await stopWatch();
+          },
+          onError: (err) => otlpHttp.log.warn({ err }, 'leader election failed; retrying'),
+        })
+      : undefined;
   let grpcServer: GrpcServerHandle | undefined;
   if (config.otlpGrpcPort !== -1) {
     grpcServer = createOtlpGrpcServer({
@@ -257,18 +429,18 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     store,
     controlPlane,
     metrics,
+    forwarder,
+    exporter,
+    elector,
     async listen() {
+      await forwarder?.start();
+      exporter?.start();
       await otlpHttp.listen({ host: config.host, port: config.otlpHttpPort });
       const otlpGrpcPort =
         grpcServer === undefined ? undefined : await grpcServer.listen(config.host, config.otlpGrpcPort);
       await query.listen({ host: config.host, port: config.queryPort });
-      if (config.k8sWatch && k8sWatch === undefined) {
-        k8sWatch = startK8sWatch({
-          pipeline,
-          controlPlane,
-          onError: (err) => otlpHttp.log.warn({ err }, 'kubernetes watch failed; retrying'),
-        });
-      }
+      if (elector !== undefined) elector.start();
+      else if (config.k8sWatch) startWatch();
       ready = true;
       const portOf = (app: FastifyInstance) => {
         const a = app.server.address();
@@ -280,10 +452,12 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
       closing ??= (async () => {
         ready = false;
         // Stop accepting; in-flight requests finish (they wait for their commit).
-        await k8sWatch?.stop();
+        await elector?.stop();
+        await stopWatch();
         await Promise.all([otlpHttp.close(), grpcServer?.close(config.shutdownTimeoutMs)]);
         await writer.close();
         await query.close();
+        await exporter?.close();
         if (givenControlPlane === undefined) await controlPlane.close();
         if (ownsStore) await store.close();
       })();

@@ -39,6 +39,18 @@ function configFrom(opts: Record<string, unknown>): Readonly<CollectorConfig> {
   return loadConfig({ flags, env: process.env, file: file === '' ? undefined : file });
 }
 
+/** The storage setting without a password (a PostgreSQL URL may carry one). */
+function redactStorage(storage: string): string {
+  if (!/^postgres(ql)?:\/\//.test(storage)) return storage;
+  try {
+    const u = new URL(storage);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
 function fail(err: unknown): never {
   const msg = isCollectorError(err)
     ? `${err.code}: ${err.message}`
@@ -70,7 +82,11 @@ async function run(opts: Record<string, unknown>): Promise<void> {
     );
   }
   process.stdout.write(`query listening on ${scheme}://${host}:${ports.queryPort}\n`);
-  process.stdout.write(`storage ${config.storage}\n`);
+  if (config.mode === 'agent')
+    process.stdout.write(
+      `agent: forwarding to ${config.gatewayDns ?? config.gateways.join(',')} (queue ${config.queuePath})\n`,
+    );
+  else process.stdout.write(`storage ${redactStorage(config.storage)}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -115,7 +131,7 @@ async function runImport(files: string[], opts: Record<string, unknown>): Promis
 const program = addConfigOptions(
   new Command('crosstrace-collector')
     .description(
-      'Receives OTLP traces (HTTP 4318, gRPC 4317), stores them in SQLite, serves a Jaeger-compatible API (16686).',
+      'Receives OTLP traces (HTTP 4318, gRPC 4317), stores them in SQLite or PostgreSQL, serves a Jaeger-compatible API (16686); --mode agent forwards to gateways.',
     )
     .version(VERSION)
     .showHelpAfterError(),

@@ -41,6 +41,10 @@ export const CollectorErrorCode = {
   StoreClosed: 'CT_COLLECTOR_STORE_CLOSED',
   /** A file given to `crosstrace-collector import` cannot be read. */
   ImportRead: 'CT_COLLECTOR_IMPORT_READ',
+  /** An agent knows no gateway yet (none resolved, none listed); retry later. */
+  NoGateway: 'CT_COLLECTOR_NO_GATEWAY',
+  /** The persistent export queue (`--queue-path`) cannot be opened. */
+  QueueOpen: 'CT_COLLECTOR_QUEUE_OPEN',
 } as const;
 
 export type CollectorErrorCode = (typeof CollectorErrorCode)[keyof typeof CollectorErrorCode];

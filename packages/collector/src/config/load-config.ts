@@ -136,7 +136,25 @@ export function resolveConfig(partial: Partial<CollectorConfig> = {}): Readonly<
   if (c.tlsAllowedSubjects.length > 0 && !c.tlsClientAuth) {
     throw configError('--tls-allowed-subjects needs --tls-client-auth');
   }
-  return Object.freeze({ ...c, tlsAllowedSubjects: Object.freeze([...c.tlsAllowedSubjects]) as string[] });
+  if (c.mode === 'agent') {
+    if (c.gateways.length === 0 && c.gatewayDns === undefined)
+      throw configError('--mode agent needs --gateways or --gateway-dns');
+    if (c.otlpExportEndpoint !== undefined)
+      throw configError('--otlp-export-endpoint is for a collector that stores (the gateways), not an agent');
+  } else if (c.gateways.length > 0 || c.gatewayDns !== undefined) {
+    throw configError('--gateways and --gateway-dns need --mode agent');
+  }
+  if (c.gateways.length > 0 && c.gatewayDns !== undefined)
+    throw configError('--gateways and --gateway-dns exclude each other');
+  if ((c.exporterTlsCert === undefined) !== (c.exporterTlsKey === undefined))
+    throw configError('--exporter-tls-cert and --exporter-tls-key go together');
+  if (c.leaderElection && !c.k8sWatch) throw configError('--leader-election needs --k8s-watch');
+  return Object.freeze({
+    ...c,
+    tlsAllowedSubjects: Object.freeze([...c.tlsAllowedSubjects]) as string[],
+    gateways: Object.freeze([...c.gateways]) as string[],
+    otlpExportHeaders: Object.freeze([...c.otlpExportHeaders]) as string[],
+  });
 }
 
 export interface LoadConfigOptions {

@@ -12,6 +12,8 @@ export {
   tagString,
 } from './matching.js';
 export { createMemoryStore, MemorySpanStore } from './memory/memory-store.js';
+export type { PostgresRetentionResult, PostgresStoreOptions } from './postgres/index.js';
+export { openPostgresStore, PostgresSpanStore } from './postgres/index.js';
 export type { DependencyLink, Operation, SpanQuery, SpanStore, TraceQuery } from './span-store.js';
 export type { RetentionResult, SqliteStoreOptions, SqliteStoreStats } from './sqlite/sqlite-store.js';
 export { openSqliteStore, SqliteSpanStore } from './sqlite/sqlite-store.js';

@@ -53,7 +53,7 @@ t.test('clear errors naming the option', async (t) => {
   t.throws(() => loadConfig({ env: { CROSSTRACE_MAX_BODY_SIZE: 'huge' } }), {
     message: /CROSSTRACE_MAX_BODY_SIZE/,
   });
-  t.throws(() => resolveConfig({ storage: 'postgres://x' }), { message: /--storage/ });
+  t.throws(() => resolveConfig({ storage: 'mysql://x' }), { message: /--storage/ });
   t.throws(() => resolveConfig({ tlsCert: '/a.pem' }), { message: /--tls-cert and --tls-key/ });
   t.throws(() => resolveConfig({ retention: 'forever' }), { message: /--retention/ });
   const file = join(dir, 'bad.yaml');

@@ -58,3 +58,61 @@ export function makeSpan(over: Partial<Span> & { service?: string } = {}): Span 
     ...rest,
   };
 }
+
+/** A span with every field set and every kind of attribute value (int64 beyond 2^53, NaN, bytes, arrays, maps). */
+export function richSpan(): Span {
+  const traceId = newTraceId();
+  return makeSpan({
+    traceId,
+    spanId: newSpanId(),
+    parentSpanId: newSpanId(),
+    traceState: 'vendor=1',
+    flags: 257,
+    name: 'GET /dispatch',
+    kind: 3,
+    startTimeUnixNano: 1767225600123456789n,
+    endTimeUnixNano: 1767225600223456790n,
+    attributes: [
+      { key: 'http.method', value: { stringValue: 'GET' } },
+      { key: 'http.status_code', value: { intValue: '9007199254740993' } },
+      { key: 'ratio', value: { doubleValue: 0.25 } },
+      { key: 'whole', value: { doubleValue: 2 } },
+      { key: 'nan', value: { doubleValue: Number.NaN } },
+      { key: 'ok', value: { boolValue: false } },
+      { key: 'raw', value: { bytesValue: 'AQID' } },
+      { key: 'list', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: '1' }] } } },
+      { key: 'map', value: { kvlistValue: { values: [{ key: 'k', value: { boolValue: true } }] } } },
+      { key: 'empty', value: {} },
+    ],
+    droppedAttributesCount: 2,
+    events: [
+      {
+        timeUnixNano: 1767225600150000001n,
+        name: 'exception',
+        attributes: [{ key: 'exception.message', value: { stringValue: 'boom' } }],
+        droppedAttributesCount: 1,
+      },
+    ],
+    droppedEventsCount: 3,
+    links: [
+      {
+        traceId: newTraceId(),
+        spanId: newSpanId(),
+        traceState: 'x=y',
+        attributes: [{ key: 'opentracing.ref_type', value: { stringValue: 'follows_from' } }],
+        droppedAttributesCount: 0,
+        flags: 1,
+      },
+    ],
+    droppedLinksCount: 4,
+    status: { code: 2, message: 'upstream failed' },
+    resource: resourceOf('driver', { 'k8s.pod.name': 'driver-7d9f', 'k8s.namespace.name': 'hotrod' }),
+    scope: {
+      name: 'my-lib',
+      version: '0.1.0',
+      attributes: [{ key: 'scope.attr', value: { stringValue: 's' } }],
+    },
+    serviceName: 'driver',
+    layer: 'ingress',
+  });
+}

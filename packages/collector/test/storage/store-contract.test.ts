@@ -1,21 +1,30 @@
-// One contract, every backend: the memory and SQLite stores must answer the same way.
+// One contract, every backend: the memory, SQLite and PostgreSQL stores must answer the same way.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Span } from '../../src/model/span.js';
-import { createMemoryStore, openSqliteStore, type SpanStore } from '../../src/storage/index.js';
+import {
+  createMemoryStore,
+  openPostgresStore,
+  openSqliteStore,
+  type SpanStore,
+} from '../../src/storage/index.js';
+import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import {
   BASE_MS,
   makeSpan,
-  newSpanId,
   newTraceId,
   ns,
   resourceOf,
+  richSpan,
   testScope,
 } from '../helpers/store-spans.js';
 
 const BASE_US = BASE_MS * 1000;
+
+let cluster: PostgresCluster | undefined;
+t.teardown(() => cluster?.stop());
 
 const backends: Array<[string, (t: Test) => Promise<SpanStore>]> = [
   ['memory', async () => createMemoryStore()],
@@ -35,64 +44,14 @@ const backends: Array<[string, (t: Test) => Promise<SpanStore>]> = [
       return openSqliteStore({ path: join(dir, 'spans.db'), writer: 'inline' });
     },
   ],
-];
-
-function richSpan(): Span {
-  const traceId = newTraceId();
-  return makeSpan({
-    traceId,
-    spanId: newSpanId(),
-    parentSpanId: newSpanId(),
-    traceState: 'vendor=1',
-    flags: 257,
-    name: 'GET /dispatch',
-    kind: 3,
-    startTimeUnixNano: 1767225600123456789n,
-    endTimeUnixNano: 1767225600223456790n,
-    attributes: [
-      { key: 'http.method', value: { stringValue: 'GET' } },
-      { key: 'http.status_code', value: { intValue: '9007199254740993' } },
-      { key: 'ratio', value: { doubleValue: 0.25 } },
-      { key: 'whole', value: { doubleValue: 2 } },
-      { key: 'nan', value: { doubleValue: Number.NaN } },
-      { key: 'ok', value: { boolValue: false } },
-      { key: 'raw', value: { bytesValue: 'AQID' } },
-      { key: 'list', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: '1' }] } } },
-      { key: 'map', value: { kvlistValue: { values: [{ key: 'k', value: { boolValue: true } }] } } },
-      { key: 'empty', value: {} },
-    ],
-    droppedAttributesCount: 2,
-    events: [
-      {
-        timeUnixNano: 1767225600150000001n,
-        name: 'exception',
-        attributes: [{ key: 'exception.message', value: { stringValue: 'boom' } }],
-        droppedAttributesCount: 1,
-      },
-    ],
-    droppedEventsCount: 3,
-    links: [
-      {
-        traceId: newTraceId(),
-        spanId: newSpanId(),
-        traceState: 'x=y',
-        attributes: [{ key: 'opentracing.ref_type', value: { stringValue: 'follows_from' } }],
-        droppedAttributesCount: 0,
-        flags: 1,
-      },
-    ],
-    droppedLinksCount: 4,
-    status: { code: 2, message: 'upstream failed' },
-    resource: resourceOf('driver', { 'k8s.pod.name': 'driver-7d9f', 'k8s.namespace.name': 'hotrod' }),
-    scope: {
-      name: 'my-lib',
-      version: '0.1.0',
-      attributes: [{ key: 'scope.attr', value: { stringValue: 's' } }],
+  [
+    'postgres',
+    async () => {
+      cluster ??= await startPostgres();
+      return openPostgresStore({ url: await cluster.createDatabase() });
     },
-    serviceName: 'driver',
-    layer: 'ingress',
-  });
-}
+  ],
+];
 
 function comparable(s: Span): unknown {
   // NaN !== NaN in deep equality; compare it as a string.

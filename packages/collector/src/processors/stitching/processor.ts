@@ -1,4 +1,3 @@
-import { contextFromRequestId, REQUEST_ID_ATTRIBUTE } from '@crosstrace/contract';
 import type { TracesConsumer } from '../../consumer.js';
 import { spanIdFromAuditId, traceIdFromAuditId } from '../../controlplane/ids.js';
 import { podLifecycleRef } from '../../controlplane/lifecycle.js';
@@ -13,6 +12,7 @@ import type { SpanQuery, SpanStore } from '../../storage/span-store.js';
 import { STITCHING_DEFAULTS } from './defaults.js';
 import type { Diagnosis } from './diagnose.js';
 import { diagnoseAttempt } from './diagnose.js';
+import { type JoinTarget, joinTargetOf, requestIdOf } from './join-target.js';
 import { RecentSpans } from './recent-spans.js';
 
 /** Attributes, links and events the processor owns (stripped and recomputed on every re-stitch). */
@@ -85,15 +85,6 @@ function key(s: Span): string {
 
 function entryOf(s: Span): { key: string; start: bigint } {
   return { key: key(s), start: s.startTimeUnixNano };
-}
-
-function requestIdOf(s: Span): string | undefined {
-  for (const attrs of [s.attributes, s.resource.attributes]) {
-    const v = getAttribute(attrs, REQUEST_ID_ATTRIBUTE);
-    if (typeof v === 'string' && v !== '') return v;
-    if (Array.isArray(v) && typeof v[0] === 'string' && v[0] !== '') return v[0];
-  }
-  return undefined;
 }
 
 function attr(s: Span, k: string): string {
@@ -266,11 +257,6 @@ type Maybe<T> = T | Promise<T>;
 function unique(spans: readonly Span[]): Span[] {
   return [...new Map(spans.map((s) => [key(s), s])).values()];
 }
-
-/** Where a span's own data moves its trace: an audit id, or an X-Request-ID's derived context. */
-type TraceTarget =
-  | { kind: 'audit'; auditId: string }
-  | { kind: 'request-id'; traceId: string; spanId: string };
 
 class Stitcher implements StitchingProcessor {
   readonly #next: TracesConsumer;
@@ -566,21 +552,14 @@ class Stitcher implements StitchingProcessor {
   }
 
   /** The trace a span's own data moves it to (audit id, X-Request-ID), if any. */
-  #findTargetTrace(s: Span): TraceTarget | undefined {
-    const auditId = getStringAttribute(s.attributes, 'audit-id');
-    if (auditId && s.scope.name !== '@crosstrace/collector/k8s-audit') return { kind: 'audit', auditId };
-    if (isAppRoot(s)) {
-      const rid = requestIdOf(s);
-      const ctx = rid === undefined ? undefined : contextFromRequestId(rid);
-      if (ctx !== undefined) return { kind: 'request-id', traceId: ctx.traceId, spanId: ctx.spanId };
-    }
-    return undefined;
+  #findTargetTrace(s: Span): JoinTarget | undefined {
+    return joinTargetOf(s);
   }
 
   /** The remap a span's own join makes (its trace → the joined one), dated by its start. */
   #remapOf(
     s: Span,
-    target: TraceTarget | undefined,
+    target: JoinTarget | undefined,
   ): { from: string; to: string; atNanos: bigint } | undefined {
     if (target === undefined) return undefined;
     const traceId = target.kind === 'audit' ? traceIdFromAuditId(target.auditId) : target.traceId;
@@ -588,7 +567,7 @@ class Stitcher implements StitchingProcessor {
   }
 
   /** The span on the trace its exact joins say (its own remap target, else its trace's remap). */
-  #joinExact(s: Span, target: TraceTarget | undefined): Span {
+  #joinExact(s: Span, target: JoinTarget | undefined): Span {
     // spans that carry their own join (audit id, X-Request-ID) are handled on their original ids;
     // every other span follows its trace's remap
     if (target === undefined) {

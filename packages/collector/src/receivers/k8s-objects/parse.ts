@@ -61,8 +61,20 @@ function isAudit(o: Record<string, unknown>): boolean {
   return typeof o.apiVersion === 'string' && o.apiVersion.startsWith('audit.k8s.io/');
 }
 
+/**
+ * When watch events arrived: one time for the whole text, or `event`: each watch event's own
+ * `arrivalNanos` (a decimal string), as a crosstrace agent forwards the events it received.
+ */
+export type Arrival = bigint | 'event' | undefined;
+
+function arrivalOf(doc: Record<string, unknown>, arrival: Arrival): bigint | undefined {
+  if (arrival !== 'event') return arrival;
+  const v = doc.arrivalNanos;
+  return typeof v === 'string' && /^[0-9]{1,19}$/.test(v) ? BigInt(v) : undefined;
+}
+
 /** Files one parsed document (object, watch event, List, audit event) into `out`, or counts it bad. */
-export function addDocument(doc: unknown, out: ParsedK8sText, arrivalNanos: bigint | undefined): void {
+export function addDocument(doc: unknown, out: ParsedK8sText, arrivalNanos: Arrival): void {
   if (doc === null || doc === undefined) return; // empty YAML document
   if (Array.isArray(doc)) {
     for (const d of doc) addDocument(d, out, arrivalNanos);
@@ -84,7 +96,9 @@ export function addDocument(doc: unknown, out: ParsedK8sText, arrivalNanos: bigi
       return;
     }
     // only a watch stream's arrival time means something; listed objects carry their own times
-    out.observations.push(observation(type as ObservationType, doc.object as K8sObject, arrivalNanos));
+    out.observations.push(
+      observation(type as ObservationType, doc.object as K8sObject, arrivalOf(doc, arrivalNanos)),
+    );
     return;
   }
   if (Array.isArray(doc.items) && typeof doc.kind === 'string' && doc.kind.endsWith('List')) {
@@ -120,11 +134,12 @@ function observation(
  * `---`. Never throws; bad documents are counted by reason.
  *
  * @param text - the body or file content
- * @param arrivalNanos - when a live watch delivered it (applies to watch events only); undefined for imports
+ * @param arrivalNanos - when a live watch delivered it (applies to watch events only); undefined for
+ *   imports; `event` to read each watch event's own `arrivalNanos`
  * @example
  * const { observations } = parseK8sText('{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"a"}}}');
  */
-export function parseK8sText(text: string, arrivalNanos?: bigint): ParsedK8sText {
+export function parseK8sText(text: string, arrivalNanos?: Arrival): ParsedK8sText {
   const out: ParsedK8sText = { observations: [], auditEvents: [], bad: {} };
   const pieces = splitJsonValues(text);
   if (pieces !== undefined) {

@@ -26,6 +26,11 @@ const KIND_OF_PATH: Record<string, { kind: string; apiVersion: string }> = {
 export interface K8sWatchOptions {
   pipeline: TracesConsumer;
   controlPlane: ControlPlaneState;
+  /**
+   * Where batches of watch events go instead of the control-plane state and the pipeline (an
+   * agent forwards them to every gateway); rejects when they cannot be taken now (kept, retried).
+   */
+  consume?: (observations: Observation[]) => Promise<void>;
   /** default: `loadFromDefault()` (the in-cluster service account inside a pod, else ~/.kube/config) */
   kubeConfig?: KubeConfig;
   /** API collection paths to watch (default {@link DEFAULT_WATCH_PATHS}) */
@@ -98,11 +103,13 @@ export function startK8sWatch(opts: K8sWatchOptions): K8sWatchHandle {
     const batch = buffer;
     buffer = [];
     try {
-      await ingestObservations(batch, [], {
-        pipeline: opts.pipeline,
-        controlPlane: opts.controlPlane,
-        receiver: 'k8s-watch',
-      });
+      if (opts.consume !== undefined) await opts.consume(batch);
+      else
+        await ingestObservations(batch, [], {
+          pipeline: opts.pipeline,
+          controlPlane: opts.controlPlane,
+          receiver: 'k8s-watch',
+        });
       counts.flushedBatches++;
     } catch (err) {
       // the pipeline refused (full): keep the events for the next flush, bounded

@@ -2,14 +2,29 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TracesConsumer } from '../../consumer.js';
 import type { ControlPlaneState } from '../../controlplane/state.js';
 import { CollectorErrorCode, isCollectorError } from '../../errors.js';
+import type { Arrival } from '../k8s-objects/parse.js';
 import type { K8sIngestResult } from './ingest.js';
 import { ingestK8sText } from './ingest.js';
+
+/**
+ * Response header of the control-plane routes: the id of the timeline this collector holds when
+ * that timeline began empty with its process (control-plane state in memory). An agent that sees a
+ * new id from a gateway it knows sends it its journal again: the gateway restarted and lost it.
+ */
+export const TIMELINE_HEADER = 'crosstrace-timeline';
 
 export interface K8sRoutesOptions {
   pipeline: TracesConsumer;
   controlPlane: ControlPlaneState;
   /** maximum body size in bytes (default 32 MiB) */
   bodyLimit?: number;
+  /**
+   * Instead of recording here: hand the text on (an agent forwards control-plane data to every
+   * gateway). Rejects like the pipeline (CollectorError) when it cannot take it now.
+   */
+  forward?: (text: string, receiver: string, arrivalNanos: Arrival) => Promise<K8sIngestResult>;
+  /** Sent as the `TIMELINE_HEADER` of every answer (a timeline in memory). */
+  timelineId?: string;
 }
 
 function badCount(r: K8sIngestResult): number {
@@ -21,11 +36,15 @@ async function handle(
   reply: FastifyReply,
   opts: K8sRoutesOptions,
   receiver: string,
-  arrivalNanos: bigint | undefined,
+  arrivalNanos: Arrival,
 ): Promise<unknown> {
   const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  if (opts.timelineId !== undefined) reply.header(TIMELINE_HEADER, opts.timelineId);
   try {
-    const r = await ingestK8sText(text, { ...opts, receiver, arrivalNanos });
+    const r =
+      opts.forward === undefined
+        ? await ingestK8sText(text, { ...opts, receiver, arrivalNanos })
+        : await opts.forward(text, receiver, arrivalNanos);
     const bad = badCount(r);
     if (r.objects + r.auditEvents === 0 && bad > 0) {
       reply.code(400);
@@ -57,7 +76,8 @@ async function handle(
  * sends it, or JSON lines of Events) and `POST /k8s/objects` (watch events as
  * `kubectl get … -w -o json --output-watch-events` prints them, a `List`, JSON lines or YAML).
  * Both accept any content type as text in an encapsulated scope. Watch events sent to
- * /k8s/objects are stamped with their arrival time unless `?arrival=none` (replays).
+ * /k8s/objects are stamped with their arrival time unless `?arrival=none` (replays) or
+ * `?arrival=event` (each event carries its own `arrivalNanos`, as an agent forwards them).
  *
  * @example
  * registerK8sRoutes(otlpHttpApp, { pipeline, controlPlane });
@@ -71,12 +91,18 @@ export function registerK8sRoutes(app: FastifyInstance, opts: K8sRoutesOptions):
       handle(req.body, reply, opts, 'k8s-audit', undefined),
     );
     scope.post<{ Querystring: { arrival?: string } }>('/k8s/objects', { bodyLimit }, async (req, reply) => {
-      const arrival = req.query.arrival === 'none' ? undefined : BigInt(Date.now()) * 1_000_000n;
+      const arrival: Arrival =
+        req.query.arrival === 'none'
+          ? undefined
+          : req.query.arrival === 'event'
+            ? 'event'
+            : BigInt(Date.now()) * 1_000_000n;
       return handle(req.body, reply, opts, 'k8s-objects', arrival);
     });
   });
 }
 
+export type { Arrival } from '../k8s-objects/parse.js';
 export type { K8sWatchCounts, K8sWatchHandle, K8sWatchOptions } from '../k8s-objects/watch.js';
 export { DEFAULT_WATCH_PATHS, startK8sWatch } from '../k8s-objects/watch.js';
 export type { K8sIngestOptions, K8sIngestResult } from './ingest.js';

@@ -4,7 +4,7 @@ import { affectedGroups, buildLifecycleSpans } from '../../controlplane/lifecycl
 import type { ControlPlaneState, ObservationResult } from '../../controlplane/state.js';
 import type { Span } from '../../model/span.js';
 import { auditSpan } from '../k8s-audit/audit-spans.js';
-import { parseK8sText } from '../k8s-objects/parse.js';
+import { type Arrival, parseK8sText } from '../k8s-objects/parse.js';
 import { spanProblem } from '../otlp/span-builder.js';
 
 /** Counts of one ingestion. */
@@ -23,8 +23,8 @@ export interface K8sIngestOptions {
   controlPlane: ControlPlaneState;
   /** receiver name on the produced batch */
   receiver: string;
-  /** arrival time of live watch events (ns); undefined for imports */
-  arrivalNanos?: bigint;
+  /** arrival time of live watch events (ns), or `event` (each event's own); undefined for imports */
+  arrivalNanos?: Arrival;
 }
 
 /** Spans for what an ingestion touched: lifecycle traces of the touched groups, one span per audit id. */

@@ -1,0 +1,45 @@
+import { contextFromRequestId, REQUEST_ID_ATTRIBUTE } from '@crosstrace/contract';
+import { traceIdFromAuditId } from '../../controlplane/ids.js';
+import { getAttribute, getStringAttribute } from '../../model/attributes.js';
+import type { Span } from '../../model/span.js';
+import { SpanKind } from '../../model/span.js';
+
+/** The X-Request-ID an app span recorded (`REQUEST_ID_ATTRIBUTE`), if any. */
+export function requestIdOf(s: Span): string | undefined {
+  for (const attrs of [s.attributes, s.resource.attributes]) {
+    const v = getAttribute(attrs, REQUEST_ID_ATTRIBUTE);
+    if (typeof v === 'string' && v !== '') return v;
+    if (Array.isArray(v) && typeof v[0] === 'string' && v[0] !== '') return v[0];
+  }
+  return undefined;
+}
+
+/** The join a span's own data asks for: its audit id (a kube-apiserver span), or an app root's X-Request-ID. */
+export type JoinTarget =
+  | { kind: 'audit'; auditId: string }
+  | { kind: 'request-id'; traceId: string; spanId: string };
+
+/**
+ * The trace a span's own data moves it to (audit id, X-Request-ID), if any: what the stitching
+ * processor joins on, and what an agent routes such a span by so that it meets its trace.
+ */
+export function joinTargetOf(s: Span): JoinTarget | undefined {
+  const auditId = getStringAttribute(s.attributes, 'audit-id');
+  if (auditId && s.scope.name !== '@crosstrace/collector/k8s-audit') return { kind: 'audit', auditId };
+  if (
+    s.kind === SpanKind.Server &&
+    s.parentSpanId === '' &&
+    s.layer !== 'ingress' &&
+    s.layer !== 'control-plane'
+  ) {
+    const rid = requestIdOf(s);
+    const ctx = rid === undefined ? undefined : contextFromRequestId(rid);
+    if (ctx !== undefined) return { kind: 'request-id', traceId: ctx.traceId, spanId: ctx.spanId };
+  }
+  return undefined;
+}
+
+/** The trace id of a join target. */
+export function joinTraceId(t: JoinTarget): string {
+  return t.kind === 'audit' ? traceIdFromAuditId(t.auditId) : t.traceId;
+}

@@ -1,0 +1,3 @@
+export type { PostgresRetentionResult, PostgresStoreOptions } from './postgres-store.js';
+export { openPostgresStore, PostgresSpanStore } from './postgres-store.js';
+export { MAX_TERM_BYTES, spanTerms, tagTerm } from './terms.js';
