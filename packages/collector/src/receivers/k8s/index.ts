@@ -72,12 +72,25 @@ async function handle(
 }
 
 /**
+ * The arrival time of a `/k8s/objects` body: now when absent, none for `none` (the objects' own
+ * times count), each event's own for `event`, or the given nanoseconds since the Unix epoch (a
+ * recorded watch replayed with the times its events arrived).
+ */
+function parseArrival(q: string | undefined): Arrival | 'invalid' {
+  if (q === undefined) return BigInt(Date.now()) * 1_000_000n;
+  if (q === 'none') return undefined;
+  if (q === 'event') return 'event';
+  return /^[0-9]{1,20}$/.test(q) ? BigInt(q) : 'invalid';
+}
+
+/**
  * Registers `POST /k8s/audit` (an audit.k8s.io/v1 EventList as the kube-apiserver webhook backend
  * sends it, or JSON lines of Events) and `POST /k8s/objects` (watch events as
  * `kubectl get … -w -o json --output-watch-events` prints them, a `List`, JSON lines or YAML).
  * Both accept any content type as text in an encapsulated scope. Watch events sent to
- * /k8s/objects are stamped with their arrival time unless `?arrival=none` (replays) or
- * `?arrival=event` (each event carries its own `arrivalNanos`, as an agent forwards them).
+ * /k8s/objects are stamped with their arrival time unless `?arrival=none` (imports),
+ * `?arrival=event` (each event carries its own `arrivalNanos`, as an agent forwards them) or
+ * `?arrival=<ns since the epoch>` (a recorded watch replayed).
  *
  * @example
  * registerK8sRoutes(otlpHttpApp, { pipeline, controlPlane });
@@ -91,12 +104,14 @@ export function registerK8sRoutes(app: FastifyInstance, opts: K8sRoutesOptions):
       handle(req.body, reply, opts, 'k8s-audit', undefined),
     );
     scope.post<{ Querystring: { arrival?: string } }>('/k8s/objects', { bodyLimit }, async (req, reply) => {
-      const arrival: Arrival =
-        req.query.arrival === 'none'
-          ? undefined
-          : req.query.arrival === 'event'
-            ? 'event'
-            : BigInt(Date.now()) * 1_000_000n;
+      const arrival = parseArrival(req.query.arrival);
+      if (arrival === 'invalid') {
+        reply.code(400);
+        return {
+          code: CollectorErrorCode.K8sBadBody,
+          message: `arrival must be none, event or nanoseconds since the Unix epoch, not ${JSON.stringify(req.query.arrival)}`,
+        };
+      }
       return handle(req.body, reply, opts, 'k8s-objects', arrival);
     });
   });

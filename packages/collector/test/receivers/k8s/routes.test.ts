@@ -94,3 +94,38 @@ t.test('garbage is a 400 with a stable code; a full pipeline is a 503 with Retry
   t.equal(res.headers['retry-after'], '2');
   t.equal(res.json().code, CollectorErrorCode.QueueFull);
 });
+
+t.test('?arrival=<ns> replays a recorded watch with the times its events arrived', async (t) => {
+  const { a, controlPlane } = await app(async () => {});
+  t.teardown(() => a.close());
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'd', uid: 'u2' },
+    status: {
+      podIP: '10.9.9.8',
+      containerStatuses: [{ name: 'c', state: { terminated: { finishedAt: '2026-12-07T06:00:01Z' } } }],
+    },
+  };
+  const post = (type: string, arrival: string) =>
+    a.inject({
+      method: 'POST',
+      url: `/k8s/objects?arrival=${arrival}`,
+      payload: `${JSON.stringify({ type, object: pod })}\n`,
+      headers: { 'content-type': 'application/json' },
+    });
+  const added = 1_796_623_200_123_456_789n; // 2026-12-07T06:00:00.123456789Z
+  const deleted = 1_796_623_202_250_000_000n; // a second after the containers' exit, as a kubelet does
+  t.equal((await post('ADDED', String(added))).statusCode, 200);
+  t.equal((await post('DELETED', String(deleted))).statusCode, 200);
+  const rec = controlPlane.pod('u2');
+  t.equal(rec?.ipFromNanos, added, 'the IP is held from the recorded arrival of ADDED');
+  t.equal(rec?.deletedNanos, deleted, 'and gone at the recorded arrival of DELETED, not at finishedAt');
+
+  for (const bad of ['yesterday', '-5', '1.5e18', '']) {
+    const res = await post('ADDED', bad);
+    t.equal(res.statusCode, 400, `arrival=${bad} is refused`);
+    t.equal(res.json().code, CollectorErrorCode.K8sBadBody);
+    t.match(res.json().message, /arrival must be none, event or nanoseconds since the Unix epoch/);
+  }
+});
