@@ -11,7 +11,7 @@ import {
   assertRolloutDiagnosis,
   assertRolloutTrace,
 } from './helpers/demo-assertions.js';
-import { getJson } from './helpers/jaeger.js';
+import { getJson, getTrace, tag } from './helpers/jaeger.js';
 
 interface WatchLine {
   type: string;
@@ -75,6 +75,22 @@ t.test('pnpm demo:replay: the recording tells the same story', async (t) => {
     'some SQL SELECT waited for the lock',
   );
   await assertRolloutDiagnosis(t, query, 0, oldPods);
+
+  // the report's 502: an attempt to an old pod a retry saved, so its trace holds all three layers,
+  // diagnosed as the live run diagnosed it (the recording keeps when each watch event arrived)
+  const x = r.rollout502!;
+  t.equal(x.clientStatus, 200, 'the report shows a failed attempt that nginx retried');
+  t.ok(
+    oldPods.some((p) => x.pod === `hotrod/${p}`),
+    `the failed attempt went to an old pod (${x.pod})`,
+  );
+  t.ok(
+    x.diagnoses.some((d) => d.code === 'upstream-pod-terminating' && d.message.includes(x.pod)),
+    'upstream-pod-terminating, naming that pod',
+  );
+  const trace = await getTrace(query, x.traceId);
+  const layers = new Set(trace.trace.spans.map((s) => tag(s, 'crosstrace.layer')));
+  t.ok(layers.has('ingress') && layers.has('app'), 'its trace holds ingress and app spans');
   t.equal(r.rolloutTrace?.replicaSet, newSet, 'the report links the rollout of the new ReplicaSet');
   await assertRolloutTrace(t, query, r.rolloutTrace!.traceId, newSet);
   await assertMtls(t, query);

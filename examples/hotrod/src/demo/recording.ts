@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ErrorCode, HotrodError } from '../errors.js';
 import type { AuditEvent, ControlPlaneSink, WatchEvent } from './cluster/api-server.js';
+import { nowNanos, rfc3339Nano } from './cluster/k8s-time.js';
 
 /** The files of a recording, in its folder. */
 export const RECORDING_FILES = {
@@ -13,11 +14,17 @@ export const RECORDING_FILES = {
   accessLog: 'access.log',
   /** The app's OTLP/JSON export requests, one per line, as the services sent them (gzip). */
   appSpans: 'app-spans.otlp.jsonl.gz',
-  /** Watch events, one per line, as sent to /k8s/objects. */
+  /**
+   * Watch events, one per line, as sent to /k8s/objects, each with `arrivedAt` (RFC 3339, ns):
+   * when it reached the collector, so a replay tells a deleted pod's end as the live run did.
+   */
   k8sObjects: 'k8s-objects.jsonl',
   /** audit.k8s.io/v1 Events, one per line, as sent to /k8s/audit. */
   k8sAudit: 'k8s-audit.jsonl',
 } as const;
+
+/** A line of `k8s-objects.jsonl`: the watch event and when it reached the collector. */
+export type RecordedWatchEvent = WatchEvent & { arrivedAt?: string };
 
 /** What a recording says about itself. */
 export interface RecordingManifest {
@@ -40,7 +47,8 @@ export class RecordingWriter implements ControlPlaneSink {
   private readonly spans: string[] = [];
 
   watch(event: WatchEvent): void {
-    this.objects.push(JSON.stringify(event));
+    const line: RecordedWatchEvent = { ...event, arrivedAt: rfc3339Nano(nowNanos()) };
+    this.objects.push(JSON.stringify(line));
   }
 
   audit(event: AuditEvent): void {

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { Collector } from '@crosstrace/collector';
 import { Bridge, createOtlpSink, createParser } from '@crosstrace/nginx-log-bridge';
 import { ErrorCode, HotrodError } from '../errors.js';
-import type { AuditEvent, WatchEvent } from './cluster/api-server.js';
+import type { AuditEvent } from './cluster/api-server.js';
 import { CollectorSink } from './cluster/collector-sink.js';
-import { nowNanos } from './cluster/k8s-time.js';
+import { nowNanos, parseRfc3339 } from './cluster/k8s-time.js';
 import { startDemoCollector } from './demo-collector.js';
-import { readRecording } from './recording.js';
+import { type RecordedWatchEvent, readRecording } from './recording.js';
 import { buildReport, type DemoReport } from './report.js';
 import { shiftAccessLogLine, shiftJsonTimes, shiftOtlpJson } from './time-shift.js';
 
@@ -103,7 +103,10 @@ export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<R
     const shiftNs = BigInt(shiftSeconds) * 1_000_000_000n;
 
     const sink = new CollectorSink({ baseUrl: otlp, noArrival: true });
-    for (const line of rec.k8sObjects) sink.watch(shiftJsonTimes(JSON.parse(line) as WatchEvent, shiftNs));
+    for (const line of rec.k8sObjects) {
+      const { arrivedAt, ...event } = shiftJsonTimes(JSON.parse(line) as RecordedWatchEvent, shiftNs);
+      sink.watch(event, arrivedAt === undefined ? undefined : parseRfc3339(arrivedAt));
+    }
     for (const line of rec.k8sAudit) sink.audit(shiftJsonTimes(JSON.parse(line) as AuditEvent, shiftNs));
     await sink.flush();
 

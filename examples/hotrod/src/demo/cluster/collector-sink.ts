@@ -5,7 +5,10 @@ import type { AuditEvent, ControlPlaneSink, WatchEvent } from './api-server.js';
 export interface CollectorSinkOptions {
   /** The collector's OTLP/HTTP base URL (its `/k8s/objects` and `/k8s/audit` receivers). */
   baseUrl: string;
-  /** `?arrival=none`: the collector takes times from the objects, not from when they arrive (replays). */
+  /**
+   * `?arrival=none` for watch events handed over without an arrival time: the collector takes
+   * times from the objects, not from when they arrive (replays of recordings without arrivals).
+   */
   noArrival?: boolean;
   /** Where delivery failures are reported (default: thrown by `flush()`). */
   onError?: (err: Error) => void;
@@ -18,7 +21,8 @@ export interface CollectorSinkOptions {
  * while a request is in flight goes in the next one.
  */
 export class CollectorSink implements ControlPlaneSink {
-  private objects: string[] = [];
+  /** Watch events as JSON lines, each with the `arrival` query value it is sent with. */
+  private objects: { line: string; arrival: string }[] = [];
   private audits: AuditEvent[] = [];
   private chain: Promise<void> = Promise.resolve();
   private scheduled = false;
@@ -26,8 +30,14 @@ export class CollectorSink implements ControlPlaneSink {
 
   constructor(private readonly options: CollectorSinkOptions) {}
 
-  watch(event: WatchEvent): void {
-    this.objects.push(JSON.stringify(event));
+  /**
+   * @param arrivalNanos - when the event arrived in the recorded run (a replay); undefined: now,
+   * or none with `noArrival`
+   */
+  watch(event: WatchEvent, arrivalNanos?: bigint): void {
+    const arrival =
+      arrivalNanos !== undefined ? String(arrivalNanos) : this.options.noArrival ? 'none' : undefined;
+    this.objects.push({ line: JSON.stringify(event), arrival: arrival ?? '' });
     this.schedule();
   }
 
@@ -61,9 +71,16 @@ export class CollectorSink implements ControlPlaneSink {
     const audits = this.audits;
     this.objects = [];
     this.audits = [];
-    const arrival = this.options.noArrival ? '?arrival=none' : '';
     try {
-      if (objects.length > 0) await this.post(`/k8s/objects${arrival}`, `${objects.join('\n')}\n`);
+      // one request per run of events with the same arrival
+      for (let i = 0; i < objects.length; ) {
+        const arrival = objects[i].arrival;
+        let j = i + 1;
+        while (j < objects.length && objects[j].arrival === arrival) j++;
+        const lines = objects.slice(i, j).map((o) => `${o.line}\n`);
+        await this.post(`/k8s/objects${arrival === '' ? '' : `?arrival=${arrival}`}`, lines.join(''));
+        i = j;
+      }
       if (audits.length > 0)
         await this.post(
           '/k8s/audit',
