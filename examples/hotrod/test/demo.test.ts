@@ -39,8 +39,13 @@ t.test(
     const r = demo.report;
 
     // the report
-    const clientRequests = demo.load.length;
-    t.equal(r.requests, clientRequests, 'every request the browsers made is an ingress span');
+    // a request that got no answer at all (status 0) may never have reached nginx
+    const answered = demo.load.filter((x) => x.status > 0).length;
+    t.equal(
+      r.requests,
+      answered,
+      `every request nginx answered is an ingress span (${demo.load.length - answered} got no answer)`,
+    );
     t.equal(
       r.errors5xx,
       demo.load.filter((x) => x.status >= 500).length,

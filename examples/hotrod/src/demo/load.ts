@@ -132,33 +132,43 @@ export class LoadGenerator {
         o.onResult?.(result);
         resolve(status);
       };
-      const req = (https ? httpsRequest : httpRequest)(
-        {
-          host: o.host,
-          port: https ? o.httpsPort : o.httpPort,
-          path,
-          agent: this.agents[kind],
-          headers: {
-            ...headers,
-            'user-agent': `Mozilla/5.0 (X11; Linux x86_64) hotrod-load-generator/0.1 (${kind})`,
-            accept: path === '/' ? 'text/html' : 'application/json',
+      const send = (firstTry: boolean) => {
+        const req = (https ? httpsRequest : httpRequest)(
+          {
+            host: o.host,
+            port: https ? o.httpsPort : o.httpPort,
+            path,
+            agent: this.agents[kind],
+            headers: {
+              ...headers,
+              'user-agent': `Mozilla/5.0 (X11; Linux x86_64) hotrod-load-generator/0.1 (${kind})`,
+              accept: path === '/' ? 'text/html' : 'application/json',
+            },
           },
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => {
-            body += c;
-          });
-          res.on('end', () => {
-            const tr = res.headers.traceresponse;
-            done(res.statusCode ?? 0, body, Array.isArray(tr) ? tr[0] : tr);
-          });
-          res.on('error', () => done(0, '', undefined));
-        },
-      );
-      req.on('error', () => done(0, '', undefined));
-      req.end();
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => {
+              body += c;
+            });
+            res.on('end', () => {
+              const tr = res.headers.traceresponse;
+              done(res.statusCode ?? 0, body, Array.isArray(tr) ? tr[0] : tr);
+            });
+            res.on('error', () => done(0, '', undefined));
+          },
+        );
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          // a kept-alive connection the server closed as the request went out (nginx's old
+          // workers close idle connections on a reload): nothing reached nginx, and a browser
+          // sends the request again on a new connection
+          if (firstTry && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'))
+            send(false);
+          else done(0, '', undefined);
+        });
+        req.end();
+      };
+      send(true);
     });
   }
 }
