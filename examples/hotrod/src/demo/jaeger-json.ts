@@ -27,6 +27,17 @@ export interface JaegerTrace {
   processes: Record<string, { serviceName: string; tags: JaegerTag[] }>;
 }
 
+/** An entry of the collector's `/api/crosstrace/diagnoses`: why an attempt failed. */
+export interface CrosstraceDiagnosis {
+  traceID: string;
+  spanID: string;
+  code: string;
+  message: string;
+  evidence: Record<string, string | number | boolean>;
+  /** µs since the epoch */
+  time: number;
+}
+
 /** A span's tag value, undefined when absent. */
 export function tagOf(span: { tags: JaegerTag[] }, key: string): JaegerTag['value'] | undefined {
   return span.tags.find((t) => t.key === key)?.value;

@@ -1,17 +1,10 @@
 // The demo's closing report, read from the collector's query API (Jaeger's JSON API plus the
 // crosstrace diagnoses), with links in the jaeger-ui URL conventions of the collector's UI.
-import { type JaegerSpan, type JaegerTrace, tagOf } from './jaeger-json.js';
+import { type CrosstraceDiagnosis, type JaegerSpan, type JaegerTrace, tagOf } from './jaeger-json.js';
 
 type Span = JaegerSpan;
 type Trace = JaegerTrace;
-interface Diagnosis {
-  traceID: string;
-  spanID: string;
-  code: string;
-  message: string;
-  evidence: Record<string, string | number | boolean>;
-  time: number;
-}
+type Diagnosis = CrosstraceDiagnosis;
 
 const tag = tagOf;
 

@@ -1,15 +1,10 @@
 // What the issue's "Done when" asks of a demo run, checked through the collector's query API:
 // used on the live demo and on the replay alike.
 import type { Test } from 'tap';
+import type { CrosstraceDiagnosis } from '../../src/demo/jaeger-json.js';
 import { getJson, getTrace, type JaegerSpan, type JaegerTrace, logs, type TraceView, tag } from './jaeger.js';
 
-interface Diagnosis {
-  traceID: string;
-  spanID: string;
-  code: string;
-  message: string;
-  evidence: Record<string, string | number | boolean>;
-}
+type Diagnosis = CrosstraceDiagnosis;
 
 /** The child spans of `parent` of `service` whose name matches. */
 function childrenOf(
