@@ -26,6 +26,8 @@ t.test(
       await replay.stop();
     });
     const query = replay.urls.query;
+    const home = await fetch(`${query}/`, { headers: { accept: 'text/html' } });
+    if (!t.equal(home.status, 200, 'the collector serves the web UI (pnpm build builds packages/ui)')) return;
     const x = replay.report.rollout502!;
     const oldPod = x.pod.replace(/^hotrod\//, '');
     b = await launch(query);
