@@ -1,5 +1,6 @@
 // The HotROD page as a person uses it, in Chromium: order a car, read the answer, follow the
 // links the page builds into the trace UI (jaeger-ui URL conventions).
+import { existsSync } from 'node:fs';
 import { build } from '@crosstrace/collector';
 import t from 'tap';
 import { defaultTuning } from '../src/config.js';
@@ -7,6 +8,9 @@ import { Telemetry } from '../src/services/common/telemetry.js';
 import { anyPortAddresses, startServices } from '../src/services/run.js';
 import { type Browser, hasChromium, launch } from './helpers/browser.js';
 import { eventually, getJson, type JaegerTrace } from './helpers/jaeger.js';
+
+/** The web UI's package in this checkout; without it the collector serves no UI. */
+const UI_PACKAGE = new URL('../../../packages/ui/package.json', import.meta.url);
 
 t.test(
   'order a car on the page; its links find and open the trace',
@@ -104,6 +108,33 @@ t.test(
       sql?.tags.find((x) => x.key === 'request')?.value,
       `${clientId}-2`,
       "the trace is the page's second request: its mysql span holds the page's request baggage",
+    );
+
+    // where the web UI is in the checkout, the links open it (in a new tab, as the original's):
+    // the trace, and the search listing it
+    if (!existsSync(UI_PACKAGE)) return;
+    const follow = async (name: string) => {
+      const [tab] = await Promise.all([
+        b!.context.waitForEvent('page'),
+        first.getByRole('link', { name }).click(),
+      ]);
+      return tab;
+    };
+    const traceTab = await follow('open trace');
+    await traceTab.getByTestId('trace-page').waitFor({ timeout: 60_000 });
+    await traceTab
+      .locator('[data-testid=span-row][data-layer=app]', { hasText: 'GET /dispatch' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    t.match(traceTab.url(), new RegExp(`/trace/${traceId}$`), '"open trace" opens the trace in the UI');
+    const searchTab = await follow('find trace');
+    await searchTab.getByTestId('result').first().waitFor({ timeout: 60_000 });
+    const listed = await searchTab
+      .locator('[data-testid=result] a.result-title')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    t.ok(
+      listed.some((h) => h.endsWith(`/trace/${traceId}`)),
+      '"find trace" lists it in the UI',
     );
   },
 );
