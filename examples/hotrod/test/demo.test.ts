@@ -7,6 +7,7 @@ import {
   assertDispatchTrace,
   assertFindTrace,
   assertMtls,
+  assertRedisRetries,
   assertRolloutDiagnosis,
   assertRolloutTrace,
 } from './helpers/demo-assertions.js';
@@ -78,6 +79,7 @@ t.test(
     const diagnosed = await assertRolloutDiagnosis(t, query, 0, demo.rollout.oldPods);
     t.ok(diagnosed.length > 0);
     await assertRolloutTrace(t, query, r.rolloutTrace!.traceId, demo.rollout.newReplicaSet);
+    await assertRedisRetries(t, query);
     await assertMtls(t, query);
   },
 );

@@ -8,6 +8,7 @@ import {
   assertDispatchTrace,
   assertFindTrace,
   assertMtls,
+  assertRedisRetries,
   assertRolloutDiagnosis,
   assertRolloutTrace,
 } from './helpers/demo-assertions.js';
@@ -93,5 +94,6 @@ t.test('pnpm demo:replay: the recording tells the same story', async (t) => {
   t.ok(layers.has('ingress') && layers.has('app'), 'its trace holds ingress and app spans');
   t.equal(r.rolloutTrace?.replicaSet, newSet, 'the report links the rollout of the new ReplicaSet');
   await assertRolloutTrace(t, query, r.rolloutTrace!.traceId, newSet);
+  await assertRedisRetries(t, query);
   await assertMtls(t, query);
 });

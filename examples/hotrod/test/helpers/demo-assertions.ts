@@ -214,3 +214,43 @@ export async function assertRolloutTrace(
   ])
     t.ok(names.has(n), `${n} in the rollout trace`);
 }
+
+/**
+ * Redis timeouts happened and were retried: a search for redis-manual errors finds traces; in
+ * one, each failed `GetDriver` logs "redis timeout", the driver logs "Retrying GetDriver after
+ * error" once per failure, and the same driver is asked again after the failed call.
+ */
+export async function assertRedisRetries(t: Test, query: string): Promise<void> {
+  const q = new URLSearchParams({
+    service: 'redis-manual',
+    operation: 'GetDriver',
+    tags: JSON.stringify({ error: 'true' }),
+    lookback: '1h',
+    limit: '5',
+  });
+  const found = await getJson<{ data: JaegerTrace[] }>(`${query}/api/traces?${q}`);
+  t.ok(found.data.length > 0, 'traces with a redis timeout');
+  const first = found.data[0];
+  if (first === undefined) return;
+  const view = await getTrace(query, first.traceID);
+  const gets = view.find('redis-manual', 'GetDriver').sort((a, b) => a.startTime - b.startTime);
+  const failed = gets.filter((g) => tag(g, 'error') === true);
+  t.ok(failed.length >= 1, `${failed.length} GetDriver calls failed in trace ${first.traceID}`);
+  for (const f of failed) {
+    t.ok(
+      logs(f).some((l) => l.event === 'redis timeout'),
+      'the failed call logs "redis timeout"',
+    );
+    const id = tag(f, 'param.driverID');
+    t.ok(
+      gets.some((g) => g.startTime > f.startTime && tag(g, 'param.driverID') === id),
+      `driver ${id} is asked again after the timeout`,
+    );
+  }
+  const server = view.one('driver', 'driver.DriverService/FindNearest');
+  t.equal(
+    logs(server).filter((l) => l.event === 'Retrying GetDriver after error').length,
+    failed.length,
+    '"Retrying GetDriver after error" once per failure',
+  );
+}
