@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatDuration, formatDurationShort, formatTimestamp, type TimeZoneMode } from '../model/format.js';
+import { scatterTimeRange } from '../model/scatter-range.js';
 import { chartColors } from './chart-theme.js';
 
 export interface ScatterPoint {
@@ -45,16 +46,28 @@ export function ScatterPlot(props: {
         legend: { show: false },
         cursor: { drag: { x: false, y: false }, points: { show: false } },
         tzDate: props.tz === 'utc' ? (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC') : undefined,
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+        scales: {
+          // from the data: uPlot widens a lone time value to 1,000 days before any range function
+          x: { time: true, range: () => scatterTimeRange(xs[0], xs[xs.length - 1]) },
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        },
         axes: [
           axis,
           { ...axis, size: 56, values: (_u, vals) => vals.map((v) => formatDurationShort(v * 1000)) },
         ],
         series: [{}, dots(c.ok), dots(c.error)],
+        hooks: {
+          setScale: [
+            (u, key) => {
+              if (key === 'x') showTimeWindow(node, u);
+            },
+          ],
+        },
       },
       [xs, ok, bad],
       node,
     );
+    showTimeWindow(node, plot);
     const over = plot.over;
     const nearest = (e: MouseEvent): { p: ScatterPoint; x: number; y: number } | undefined => {
       const r = over.getBoundingClientRect();
@@ -107,4 +120,10 @@ export function ScatterPlot(props: {
       )}
     </div>
   );
+}
+
+/** The drawn time window, `start,end` in seconds, on the chart's node (the canvas hides it). */
+function showTimeWindow(node: HTMLElement, plot: uPlot): void {
+  const { min, max } = plot.scales.x;
+  if (typeof min === 'number' && typeof max === 'number') node.dataset.timeWindow = `${min},${max}`;
 }

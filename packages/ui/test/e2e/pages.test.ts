@@ -136,6 +136,13 @@ t.test(
       await page.getByTestId('result').first().locator('a.result-title').getAttribute('href'),
       failedTraceId,
     );
+    const trace = (await c.collector.query.inject(`/api/traces/${failedTraceId}`)).json().data[0];
+    const startS = Math.min(...trace.spans.map((x: { startTime: number }) => x.startTime)) / 1e6;
+    const scatter = page.getByTestId('scatter').locator('[data-time-window]');
+    await scatter.waitFor();
+    const [from, to] = ((await scatter.getAttribute('data-time-window')) ?? '').split(',').map(Number);
+    t.equal(to - from, 60, "the scatter plot's time axis spans a minute around the one result, not years");
+    t.ok(from < startS && startS < to, 'with the result inside it');
     const spans = (await c.collector.query.inject(`/api/v3/traces/${failedTraceId}`)).json().result
       .resourceSpans;
     const redis = spans
