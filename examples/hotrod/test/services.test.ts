@@ -54,12 +54,13 @@ t.test('a /dispatch through the five services, traced', async (t) => {
   t.ok(traceparent, 'traceresponse header');
   const traceId = traceparent![1];
 
+  // the services export on their own schedules: wait until every span read below has arrived
+  // (the timeout names what is still missing)
   const view = await eventually<TraceView>(async () => {
     const v = await getTrace(query, traceId);
-    return v.find('frontend', 'notify customer').length === 1 &&
-      v.find('redis-manual', 'GetDriver').length >= 10
-      ? v
-      : undefined;
+    const missing = missingSpans(v, services.ports.customer);
+    if (missing.length > 0) throw new Error(`still missing ${missing.join(', ')}`);
+    return v;
   });
   const dispatch = view.one('frontend', 'GET /dispatch');
   t.equal(dispatch.spanID, traceparent![2], 'traceresponse names the server span');
@@ -115,3 +116,28 @@ t.test('a /dispatch through the five services, traced', async (t) => {
   );
   t.ok(logs(notify).some((l) => l.event === 'Notification sent' && l.driver === body.Driver));
 });
+
+/** The spans the test reads that `v` does not hold yet, as `what have/want`. */
+function missingSpans(v: TraceView, customerPort: number | undefined): string[] {
+  const missing: string[] = [];
+  const need = (what: string, have: number, want: number) => {
+    if (have < want) missing.push(`${what} ${have}/${want}`);
+  };
+  const count = (service: string, operation: string) => v.find(service, operation).length;
+  need('frontend GET /dispatch', count('frontend', 'GET /dispatch'), 1);
+  const customerCalls = v.find('frontend', /GET/).filter((s) => tag(s, 'server.port') === customerPort);
+  need('frontend call to customer', customerCalls.length, 1);
+  need('customer GET /customer', count('customer', 'GET /customer'), 1);
+  need('mysql SQL SELECT', count('mysql', 'SQL SELECT'), 1);
+  need('frontend FindNearest', count('frontend', 'driver.DriverService/FindNearest'), 1);
+  need('driver FindNearest', count('driver', 'driver.DriverService/FindNearest'), 1);
+  need('redis-manual FindDriverIDs', count('redis-manual', 'FindDriverIDs'), 1);
+  const gets = v.find('redis-manual', 'GetDriver');
+  need('successful GetDriver', gets.filter((g) => tag(g, 'error') !== true).length, 10);
+  need('failed GetDriver', gets.filter((g) => tag(g, 'error') === true).length, 1);
+  const routes = v.find('route', 'GET /route');
+  need('route GET /route', routes.length, 10);
+  need('frontend calls to route', routes.filter((r) => v.parent(r) !== undefined).length, 10);
+  need('frontend notify customer', count('frontend', 'notify customer'), 1);
+  return missing;
+}
