@@ -2,11 +2,10 @@
 // state (in memory with this storage), the stitching index and the services list hold nothing older
 // than the oldest partition kept.
 import t from 'tap';
-import { formatNanos } from '../../../src/controlplane/index.js';
 import { build } from '../../../src/index.js';
 import type { PostgresSpanStore } from '../../../src/storage/index.js';
-import { otlpJson } from '../../helpers/otlp-json.js';
 import { startPostgres } from '../../helpers/postgres.js';
+import { seedRetention } from '../../helpers/retention-seed.js';
 
 const cluster = await startPostgres();
 t.teardown(() => cluster.stop());
@@ -20,47 +19,7 @@ t.test('partition retention drives the control-plane state and the lists', async
     otlpGrpcPort: -1,
   });
   t.teardown(() => c.close());
-  const old = BigInt(Date.now() - 3 * 3_600_000) * 1_000_000n;
-  const recent = BigInt(Date.now() - 60_000) * 1_000_000n;
-  const watch = (name: string, at: bigint, type: string) =>
-    JSON.stringify({
-      type,
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name, namespace: 'shop', uid: `u-${name}`, creationTimestamp: formatNanos(at) },
-        status: { podIP: '10.1.0.1', startTime: formatNanos(at) },
-      },
-    });
-  const objects = await c.otlpHttp.inject({
-    method: 'POST',
-    url: '/k8s/objects?arrival=none',
-    headers: { 'content-type': 'application/json' },
-    payload: `${watch('old', old, 'ADDED')}\n${watch('old', old + 1_000_000_000n, 'DELETED')}\n${watch('new', recent, 'ADDED')}\n`,
-  });
-  t.equal(objects.statusCode, 200);
-  const before = c.controlPlane.size().observations;
-  t.equal(before, 3);
-  const span = (service: string, start: bigint) => {
-    const { body } = otlpJson(1, { service });
-    const s = (body.resourceSpans as { scopeSpans: { spans: Record<string, unknown>[] }[] }[])[0]
-      .scopeSpans[0].spans[0];
-    s.startTimeUnixNano = String(start);
-    s.endTimeUnixNano = String(start + 1000n);
-    return body;
-  };
-  for (const [svc, at] of [
-    ['old-svc', old],
-    ['new-svc', recent],
-  ] as const) {
-    const res = await c.otlpHttp.inject({
-      method: 'POST',
-      url: '/v1/traces',
-      headers: { 'content-type': 'application/json' },
-      payload: span(svc, at),
-    });
-    t.equal(res.statusCode, 200);
-  }
+  const { recent, observationsBefore: before } = await seedRetention(t, c);
   t.ok((await c.store.getServices()).includes('old-svc'));
   const r = await (c.store as PostgresSpanStore).runRetention();
   t.ok(r.droppedPartitions.length >= 1);
