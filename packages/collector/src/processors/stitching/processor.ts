@@ -13,7 +13,7 @@ import { STITCHING_DEFAULTS } from './defaults.js';
 import type { Diagnosis } from './diagnose.js';
 import { diagnoseAttempt } from './diagnose.js';
 import { type JoinTarget, joinTargetOf, requestIdOf } from './join-target.js';
-import { RecentSpans } from './recent-spans.js';
+import { type HeldSpan, RecentSpans } from './recent-spans.js';
 
 /** Attributes, links and events the processor owns (stripped and recomputed on every re-stitch). */
 export const LINK_TYPE = 'crosstrace.link.type';
@@ -92,7 +92,29 @@ function attr(s: Span, k: string): string {
 }
 
 export function isAttempt(s: Span): boolean {
-  return s.layer === 'ingress' && s.kind === SpanKind.Client && attr(s, 'server.address') !== '';
+  return attemptAddress(s) !== '';
+}
+
+/** The upstream address of an attempt ('' for any other span). */
+function attemptAddress(s: Span): string {
+  return s.layer === 'ingress' && s.kind === SpanKind.Client ? attr(s, 'server.address') : '';
+}
+
+/** The index lists a span is held in: an attempt by address, an app root without X-Request-ID by pod. */
+function indexListsOf(s: Span): string[] | undefined {
+  const addr = attemptAddress(s);
+  if (addr !== '') return [`a:${addr}`];
+  if (isAppRoot(s) && requestIdOf(s) === undefined) return appLists(s);
+  return undefined;
+}
+
+function appLists(s: Span): string[] {
+  const lists: string[] = [];
+  const name = attr(s, 'k8s.pod.name');
+  const ip = attr(s, 'k8s.pod.ip');
+  if (name) lists.push(`n:${name}`);
+  if (ip) lists.push(`i:${ip}`);
+  return lists;
 }
 
 export function isAppRoot(s: Span): boolean {
@@ -334,37 +356,28 @@ class Stitcher implements StitchingProcessor {
   }
 
   /**
-   * Holds a span being written in the index (attempts by address, app roots by pod), pinned until
-   * its write settles; returns the key to unpin, if it was held.
+   * Holds the spans of a write in the index (attempts by address, app roots by pod, each in
+   * `lists[i]`, computed when not given), pinned; the returned function unpins them once it
+   * settled. Every span's trace is noted.
    */
-  #remember(s: Span): string | undefined {
-    this.#index.noteTrace(s.traceId, s.startTimeUnixNano);
-    if (isAttempt(s)) {
-      const k = key(s);
-      this.#index.put(k, s, [`a:${attr(s, 'server.address')}`], true);
-      return k;
+  #hold(spans: readonly Span[], lists?: readonly (string[] | undefined)[]): () => void {
+    const pinned: HeldSpan[] = [];
+    let lastTrace = '';
+    let lastStart = 0n;
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i];
+      // the spans of one trace often come together: one look-up for them
+      if (s.traceId !== lastTrace || s.startTimeUnixNano > lastStart) {
+        this.#index.noteTrace(s.traceId, s.startTimeUnixNano);
+        lastTrace = s.traceId;
+        lastStart = s.startTimeUnixNano;
+      }
+      const l = lists === undefined ? indexListsOf(s) : lists[i];
+      if (l === undefined) continue;
+      const h = this.#index.put(key(s), s, l, true);
+      if (h !== undefined) pinned.push(h);
     }
-    if (isAppRoot(s) && requestIdOf(s) === undefined) {
-      const lists: string[] = [];
-      const name = attr(s, 'k8s.pod.name');
-      const ip = attr(s, 'k8s.pod.ip');
-      if (name) lists.push(`n:${name}`);
-      if (ip) lists.push(`i:${ip}`);
-      const k = key(s);
-      this.#index.put(k, s, lists, true);
-      return k;
-    }
-    return undefined;
-  }
-
-  /** Holds the spans of a write, pinned; the returned function unpins them once it settled. */
-  #hold(spans: readonly Span[]): () => void {
-    const keys: string[] = [];
-    for (const s of spans) {
-      const k = this.#remember(s);
-      if (k !== undefined) keys.push(k);
-    }
-    return () => this.#index.unpin(keys);
+    return () => this.#index.unpin(pinned);
   }
 
   /**
@@ -413,14 +426,27 @@ class Stitcher implements StitchingProcessor {
       } else if (s.traceId === s0.traceId) moveFrom.set(s0.traceId, undefined);
       return s;
     });
-    const stitched: Span[] = [];
-    const out = spans.map((s) => {
-      if (!isAttempt(s)) return s;
-      const a = this.#stitchAttempt(strip(s), undefined);
-      stitched.push(a);
-      return a;
-    });
-    const seeds: Span[] = out.filter((s) => isAttempt(s) || (isAppRoot(s) && requestIdOf(s) === undefined));
+    // attempts get their pod link and diagnoses; attempts and app roots without X-Request-ID are
+    // held in the index and seed the heuristic joins
+    const stitched = new Set<Span>();
+    const out: Span[] = new Array(spans.length);
+    const lists: (string[] | undefined)[] = new Array(spans.length);
+    const pods: (PodRecord | undefined)[] = new Array(spans.length);
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i];
+      const addr = attemptAddress(s);
+      if (addr !== '') {
+        const pod = this.#cp.podAt(addr, s.startTimeUnixNano);
+        const a = this.#stitchAttempt(strip(s), undefined, pod);
+        out[i] = a;
+        stitched.add(a);
+        lists[i] = [`a:${addr}`];
+        pods[i] = pod;
+      } else {
+        out[i] = s;
+        lists[i] = isAppRoot(s) && requestIdOf(s) === undefined ? appLists(s) : undefined;
+      }
+    }
     // late control-plane data: re-stitch the attempts to the touched pods' addresses while they
     // held them (open-ended for live pods), and every attempt around an ingress reload
     const ranges = new Map<string, { from?: bigint; to?: bigint }>();
@@ -448,13 +474,21 @@ class Stitcher implements StitchingProcessor {
     // Heuristic joins are computed before the batch is written, over the index that now holds it
     // (and the store where the index cannot vouch): the batch's own spans are written once, in
     // their linked form, and the stored spans they change are rewritten in the same transaction.
-    const releaseBatch = this.#hold(out);
+    const releaseBatch = this.#hold(out, lists);
     let updates: Span[] = [];
     let failure: unknown;
     try {
       await this.#startIndex();
       if (this.#retention !== undefined) this.#index.dropBefore(BigInt(Date.now()) * MS - this.#retention);
-      updates = await this.#restitchFor(seeds, new Set(stitched), ranges, reloads);
+      const seeds: Span[] = [];
+      for (let i = 0; i < out.length; i++) {
+        if (lists[i] === undefined) continue;
+        // an attempt of this batch with no candidate app span has nothing to relink
+        const pod = pods[i];
+        if (stitched.has(out[i]) && (pod === undefined || !this.#mayHaveApps(out[i], pod))) continue;
+        seeds.push(out[i]);
+      }
+      updates = await this.#restitchFor(seeds, stitched, ranges, reloads);
     } catch (err) {
       failure = err;
     }
@@ -597,15 +631,21 @@ class Stitcher implements StitchingProcessor {
     return this.#cp.podAt(attr(a, 'server.address'), a.startTimeUnixNano);
   }
 
-  /** Pod link and diagnoses of an attempt (stripped input), plus the heuristic app link if any. */
-  #stitchAttempt(a: Span, app: { span: Span; confidence: number } | undefined): Span {
-    const pod = this.#podOf(a);
-    const attributes = [...a.attributes];
-    const links = [...a.links];
-    const events = [...a.events];
+  /**
+   * Pod link and diagnoses of an attempt (stripped input), plus the heuristic app link if any;
+   * `pod` is the one behind its address at its start, when the caller has it.
+   */
+  #stitchAttempt(
+    a: Span,
+    app: { span: Span; confidence: number } | undefined,
+    pod: PodRecord | undefined = this.#podOf(a),
+  ): Span {
+    const attributes = a.attributes.slice();
+    const links = a.links.slice();
+    let events = a.events;
     if (pod) {
       const p = this.#podLink(pod);
-      attributes.push(...p.attributes);
+      for (const kv of p.attributes) attributes.push(kv);
       links.push(p.link);
     }
     const diagnoses = attemptFailed(a)
@@ -619,7 +659,7 @@ class Stitcher implements StitchingProcessor {
           pod,
         )
       : [];
-    for (const d of diagnoses) events.push(diagnosisEvent(a.startTimeUnixNano, d));
+    if (diagnoses.length > 0) events = [...events, ...diagnoses.map((d) => diagnosisEvent(a.startTimeUnixNano, d))];
     if (diagnoses.length > 0)
       attributes.push(...fromPlain({ 'crosstrace.diagnosis.codes': diagnoses.map((d) => d.code).join(',') }));
     if (app) {
@@ -671,16 +711,33 @@ class Stitcher implements StitchingProcessor {
     if (pod === undefined) return [];
     const min = a.startTimeUnixNano - this.#tol;
     const max = a.endTimeUnixNano + this.#tol;
-    const held = () => {
-      const spans = this.#index.held(`n:${pod.name}`, min, max);
-      for (const ip of pod.ips) spans.push(...this.#index.held(`i:${ip}`, min, max));
-      return spans;
-    };
-    if (this.#index.covers(min)) return this.#appsOnPod(a, pod, pod.ips.length > 0 ? unique(held()) : held());
+    if (this.#index.covers(min)) return this.#appsOnPod(a, pod, this.#heldOnPod(pod, min, max));
     // one search by kind and time serves every pod; the pod is matched here
     return cache
       .find(APP_QUERY, min, max)
-      .then((found) => this.#appsOnPod(a, pod, unique([...this.#fresher(found), ...held()])));
+      .then((found) => this.#appsOnPod(a, pod, unique([...this.#fresher(found), ...this.#heldOnPod(pod, min, max)])));
+  }
+
+  /** The app root spans the index holds for `pod` (by name, by IP) starting in [min, max], once each. */
+  #heldOnPod(pod: PodRecord, min: bigint, max: bigint): Span[] {
+    const out: Span[] = [];
+    const read = this.#index.newRead();
+    this.#index.collect(`n:${pod.name}`, min, max, out, false, undefined, read);
+    for (const ip of pod.ips) this.#index.collect(`i:${ip}`, min, max, out, false, undefined, read);
+    return out;
+  }
+
+  /**
+   * False when attempt `a` (to `pod`) certainly has no candidate app span: the index vouches for
+   * its window and holds no app root span of the pod in it.
+   */
+  #mayHaveApps(a: Span, pod: PodRecord): boolean {
+    const min = a.startTimeUnixNano - this.#tol;
+    if (!this.#index.covers(min)) return true;
+    const max = a.endTimeUnixNano + this.#tol;
+    if (this.#index.holdsAny(`n:${pod.name}`, min, max)) return true;
+    for (const ip of pod.ips) if (this.#index.holdsAny(`i:${ip}`, min, max)) return true;
+    return false;
   }
 
   /** Of `spans`, the app root spans on `pod` (without X-Request-ID) that fit in attempt `a`. */

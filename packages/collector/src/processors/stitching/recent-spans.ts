@@ -15,38 +15,72 @@ export interface RecentSpansOptions {
   horizonNanos: bigint;
 }
 
-interface Entry {
-  start: bigint;
-  key: string;
+/** A span held here: its latest version, and how many writes in flight pin it. */
+export interface HeldSpan {
+  readonly key: string;
+  span: Span;
+  pins: number;
+  /** false once dropped or taken back (list entries pointing to it are stale) */
+  live: boolean;
+  /** the last read that returned it (duplicate list entries are read once) */
+  seen: number;
 }
 
-/** Keys of spans in one list (an upstream address, a pod), by start time. */
+interface Entry {
+  start: bigint;
+  held: HeldSpan;
+}
+
+/** Whether a list entry still stands for its span (not dropped, not moved to another start). */
+function current(e: Entry): boolean {
+  return e.held.live && e.held.span.startTimeUnixNano === e.start;
+}
+
+/** Held spans in one list (an upstream address, a pod), by start time. */
 class TimeList {
   entries: Entry[] = [];
   /** the longest span ever listed (ns): bounds how far back a span ending after a time can start */
   maxDuration = 0n;
 
-  insert(start: bigint, key: string, duration: bigint): void {
+  insert(start: bigint, held: HeldSpan, duration: bigint): void {
     if (duration > this.maxDuration) this.maxDuration = duration;
     const e = this.entries;
     // arrivals are mostly in time order: appending is the common case
     if (e.length === 0 || e[e.length - 1].start <= start) {
-      e.push({ start, key });
+      e.push({ start, held });
       return;
     }
-    e.splice(lowerBound(e, start), 0, { start, key });
+    e.splice(lowerBound(e, start), 0, { start, held });
   }
 
-  /** Keys of the entries starting in [min, max]. */
-  keys(min: bigint, max: bigint, out: string[]): void {
+  /**
+   * Appends the current spans starting in [min, max] (ending at or after `endMin`, if given) that
+   * read `read` has not returned yet.
+   */
+  collect(min: bigint, max: bigint, endMin: bigint | undefined, read: number, out: Span[]): void {
     const e = this.entries;
-    for (let i = lowerBound(e, min); i < e.length && e[i].start <= max; i++) out.push(e[i].key);
+    for (let i = lowerBound(e, min); i < e.length && e[i].start <= max; i++) {
+      const h = e[i].held;
+      if (h.seen === read || !current(e[i])) continue;
+      if (endMin !== undefined && h.span.endTimeUnixNano < endMin) continue;
+      h.seen = read;
+      out.push(h.span);
+    }
   }
 
-  /** Keeps the entries `keep` accepts; true when the list is empty after. */
-  prune(keep: (e: Entry) => boolean): boolean {
-    this.entries = this.entries.filter(keep);
-    return this.entries.length === 0;
+  /** Whether a current span starts in [min, max]. */
+  any(min: bigint, max: bigint): boolean {
+    const e = this.entries;
+    for (let i = lowerBound(e, min); i < e.length && e[i].start <= max; i++) if (current(e[i])) return true;
+    return false;
+  }
+
+  /** Keeps the current entries that start at or after `cut` or are pinned; true when the list is empty after. */
+  prune(cut: bigint): boolean {
+    const kept: Entry[] = [];
+    for (const e of this.entries) if (current(e) && (e.start >= cut || e.held.pins > 0)) kept.push(e);
+    this.entries = kept;
+    return kept.length === 0;
   }
 }
 
@@ -74,9 +108,9 @@ function lowerBound(e: readonly Entry[], start: bigint): number {
  */
 export class RecentSpans {
   readonly #opts: RecentSpansOptions;
-  readonly #spans = new Map<string, Span>();
-  /** keys of spans of batches in flight (written or being written): held whatever the bounds */
-  readonly #pinned = new Map<string, number>();
+  readonly #spans = new Map<string, HeldSpan>();
+  /** held spans pinned by batches in flight (written or being written): held whatever the bounds */
+  #pinned = 0;
   readonly #lists = new Map<string, TimeList>();
   /** trace id → latest start of a span stored under it */
   readonly #traces = new Map<string, bigint>();
@@ -90,6 +124,8 @@ export class RecentSpans {
   #oldest = NEVER;
   /** a span starting after this makes a quarter of the horizon stale: time to sweep */
   #sweepAfter = NEVER;
+  /** counts reads (`HeldSpan.seen`) */
+  #reads = 0;
 
   constructor(opts: RecentSpansOptions) {
     this.#opts = opts;
@@ -121,67 +157,74 @@ export class RecentSpans {
 
   /** True when every stored span of a window starting at `min` is here. */
   covers(min: bigint): boolean {
-    return this.enabled && min >= this.completeFrom;
+    return this.enabled && min >= this.#base && min >= this.#floor;
   }
 
   /** The latest version of a span held here. */
   get(key: string): Span | undefined {
-    return this.#spans.get(key);
+    return this.#spans.get(key)?.span;
   }
 
   /**
    * Holds `span` under `key` in the given lists (replacing an earlier version of it). A `pinned`
    * span (of a batch not yet durable) is held until `unpin`, even when the index is off or full:
-   * the joins computed before a write see the batch's own spans.
+   * the joins computed before a write see the batch's own spans. Returns what `unpin` takes (for
+   * a pinned span).
    */
-  put(key: string, span: Span, lists: readonly string[], pinned = false): void {
-    if (pinned) this.#pinned.set(key, (this.#pinned.get(key) ?? 0) + 1);
-    else if (!this.enabled) return;
-    const prev = this.#spans.get(key);
-    this.#spans.set(key, span);
+  put(key: string, span: Span, lists: readonly string[], pinned = false): HeldSpan | undefined {
+    if (!pinned && !this.enabled) return undefined;
+    let held = this.#spans.get(key);
     const start = span.startTimeUnixNano;
+    const moved = held === undefined || held.span.startTimeUnixNano !== start;
+    if (held === undefined) {
+      held = { key, span, pins: 0, live: true, seen: 0 };
+      this.#spans.set(key, held);
+    } else held.span = span;
+    if (pinned && held.pins++ === 0) this.#pinned++;
     if (start > this.#newest) this.#newest = start;
     if (start < this.#oldest) {
       this.#oldest = start;
       this.#sweepAfter = start + this.#opts.horizonNanos + this.#opts.horizonNanos / 4n;
     }
-    if (prev === undefined || prev.startTimeUnixNano !== start) {
-      for (const name of lists) {
-        let list = this.#lists.get(name);
+    if (moved) {
+      for (let i = 0; i < lists.length; i++) {
+        let list = this.#lists.get(lists[i]);
         if (list === undefined) {
           list = new TimeList();
-          this.#lists.set(name, list);
+          this.#lists.set(lists[i], list);
         }
-        list.insert(start, key, span.endTimeUnixNano - start);
+        list.insert(start, held, span.endTimeUnixNano - start);
       }
     }
     // a sweep costs a pass over the index: only once a quarter of the horizon is stale
-    if (!this.enabled) return;
-    if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size || this.#newest > this.#sweepAfter)
+    if (
+      this.enabled &&
+      (this.#spans.size > this.#opts.maxSpans + this.#pinned || this.#newest > this.#sweepAfter)
+    )
       this.#sweep();
+    return pinned ? held : undefined;
   }
 
   /** Releases pinned spans (their batch is durable, or failed); an index that is off lets them go. */
-  unpin(keys: Iterable<string>): void {
-    for (const k of keys) {
-      const n = (this.#pinned.get(k) ?? 0) - 1;
-      if (n > 0) this.#pinned.set(k, n);
-      else {
-        this.#pinned.delete(k);
-        if (!this.enabled) this.#spans.delete(k);
-      }
+  unpin(spans: readonly HeldSpan[]): void {
+    for (let i = 0; i < spans.length; i++) {
+      const h = spans[i];
+      if (h.pins <= 0 || --h.pins > 0) continue;
+      this.#pinned--;
+      if (!this.enabled && h.live) this.#drop(h);
     }
     if (!this.enabled) {
-      if (this.#pinned.size === 0) this.#lists.clear();
-    } else if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size) this.#sweep();
+      if (this.#pinned === 0) this.#lists.clear();
+    } else if (this.#spans.size > this.#opts.maxSpans + this.#pinned) this.#sweep();
   }
 
   /** Notes that a span of `traceId` starting at `start` is stored. */
   noteTrace(traceId: string, start: bigint): void {
     if (!this.enabled) return;
     const prev = this.#traces.get(traceId);
-    if (prev === undefined || start > prev) this.#traces.set(traceId, start);
-    if (this.#traces.size > this.#opts.maxTraces) this.#sweepTraces();
+    if (prev !== undefined && start <= prev) return;
+    this.#traces.set(traceId, start);
+    if (prev === undefined && this.#traces.size > this.#opts.maxTraces) this.#sweepTraces();
   }
 
   /**
@@ -209,28 +252,46 @@ export class RecentSpans {
    * `endMin`, only those ending at or after it (so only the start times they can have are read).
    */
   held(name: string, min: bigint, max: bigint, prefix = false, endMin?: bigint): Span[] {
-    const keys: string[] = [];
-    const read = (list: TimeList) => {
-      const from = endMin === undefined ? min : endMin - list.maxDuration;
-      list.keys(from > min ? from : min, max, keys);
-    };
+    const out: Span[] = [];
+    this.collect(name, min, max, out, prefix, endMin);
+    return out;
+  }
+
+  /**
+   * Appends to `out` what `held` returns, none of it twice for the same `read` (from `newRead`):
+   * several lists are read into one result without duplicates.
+   */
+  collect(
+    name: string,
+    min: bigint,
+    max: bigint,
+    out: Span[],
+    prefix = false,
+    endMin?: bigint,
+    read = this.newRead(),
+  ): void {
     if (prefix) {
-      for (const [n, list] of this.#lists) if (n.startsWith(name)) read(list);
+      for (const [n, list] of this.#lists) if (n.startsWith(name)) this.#read(list, min, max, endMin, read, out);
     } else {
       const list = this.#lists.get(name);
-      if (list !== undefined) read(list);
+      if (list !== undefined) this.#read(list, min, max, endMin, read, out);
     }
-    const out: Span[] = [];
-    const seen = new Set<string>();
-    for (const k of keys) {
-      const s = this.#spans.get(k);
-      if (s === undefined || seen.has(k)) continue;
-      const t = s.startTimeUnixNano;
-      if (t < min || t > max || (endMin !== undefined && s.endTimeUnixNano < endMin)) continue;
-      seen.add(k);
-      out.push(s);
-    }
-    return out;
+  }
+
+  /** A new read for `collect`. */
+  newRead(): number {
+    return ++this.#reads;
+  }
+
+  #read(list: TimeList, min: bigint, max: bigint, endMin: bigint | undefined, read: number, out: Span[]): void {
+    const from = endMin === undefined ? min : endMin - list.maxDuration;
+    list.collect(from > min ? from : min, max, endMin, read, out);
+  }
+
+  /** Whether list `name` holds a span starting in [min, max] (what `held` would return one of). */
+  holdsAny(name: string, min: bigint, max: bigint): boolean {
+    const list = this.#lists.get(name);
+    return list !== undefined && list.any(min, max);
   }
 
   /**
@@ -239,7 +300,8 @@ export class RecentSpans {
    */
   forget(spans: Iterable<{ key: string; start: bigint }>): void {
     for (const { key, start } of spans) {
-      this.#spans.delete(key);
+      const h = this.#spans.get(key);
+      if (h !== undefined) this.#drop(h);
       if (start + 1n > this.#floor) this.#floor = start + 1n;
     }
   }
@@ -258,11 +320,18 @@ export class RecentSpans {
     return { spans: this.#spans.size, traces: this.#traces.size };
   }
 
+  #drop(h: HeldSpan): void {
+    h.live = false;
+    this.#spans.delete(h.key);
+  }
+
   /** Drops spans past the horizon, then the oldest while over `maxSpans` (keeping ¾ of it). */
   #sweep(): void {
     let cut = this.#newest - this.#opts.horizonNanos;
-    if (this.#spans.size > this.#opts.maxSpans + this.#pinned.size) {
-      const starts = [...this.#spans.values()].map((s) => s.startTimeUnixNano).sort(cmp);
+    if (this.#spans.size > this.#opts.maxSpans + this.#pinned) {
+      const starts: bigint[] = [];
+      for (const h of this.#spans.values()) starts.push(h.span.startTimeUnixNano);
+      starts.sort(cmp);
       const keep = Math.floor((this.#opts.maxSpans * 3) / 4);
       const t = starts[starts.length - keep] ?? NEVER;
       if (t > cut) cut = t;
@@ -274,16 +343,8 @@ export class RecentSpans {
   }
 
   #prune(cut: bigint): void {
-    for (const [k, s] of this.#spans)
-      if (s.startTimeUnixNano < cut && !this.#pinned.has(k)) this.#spans.delete(k);
-    for (const [name, list] of this.#lists) {
-      const empty = list.prune(
-        (e) =>
-          (e.start >= cut || this.#pinned.has(e.key)) &&
-          this.#spans.get(e.key)?.startTimeUnixNano === e.start,
-      );
-      if (empty) this.#lists.delete(name);
-    }
+    for (const h of this.#spans.values()) if (h.span.startTimeUnixNano < cut && h.pins === 0) this.#drop(h);
+    for (const [name, list] of this.#lists) if (list.prune(cut)) this.#lists.delete(name);
   }
 
   /** Forgets the traces with the oldest spans (keeping ¾ of `maxTraces`). */
