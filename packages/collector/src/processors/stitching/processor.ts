@@ -133,6 +133,7 @@ function attemptFailed(s: Span): boolean {
 }
 
 const ownedAttr = (kv: KeyValue) => OWNED_ATTRS.has(kv.key);
+const isLinkMethod = (kv: KeyValue) => kv.key === LINK_METHOD;
 const ownedLink = (l: SpanLink) => OWNED_LINKS.has(getStringAttribute(l.attributes, LINK_TYPE));
 const ownedEvent = (e: SpanEvent) => e.name === DIAGNOSIS_EVENT;
 
@@ -272,6 +273,18 @@ function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What every attempt to a pod gets (shared by the spans, never mutated), and its app spans' index lists. */
+interface PodLink {
+  attributes: KeyValue[];
+  link: SpanLink;
+  /** the index lists of its app root spans: by name, then by each IP */
+  lists: string[];
+}
+
+/** No diagnosis (shared, never mutated). */
+const NO_DIAGNOSES: readonly Diagnosis[] = Object.freeze([]);
+const NO_STORED: readonly StoredDiagnosis[] = Object.freeze([]);
+
 /** A value, or a promise of it when the store had to be asked. */
 type Maybe<T> = T | Promise<T>;
 
@@ -291,8 +304,10 @@ class Stitcher implements StitchingProcessor {
   readonly #index: RecentSpans;
   /** the index's start (the store's newest span), shared by concurrent batches */
   #indexStart: Promise<void> | undefined;
-  /** requestIdOf and its derived context, once per span object */
-  readonly #podLinks = new WeakMap<PodRecord, { attributes: KeyValue[]; link: SpanLink }>();
+  /** what attempts to a pod get, and the index lists of its app spans, once per pod record */
+  readonly #podLinks = new WeakMap<PodRecord, PodLink>();
+  /** the index list of the attempts to an address (bounded: cleared when large) */
+  readonly #attemptLists = new Map<string, string[]>();
 
   constructor(o: StitchingProcessorOptions) {
     this.#next = o.next;
@@ -335,11 +350,12 @@ class Stitcher implements StitchingProcessor {
    * The attributes and link every attempt to `pod` gets, built once per pod record (a record is
    * replaced when the pod changes; spans share these objects and never mutate them).
    */
-  #podLink(pod: PodRecord): { attributes: KeyValue[]; link: SpanLink } {
+  #podLink(pod: PodRecord): PodLink {
     let p = this.#podLinks.get(pod);
     if (p === undefined) {
       const ref = podLifecycleRef(pod);
       p = {
+        lists: [`n:${pod.name}`, ...pod.ips.map((ip) => `i:${ip}`)],
         attributes: fromPlain({
           'crosstrace.k8s.pod.name': pod.name,
           'crosstrace.k8s.pod.namespace': pod.namespace,
@@ -353,6 +369,17 @@ class Stitcher implements StitchingProcessor {
       this.#podLinks.set(pod, p);
     }
     return p;
+  }
+
+  /** The index lists of an attempt to `addr` (one array per address, shared). */
+  #attemptList(addr: string): string[] {
+    let l = this.#attemptLists.get(addr);
+    if (l === undefined) {
+      if (this.#attemptLists.size >= 10_000) this.#attemptLists.clear();
+      l = [`a:${addr}`];
+      this.#attemptLists.set(addr, l);
+    }
+    return l;
   }
 
   /**
@@ -440,7 +467,7 @@ class Stitcher implements StitchingProcessor {
         const a = this.#stitchAttempt(strip(s), undefined, pod);
         out[i] = a;
         stitched.add(a);
-        lists[i] = [`a:${addr}`];
+        lists[i] = this.#attemptList(addr);
         pods[i] = pod;
       } else {
         out[i] = s;
@@ -451,7 +478,8 @@ class Stitcher implements StitchingProcessor {
     // held them (open-ended for live pods), and every attempt around an ingress reload
     const ranges = new Map<string, { from?: bigint; to?: bigint }>();
     const reloads: bigint[] = [];
-    for (const s of out) {
+    for (let i = 0; i < out.length; i++) {
+      const s = out[i];
       if (s.layer !== 'control-plane') continue;
       if (getStringAttribute(s.attributes, 'k8s.event.reason').toUpperCase() === 'RELOAD') {
         reloads.push(s.startTimeUnixNano, s.endTimeUnixNano);
@@ -523,12 +551,14 @@ class Stitcher implements StitchingProcessor {
       if (failure !== undefined) throw failure;
       // checked after this batch is durable, and remaps are registered before a batch is written:
       // of two batches racing, the later check sees the other's spans
-      for (const [from, bound] of moveFrom) {
+      const moves: [string, string][] = [];
+      moveFrom.forEach((bound, from) => {
         const to = this.#cp.traceRemap(from);
-        if (to === undefined || to === from) continue;
-        if (bound !== undefined && !this.#index.mayHaveTrace(from, bound)) continue;
-        await this.#moveTrace(from, to);
-      }
+        if (to === undefined || to === from) return;
+        if (bound !== undefined && !this.#index.mayHaveTrace(from, bound)) return;
+        moves.push([from, to]);
+      });
+      for (const [from, to] of moves) await this.#moveTrace(from, to);
     } catch (err) {
       // the batch itself is stored; a retry re-sends it idempotently and re-stitches (a full queue
       // stays a 429: the rewrites wait for room like any batch)
@@ -622,8 +652,9 @@ class Stitcher implements StitchingProcessor {
       return s.parentSpanId === '' ? { ...s, parentSpanId: parent } : s;
     }
     // the ingress bridge gives the last upstream attempt exactly these ids
-    const attributes = s.attributes.filter((kv) => kv.key !== LINK_METHOD);
-    attributes.push(BY_REQUEST_ID);
+    const attributes = s.attributes.some(isLinkMethod)
+      ? [...s.attributes.filter((kv) => !isLinkMethod(kv)), BY_REQUEST_ID]
+      : s.attributes.concat(BY_REQUEST_ID);
     return { ...s, traceId: target.traceId, parentSpanId: target.spanId, attributes };
   }
 
@@ -640,15 +671,15 @@ class Stitcher implements StitchingProcessor {
     app: { span: Span; confidence: number } | undefined,
     pod: PodRecord | undefined = this.#podOf(a),
   ): Span {
-    const attributes = a.attributes.slice();
-    const links = a.links.slice();
+    let attributes = a.attributes;
+    let links = a.links;
     let events = a.events;
     if (pod) {
       const p = this.#podLink(pod);
-      for (const kv of p.attributes) attributes.push(kv);
-      links.push(p.link);
+      attributes = attributes.concat(p.attributes);
+      links = links.concat(p.link);
     }
-    const diagnoses = attemptFailed(a)
+    const diagnoses: readonly Diagnosis[] = attemptFailed(a)
       ? diagnoseAttempt(
           this.#cp,
           {
@@ -658,19 +689,22 @@ class Stitcher implements StitchingProcessor {
           },
           pod,
         )
-      : [];
-    if (diagnoses.length > 0) events = [...events, ...diagnoses.map((d) => diagnosisEvent(a.startTimeUnixNano, d))];
-    if (diagnoses.length > 0)
-      attributes.push(...fromPlain({ 'crosstrace.diagnosis.codes': diagnoses.map((d) => d.code).join(',') }));
+      : NO_DIAGNOSES;
+    if (diagnoses.length > 0) {
+      events = [...events, ...diagnoses.map((d) => diagnosisEvent(a.startTimeUnixNano, d))];
+      attributes = attributes.concat(
+        fromPlain({ 'crosstrace.diagnosis.codes': diagnoses.map((d) => d.code).join(',') }),
+      );
+    }
     if (app) {
-      links.push(
+      links = links.concat(
         link(app.span.traceId, app.span.spanId, {
           [LINK_TYPE]: 'heuristic-app',
           [LINK_CONFIDENCE]: app.confidence,
         }),
       );
     }
-    const stored: StoredDiagnosis[] = diagnoses.map((d) => ({
+    const stored: readonly StoredDiagnosis[] = diagnoses.length === 0 ? NO_STORED : diagnoses.map((d) => ({
       traceId: a.traceId,
       spanId: a.spanId,
       code: d.code,
@@ -722,8 +756,7 @@ class Stitcher implements StitchingProcessor {
   #heldOnPod(pod: PodRecord, min: bigint, max: bigint): Span[] {
     const out: Span[] = [];
     const read = this.#index.newRead();
-    this.#index.collect(`n:${pod.name}`, min, max, out, false, undefined, read);
-    for (const ip of pod.ips) this.#index.collect(`i:${ip}`, min, max, out, false, undefined, read);
+    for (const l of this.#podLink(pod).lists) this.#index.collect(l, min, max, out, false, undefined, read);
     return out;
   }
 
@@ -735,8 +768,7 @@ class Stitcher implements StitchingProcessor {
     const min = a.startTimeUnixNano - this.#tol;
     if (!this.#index.covers(min)) return true;
     const max = a.endTimeUnixNano + this.#tol;
-    if (this.#index.holdsAny(`n:${pod.name}`, min, max)) return true;
-    for (const ip of pod.ips) if (this.#index.holdsAny(`i:${ip}`, min, max)) return true;
+    for (const l of this.#podLink(pod).lists) if (this.#index.holdsAny(l, min, max)) return true;
     return false;
   }
 
