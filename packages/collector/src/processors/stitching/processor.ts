@@ -83,10 +83,6 @@ function key(s: Span): string {
   return `${s.traceId}/${s.spanId}`;
 }
 
-function entryOf(s: Span): { key: string; start: bigint } {
-  return { key: key(s), start: s.startTimeUnixNano };
-}
-
 function attr(s: Span, k: string): string {
   return getStringAttribute(s.attributes, k) || getStringAttribute(s.resource.attributes, k);
 }
@@ -401,7 +397,7 @@ class Stitcher implements StitchingProcessor {
       }
       const l = lists === undefined ? indexListsOf(s) : lists[i];
       if (l === undefined) continue;
-      const h = this.#index.put(key(s), s, l, true);
+      const h = this.#index.put(s, l, true);
       if (h !== undefined) pinned.push(h);
     }
     return () => this.#index.unpin(pinned);
@@ -413,12 +409,12 @@ class Stitcher implements StitchingProcessor {
    * from now on; if the write fails, it takes them back (the store keeps the old ones).
    */
   async #rewrite(spans: Span[], supersedes?: SpanBatch['supersedes'], replaced: Span[] = []): Promise<void> {
-    for (const s of replaced) this.#index.forget([entryOf(s)]);
+    this.#index.forget(replaced);
     const release = this.#hold(spans);
     try {
       await this.#next.consume({ spans, receiver: STITCHING_RECEIVER, supersedes });
     } catch (err) {
-      this.#index.forget(spans.map(entryOf));
+      this.#index.forget(spans);
       throw err;
     } finally {
       release();
@@ -450,12 +446,13 @@ class Stitcher implements StitchingProcessor {
         if (!moveFrom.has(s0.traceId)) moveFrom.set(s0.traceId, bound);
         else if (prev !== undefined)
           moveFrom.set(s0.traceId, bound === undefined ? undefined : earlierOf(prev, bound));
-      } else if (s.traceId === s0.traceId) moveFrom.set(s0.traceId, undefined);
+      } else if (s.traceId === s0.traceId && (i === 0 || batch.spans[i - 1].traceId !== s0.traceId || targets[i - 1] !== undefined))
+        // (the spans of a trace often come together: one look-up for them)
+        moveFrom.set(s0.traceId, undefined);
       return s;
     });
     // attempts get their pod link and diagnoses; attempts and app roots without X-Request-ID are
     // held in the index and seed the heuristic joins
-    const stitched = new Set<Span>();
     const out: Span[] = new Array(spans.length);
     const lists: (string[] | undefined)[] = new Array(spans.length);
     const pods: (PodRecord | undefined)[] = new Array(spans.length);
@@ -464,9 +461,7 @@ class Stitcher implements StitchingProcessor {
       const addr = attemptAddress(s);
       if (addr !== '') {
         const pod = this.#cp.podAt(addr, s.startTimeUnixNano);
-        const a = this.#stitchAttempt(strip(s), undefined, pod);
-        out[i] = a;
-        stitched.add(a);
+        out[i] = this.#stitchAttempt(strip(s), undefined, pod);
         lists[i] = this.#attemptList(addr);
         pods[i] = pod;
       } else {
@@ -509,14 +504,19 @@ class Stitcher implements StitchingProcessor {
       await this.#startIndex();
       if (this.#retention !== undefined) this.#index.dropBefore(BigInt(Date.now()) * MS - this.#retention);
       const seeds: Span[] = [];
+      const fresh = new Set<Span>();
       for (let i = 0; i < out.length; i++) {
         if (lists[i] === undefined) continue;
-        // an attempt of this batch with no candidate app span has nothing to relink
-        const pod = pods[i];
-        if (stitched.has(out[i]) && (pod === undefined || !this.#mayHaveApps(out[i], pod))) continue;
+        if (out[i] !== spans[i]) {
+          // an attempt of this batch (stitched without a partner just now): with no candidate app
+          // span it has nothing to relink
+          const pod = pods[i];
+          if (pod === undefined || !this.#mayHaveApps(out[i], pod)) continue;
+          fresh.add(out[i]);
+        }
         seeds.push(out[i]);
       }
-      updates = await this.#restitchFor(seeds, stitched, ranges, reloads);
+      updates = await this.#restitchFor(seeds, fresh, ranges, reloads);
     } catch (err) {
       failure = err;
     }
@@ -540,8 +540,8 @@ class Stitcher implements StitchingProcessor {
         ...(rewrites.length === 0 ? {} : { rewrites }),
       });
     } catch (err) {
-      this.#index.forget(out.map(entryOf));
-      this.#index.forget(rewrites.map(entryOf));
+      this.#index.forget(out);
+      this.#index.forget(rewrites);
       releaseBatch();
       releaseUpdates();
       throw err;
@@ -606,7 +606,7 @@ class Stitcher implements StitchingProcessor {
     const moved: Span[] = [];
     const old: Span[] = [];
     for (const s0 of stored) {
-      const s = this.#index.get(key(s0)) ?? s0;
+      const s = this.#index.get(s0.traceId, s0.spanId) ?? s0;
       if (this.#findTargetTrace(s) !== undefined) continue;
       old.push(s);
       moved.push({ ...s, traceId: to });
@@ -840,7 +840,7 @@ class Stitcher implements StitchingProcessor {
 
   /** Store results with the index's newer versions (queued rewrites) in place of the stored ones. */
   #fresher(spans: Span[]): Span[] {
-    return spans.map((s) => this.#index.get(key(s)) ?? s);
+    return spans.map((s) => this.#index.get(s.traceId, s.spanId) ?? s);
   }
 
   /** One search per (query, union window) for all seeds, so a batch costs a few store searches. */
@@ -883,7 +883,7 @@ class Stitcher implements StitchingProcessor {
       const t = getStringAttribute(l.attributes, LINK_TYPE);
       if (t !== 'heuristic-app' && t !== 'heuristic-ingress') continue;
       const k = `${l.traceId}/${l.spanId}`;
-      const cached = known.get(k) ?? this.#index.get(k);
+      const cached = known.get(k) ?? this.#index.get(l.traceId, l.spanId);
       if (cached) out.push(cached);
       else missing.push(l);
     }

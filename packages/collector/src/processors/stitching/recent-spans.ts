@@ -17,8 +17,11 @@ export interface RecentSpansOptions {
 
 /** A span held here: its latest version, and how many writes in flight pin it. */
 export interface HeldSpan {
-  readonly key: string;
+  readonly traceId: string;
+  readonly spanId: string;
   span: Span;
+  /** the next span held with the same span id (in another trace) */
+  other: HeldSpan | undefined;
   pins: number;
   /** false once dropped or taken back (list entries pointing to it are stale) */
   live: boolean;
@@ -26,31 +29,34 @@ export interface HeldSpan {
   seen: number;
 }
 
-interface Entry {
-  start: bigint;
-  held: HeldSpan;
-}
-
-/** Whether a list entry still stands for its span (not dropped, not moved to another start). */
-function current(e: Entry): boolean {
-  return e.held.live && e.held.span.startTimeUnixNano === e.start;
-}
-
-/** Held spans in one list (an upstream address, a pod), by start time. */
+/**
+ * Held spans in one list (an upstream address, a pod), by start time: entry i is `helds[i]` as it
+ * started at `starts[i]` (stale once the span is dropped or moved to another start).
+ */
 class TimeList {
-  entries: Entry[] = [];
+  starts: bigint[] = [];
+  helds: HeldSpan[] = [];
   /** the longest span ever listed (ns): bounds how far back a span ending after a time can start */
   maxDuration = 0n;
 
   insert(start: bigint, held: HeldSpan, duration: bigint): void {
     if (duration > this.maxDuration) this.maxDuration = duration;
-    const e = this.entries;
+    const e = this.starts;
     // arrivals are mostly in time order: appending is the common case
-    if (e.length === 0 || e[e.length - 1].start <= start) {
-      e.push({ start, held });
+    if (e.length === 0 || e[e.length - 1] <= start) {
+      e.push(start);
+      this.helds.push(held);
       return;
     }
-    e.splice(lowerBound(e, start), 0, { start, held });
+    const at = this.#lowerBound(start);
+    e.splice(at, 0, start);
+    this.helds.splice(at, 0, held);
+  }
+
+  /** Whether entry i still stands for its span (not dropped, not moved to another start). */
+  #current(i: number): boolean {
+    const h = this.helds[i];
+    return h.live && h.span.startTimeUnixNano === this.starts[i];
   }
 
   /**
@@ -58,10 +64,10 @@ class TimeList {
    * read `read` has not returned yet.
    */
   collect(min: bigint, max: bigint, endMin: bigint | undefined, read: number, out: Span[]): void {
-    const e = this.entries;
-    for (let i = lowerBound(e, min); i < e.length && e[i].start <= max; i++) {
-      const h = e[i].held;
-      if (h.seen === read || !current(e[i])) continue;
+    const e = this.starts;
+    for (let i = this.#lowerBound(min); i < e.length && e[i] <= max; i++) {
+      const h = this.helds[i];
+      if (h.seen === read || !this.#current(i)) continue;
       if (endMin !== undefined && h.span.endTimeUnixNano < endMin) continue;
       h.seen = read;
       out.push(h.span);
@@ -70,29 +76,36 @@ class TimeList {
 
   /** Whether a current span starts in [min, max]. */
   any(min: bigint, max: bigint): boolean {
-    const e = this.entries;
-    for (let i = lowerBound(e, min); i < e.length && e[i].start <= max; i++) if (current(e[i])) return true;
+    const e = this.starts;
+    for (let i = this.#lowerBound(min); i < e.length && e[i] <= max; i++) if (this.#current(i)) return true;
     return false;
   }
 
   /** Keeps the current entries that start at or after `cut` or are pinned; true when the list is empty after. */
   prune(cut: bigint): boolean {
-    const kept: Entry[] = [];
-    for (const e of this.entries) if (current(e) && (e.start >= cut || e.held.pins > 0)) kept.push(e);
-    this.entries = kept;
-    return kept.length === 0;
+    const starts: bigint[] = [];
+    const helds: HeldSpan[] = [];
+    for (let i = 0; i < this.starts.length; i++)
+      if (this.#current(i) && (this.starts[i] >= cut || this.helds[i].pins > 0)) {
+        starts.push(this.starts[i]);
+        helds.push(this.helds[i]);
+      }
+    this.starts = starts;
+    this.helds = helds;
+    return starts.length === 0;
   }
-}
 
-function lowerBound(e: readonly Entry[], start: bigint): number {
-  let lo = 0;
-  let hi = e.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (e[mid].start < start) lo = mid + 1;
-    else hi = mid;
+  #lowerBound(start: bigint): number {
+    const e = this.starts;
+    let lo = 0;
+    let hi = e.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (e[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
-  return lo;
 }
 
 /**
@@ -108,7 +121,9 @@ function lowerBound(e: readonly Entry[], start: bigint): number {
  */
 export class RecentSpans {
   readonly #opts: RecentSpansOptions;
+  /** held spans by span id (the same id in another trace is chained on `other`) */
   readonly #spans = new Map<string, HeldSpan>();
+  #count = 0;
   /** held spans pinned by batches in flight (written or being written): held whatever the bounds */
   #pinned = 0;
   readonly #lists = new Map<string, TimeList>();
@@ -161,8 +176,13 @@ export class RecentSpans {
   }
 
   /** The latest version of a span held here. */
-  get(key: string): Span | undefined {
-    return this.#spans.get(key)?.span;
+  get(traceId: string, spanId: string): Span | undefined {
+    return this.#find(traceId, spanId)?.span;
+  }
+
+  #find(traceId: string, spanId: string): HeldSpan | undefined {
+    for (let h = this.#spans.get(spanId); h !== undefined; h = h.other) if (h.traceId === traceId) return h;
+    return undefined;
   }
 
   /**
@@ -171,14 +191,16 @@ export class RecentSpans {
    * the joins computed before a write see the batch's own spans. Returns what `unpin` takes (for
    * a pinned span).
    */
-  put(key: string, span: Span, lists: readonly string[], pinned = false): HeldSpan | undefined {
+  put(span: Span, lists: readonly string[], pinned = false): HeldSpan | undefined {
     if (!pinned && !this.enabled) return undefined;
-    let held = this.#spans.get(key);
+    let held = this.#find(span.traceId, span.spanId);
     const start = span.startTimeUnixNano;
     const moved = held === undefined || held.span.startTimeUnixNano !== start;
     if (held === undefined) {
-      held = { key, span, pins: 0, live: true, seen: 0 };
-      this.#spans.set(key, held);
+      const first = this.#spans.get(span.spanId);
+      held = { traceId: span.traceId, spanId: span.spanId, span, other: first, pins: 0, live: true, seen: 0 };
+      this.#spans.set(span.spanId, held);
+      this.#count++;
     } else held.span = span;
     if (pinned && held.pins++ === 0) this.#pinned++;
     if (start > this.#newest) this.#newest = start;
@@ -199,7 +221,7 @@ export class RecentSpans {
     // a sweep costs a pass over the index: only once a quarter of the horizon is stale
     if (
       this.enabled &&
-      (this.#spans.size > this.#opts.maxSpans + this.#pinned || this.#newest > this.#sweepAfter)
+      (this.#count > this.#opts.maxSpans + this.#pinned || this.#newest > this.#sweepAfter)
     )
       this.#sweep();
     return pinned ? held : undefined;
@@ -215,7 +237,7 @@ export class RecentSpans {
     }
     if (!this.enabled) {
       if (this.#pinned === 0) this.#lists.clear();
-    } else if (this.#spans.size > this.#opts.maxSpans + this.#pinned) this.#sweep();
+    } else if (this.#count > this.#opts.maxSpans + this.#pinned) this.#sweep();
   }
 
   /** Notes that a span of `traceId` starting at `start` is stored. */
@@ -298,11 +320,11 @@ export class RecentSpans {
    * Takes back spans whose write failed or that moved away: they are no longer vouched for here,
    * so windows holding them go to the store.
    */
-  forget(spans: Iterable<{ key: string; start: bigint }>): void {
-    for (const { key, start } of spans) {
-      const h = this.#spans.get(key);
+  forget(spans: Iterable<Span>): void {
+    for (const s of spans) {
+      const h = this.#find(s.traceId, s.spanId);
       if (h !== undefined) this.#drop(h);
-      if (start + 1n > this.#floor) this.#floor = start + 1n;
+      if (s.startTimeUnixNano + 1n > this.#floor) this.#floor = s.startTimeUnixNano + 1n;
     }
   }
 
@@ -317,20 +339,32 @@ export class RecentSpans {
 
   /** Sizes, for tests and metrics. */
   size(): { spans: number; traces: number } {
-    return { spans: this.#spans.size, traces: this.#traces.size };
+    return { spans: this.#count, traces: this.#traces.size };
   }
 
   #drop(h: HeldSpan): void {
     h.live = false;
-    this.#spans.delete(h.key);
+    this.#count--;
+    const first = this.#spans.get(h.spanId);
+    if (first === h) {
+      if (h.other === undefined) this.#spans.delete(h.spanId);
+      else this.#spans.set(h.spanId, h.other);
+      return;
+    }
+    for (let p = first; p !== undefined; p = p.other)
+      if (p.other === h) {
+        p.other = h.other;
+        return;
+      }
   }
 
   /** Drops spans past the horizon, then the oldest while over `maxSpans` (keeping ¾ of it). */
   #sweep(): void {
     let cut = this.#newest - this.#opts.horizonNanos;
-    if (this.#spans.size > this.#opts.maxSpans + this.#pinned) {
+    if (this.#count > this.#opts.maxSpans + this.#pinned) {
       const starts: bigint[] = [];
-      for (const h of this.#spans.values()) starts.push(h.span.startTimeUnixNano);
+      for (const first of this.#spans.values())
+        for (let h: HeldSpan | undefined = first; h !== undefined; h = h.other) starts.push(h.span.startTimeUnixNano);
       starts.sort(cmp);
       const keep = Math.floor((this.#opts.maxSpans * 3) / 4);
       const t = starts[starts.length - keep] ?? NEVER;
@@ -343,7 +377,11 @@ export class RecentSpans {
   }
 
   #prune(cut: bigint): void {
-    for (const h of this.#spans.values()) if (h.span.startTimeUnixNano < cut && h.pins === 0) this.#drop(h);
+    const dropped: HeldSpan[] = [];
+    for (const first of this.#spans.values())
+      for (let h: HeldSpan | undefined = first; h !== undefined; h = h.other)
+        if (h.span.startTimeUnixNano < cut && h.pins === 0) dropped.push(h);
+    for (const h of dropped) this.#drop(h);
     for (const [name, list] of this.#lists) if (list.prune(cut)) this.#lists.delete(name);
   }
 

@@ -143,8 +143,9 @@ t.test(
     idx.start(50n);
     t.equal(idx.window('x', 50n, 100n), undefined, 'the store newest span starts at 50');
     t.same(idx.window('x', 51n, 100n), []);
-    idx.put('k1', span('1'.repeat(16), 60n), ['x']);
-    idx.put('k2', span('2'.repeat(16), 70n), ['x']);
+    const k1 = span('1'.repeat(16), 60n);
+    idx.put(k1, ['x']);
+    idx.put(span('2'.repeat(16), 70n), ['x']);
     t.same(
       idx.window('x', 51n, 100n)?.map((s) => s.startTimeUnixNano),
       [60n, 70n],
@@ -154,7 +155,7 @@ t.test(
       [70n],
       'ending at or after 75',
     );
-    idx.forget([{ key: 'k1', start: 60n }]);
+    idx.forget([k1]);
     t.equal(idx.window('x', 51n, 100n), undefined, 'a forgotten span: the window goes to the store');
     t.same(idx.window('x', 61n, 100n)?.length, 1);
     idx.noteTrace('t1', 80n);
