@@ -1,17 +1,30 @@
 import { contextFromRequestId, REQUEST_ID_ATTRIBUTE } from '@crosstrace/contract';
 import { traceIdFromAuditId } from '../../controlplane/ids.js';
-import { getAttribute, getStringAttribute } from '../../model/attributes.js';
-import type { Span } from '../../model/span.js';
+import { getStringAttribute } from '../../model/attributes.js';
+import type { KeyValue, Span } from '../../model/span.js';
 import { SpanKind } from '../../model/span.js';
 
 /** The X-Request-ID an app span recorded (`REQUEST_ID_ATTRIBUTE`), if any. */
 export function requestIdOf(s: Span): string | undefined {
-  for (const attrs of [s.attributes, s.resource.attributes]) {
-    const v = getAttribute(attrs, REQUEST_ID_ATTRIBUTE);
-    if (typeof v === 'string' && v !== '') return v;
-    if (Array.isArray(v) && typeof v[0] === 'string' && v[0] !== '') return v[0];
+  return requestIdIn(s.attributes) ?? requestIdIn(s.resource.attributes);
+}
+
+/** The first `REQUEST_ID_ATTRIBUTE` of `attrs`: a non-empty string, or an array's first such string. */
+function requestIdIn(attrs: readonly KeyValue[]): string | undefined {
+  for (let i = 0; i < attrs.length; i++) {
+    if (attrs[i].key !== REQUEST_ID_ATTRIBUTE) continue;
+    const v = attrs[i].value;
+    if (v.stringValue !== undefined) return v.stringValue === '' ? undefined : v.stringValue;
+    const first = v.arrayValue?.values[0]?.stringValue;
+    return first === undefined || first === '' ? undefined : first;
   }
   return undefined;
+}
+
+/** Whether `attrs` has an attribute named `key`. */
+function has(attrs: readonly KeyValue[], key: string): boolean {
+  for (let i = 0; i < attrs.length; i++) if (attrs[i].key === key) return true;
+  return false;
 }
 
 /** The join a span's own data asks for: its audit id (a kube-apiserver span), or an app root's X-Request-ID. */
@@ -24,7 +37,7 @@ export type JoinTarget =
  * processor joins on, and what an agent routes such a span by so that it meets its trace.
  */
 export function joinTargetOf(s: Span): JoinTarget | undefined {
-  const auditId = getStringAttribute(s.attributes, 'audit-id');
+  const auditId = has(s.attributes, 'audit-id') ? getStringAttribute(s.attributes, 'audit-id') : '';
   if (auditId && s.scope.name !== '@crosstrace/collector/k8s-audit') return { kind: 'audit', auditId };
   if (
     s.kind === SpanKind.Server &&
