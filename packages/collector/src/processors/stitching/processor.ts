@@ -516,7 +516,8 @@ class Stitcher implements StitchingProcessor {
         }
         seeds.push(out[i]);
       }
-      updates = await this.#restitchFor(seeds, fresh, ranges, reloads);
+      if (seeds.length > 0 || ranges.size > 0 || reloads.length > 0)
+        updates = await this.#restitchFor(seeds, fresh, ranges, reloads);
     } catch (err) {
       failure = err;
     }
