@@ -190,6 +190,31 @@ function link(
   };
 }
 
+/** Attributes of the heuristic links (shared, never mutated). */
+const FOLLOWS_FROM = sharedAttribute('opentracing.ref_type', 'follows_from');
+const HEURISTIC_APP = sharedAttribute(LINK_TYPE, 'heuristic-app');
+const HEURISTIC_INGRESS = sharedAttribute(LINK_TYPE, 'heuristic-ingress');
+const BY_POD_TIMELINE = sharedAttribute(LINK_METHOD, 'pod-timeline');
+
+function sharedAttribute(key: string, value: string): KeyValue {
+  return Object.freeze({ key, value: Object.freeze({ stringValue: value }) }) as KeyValue;
+}
+
+/** The confidence attribute (as `fromPlain` makes a number). */
+function confidenceAttribute(confidence: number): KeyValue {
+  return {
+    key: LINK_CONFIDENCE,
+    value: Number.isInteger(confidence) ? { intValue: String(confidence) } : { doubleValue: confidence },
+  };
+}
+
+/** A heuristic link (`link` with its attributes, built without `fromPlain`: one per joined pair). */
+function heuristicLink(to: Span, type: KeyValue, confidence: number, method?: KeyValue): SpanLink {
+  const attributes = [FOLLOWS_FROM, type, confidenceAttribute(confidence)];
+  if (method !== undefined) attributes.push(method);
+  return { traceId: to.traceId, spanId: to.spanId, traceState: '', attributes, droppedAttributesCount: 0, flags: 0 };
+}
+
 function diagnosisEvent(at: bigint, d: Diagnosis): SpanEvent {
   const attrs: KeyValue[] = fromPlain({
     'crosstrace.diagnosis.code': d.code,
@@ -698,12 +723,7 @@ class Stitcher implements StitchingProcessor {
       );
     }
     if (app) {
-      links = links.concat(
-        link(app.span.traceId, app.span.spanId, {
-          [LINK_TYPE]: 'heuristic-app',
-          [LINK_CONFIDENCE]: app.confidence,
-        }),
-      );
+      links = links.concat(heuristicLink(app.span, HEURISTIC_APP, app.confidence));
     }
     const stored: readonly StoredDiagnosis[] = diagnoses.length === 0 ? NO_STORED : diagnoses.map((d) => ({
       traceId: a.traceId,
@@ -728,15 +748,8 @@ class Stitcher implements StitchingProcessor {
     if (attempt === undefined) return s;
     return {
       ...s,
-      attributes: [...s.attributes, ...fromPlain({ [LINK_CONFIDENCE]: attempt.confidence })],
-      links: [
-        ...s.links,
-        link(attempt.span.traceId, attempt.span.spanId, {
-          [LINK_TYPE]: 'heuristic-ingress',
-          [LINK_CONFIDENCE]: attempt.confidence,
-          [LINK_METHOD]: 'pod-timeline',
-        }),
-      ],
+      attributes: s.attributes.concat(confidenceAttribute(attempt.confidence)),
+      links: s.links.concat(heuristicLink(attempt.span, HEURISTIC_INGRESS, attempt.confidence, BY_POD_TIMELINE)),
     };
   }
 
@@ -909,24 +922,39 @@ class Stitcher implements StitchingProcessor {
     await this.#prefetch(seeds, cache);
     const spans = new Map<string, Span>();
     const cand = new Map<string, string[]>();
+    // the key of each span object, made once (the same objects come back from the index)
+    const keys = new Map<Span, string>();
+    const keyOf = (s: Span): string => {
+      let k = keys.get(s);
+      if (k === undefined) {
+        k = key(s);
+        keys.set(s, k);
+      }
+      return k;
+    };
+    const keep = (k: string, list: readonly Span[]): string[] => {
+      const ks: string[] = new Array(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const kx = keyOf(list[i]);
+        if (!spans.has(kx)) spans.set(kx, list[i]);
+        ks[i] = kx;
+      }
+      ks.sort();
+      cand.set(k, ks);
+      return ks;
+    };
     // candidates are computed once per member; from the index without a promise
     const candOf = (s: Span): Maybe<string[]> => {
-      const k = key(s);
+      const k = keyOf(s);
       const c = cand.get(k);
       if (c !== undefined) return c;
-      const keep = (list: readonly Span[]) => {
-        for (const x of list) if (!spans.has(key(x))) spans.set(key(x), x);
-        const keys = list.map(key).sort();
-        cand.set(k, keys);
-        return keys;
-      };
       const r = isAttempt(s) ? this.#appCandidates(s, cache) : this.#attemptCandidates(s, cache);
-      return r instanceof Promise ? r.then(keep) : keep(r);
+      return r instanceof Promise ? r.then((list) => keep(k, list)) : keep(k, r);
     };
     const queue: string[] = [];
     const inComponent = new Set<string>();
     const enqueue = (s: Span) => {
-      const k = key(s);
+      const k = keyOf(s);
       if (!spans.has(k)) spans.set(k, s);
       if (!inComponent.has(k)) {
         inComponent.add(k);
