@@ -212,7 +212,14 @@ function confidenceAttribute(confidence: number): KeyValue {
 function heuristicLink(to: Span, type: KeyValue, confidence: number, method?: KeyValue): SpanLink {
   const attributes = [FOLLOWS_FROM, type, confidenceAttribute(confidence)];
   if (method !== undefined) attributes.push(method);
-  return { traceId: to.traceId, spanId: to.spanId, traceState: '', attributes, droppedAttributesCount: 0, flags: 0 };
+  return {
+    traceId: to.traceId,
+    spanId: to.spanId,
+    traceState: '',
+    attributes,
+    droppedAttributesCount: 0,
+    flags: 0,
+  };
 }
 
 function diagnosisEvent(at: bigint, d: Diagnosis): SpanEvent {
@@ -471,7 +478,10 @@ class Stitcher implements StitchingProcessor {
         if (!moveFrom.has(s0.traceId)) moveFrom.set(s0.traceId, bound);
         else if (prev !== undefined)
           moveFrom.set(s0.traceId, bound === undefined ? undefined : earlierOf(prev, bound));
-      } else if (s.traceId === s0.traceId && (i === 0 || batch.spans[i - 1].traceId !== s0.traceId || targets[i - 1] !== undefined))
+      } else if (
+        s.traceId === s0.traceId &&
+        (i === 0 || batch.spans[i - 1].traceId !== s0.traceId || targets[i - 1] !== undefined)
+      )
         // (the spans of a trace often come together: one look-up for them)
         moveFrom.set(s0.traceId, undefined);
       return s;
@@ -725,15 +735,18 @@ class Stitcher implements StitchingProcessor {
     if (app) {
       links = links.concat(heuristicLink(app.span, HEURISTIC_APP, app.confidence));
     }
-    const stored: readonly StoredDiagnosis[] = diagnoses.length === 0 ? NO_STORED : diagnoses.map((d) => ({
-      traceId: a.traceId,
-      spanId: a.spanId,
-      code: d.code,
-      message: d.message,
-      evidence: d.evidence,
-      timeNanos: a.startTimeUnixNano,
-      service: a.serviceName,
-    }));
+    const stored: readonly StoredDiagnosis[] =
+      diagnoses.length === 0
+        ? NO_STORED
+        : diagnoses.map((d) => ({
+            traceId: a.traceId,
+            spanId: a.spanId,
+            code: d.code,
+            message: d.message,
+            evidence: d.evidence,
+            timeNanos: a.startTimeUnixNano,
+            service: a.serviceName,
+          }));
     const prev = this.#cp.diagnosesOf(a.traceId, a.spanId);
     if (
       (prev.length > 0 || stored.length > 0) &&
@@ -749,7 +762,9 @@ class Stitcher implements StitchingProcessor {
     return {
       ...s,
       attributes: s.attributes.concat(confidenceAttribute(attempt.confidence)),
-      links: s.links.concat(heuristicLink(attempt.span, HEURISTIC_INGRESS, attempt.confidence, BY_POD_TIMELINE)),
+      links: s.links.concat(
+        heuristicLink(attempt.span, HEURISTIC_INGRESS, attempt.confidence, BY_POD_TIMELINE),
+      ),
     };
   }
 
@@ -763,7 +778,9 @@ class Stitcher implements StitchingProcessor {
     // one search by kind and time serves every pod; the pod is matched here
     return cache
       .find(APP_QUERY, min, max)
-      .then((found) => this.#appsOnPod(a, pod, unique([...this.#fresher(found), ...this.#heldOnPod(pod, min, max)])));
+      .then((found) =>
+        this.#appsOnPod(a, pod, unique([...this.#fresher(found), ...this.#heldOnPod(pod, min, max)])),
+      );
   }
 
   /** The app root spans the index holds for `pod` (by name, by IP) starting in [min, max], once each. */

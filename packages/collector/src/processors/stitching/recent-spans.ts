@@ -219,10 +219,7 @@ export class RecentSpans {
       }
     }
     // a sweep costs a pass over the index: only once a quarter of the horizon is stale
-    if (
-      this.enabled &&
-      (this.#count > this.#opts.maxSpans + this.#pinned || this.#newest > this.#sweepAfter)
-    )
+    if (this.enabled && (this.#count > this.#opts.maxSpans + this.#pinned || this.#newest > this.#sweepAfter))
       this.#sweep();
     return pinned ? held : undefined;
   }
@@ -293,7 +290,8 @@ export class RecentSpans {
     read = this.newRead(),
   ): void {
     if (prefix) {
-      for (const [n, list] of this.#lists) if (n.startsWith(name)) this.#read(list, min, max, endMin, read, out);
+      for (const [n, list] of this.#lists)
+        if (n.startsWith(name)) this.#read(list, min, max, endMin, read, out);
     } else {
       const list = this.#lists.get(name);
       if (list !== undefined) this.#read(list, min, max, endMin, read, out);
@@ -305,15 +303,21 @@ export class RecentSpans {
     return ++this.#reads;
   }
 
-  #read(list: TimeList, min: bigint, max: bigint, endMin: bigint | undefined, read: number, out: Span[]): void {
+  #read(
+    list: TimeList,
+    min: bigint,
+    max: bigint,
+    endMin: bigint | undefined,
+    read: number,
+    out: Span[],
+  ): void {
     const from = endMin === undefined ? min : endMin - list.maxDuration;
     list.collect(from > min ? from : min, max, endMin, read, out);
   }
 
   /** Whether list `name` holds a span starting in [min, max] (what `held` would return one of). */
   holdsAny(name: string, min: bigint, max: bigint): boolean {
-    const list = this.#lists.get(name);
-    return list !== undefined && list.any(min, max);
+    return this.#lists.get(name)?.any(min, max) === true;
   }
 
   /**
@@ -364,7 +368,8 @@ export class RecentSpans {
     if (this.#count > this.#opts.maxSpans + this.#pinned) {
       const starts: bigint[] = [];
       for (const first of this.#spans.values())
-        for (let h: HeldSpan | undefined = first; h !== undefined; h = h.other) starts.push(h.span.startTimeUnixNano);
+        for (let h: HeldSpan | undefined = first; h !== undefined; h = h.other)
+          starts.push(h.span.startTimeUnixNano);
       starts.sort(cmp);
       const keep = Math.floor((this.#opts.maxSpans * 3) / 4);
       const t = starts[starts.length - keep] ?? NEVER;
