@@ -4,7 +4,8 @@
 // (every thread: the SQLite writer's too), the latter steadier on a shared machine.
 // Two traffic shapes: X-Request-ID joins (exact, no store search) and no headers at all (the
 // heuristic: a pod-timeline lookup and store searches per span). CROSSTRACE_BENCH_STITCH_REQUESTS
-// sets the number of requests (default 3000; 3 spans each).
+// sets the number of requests (default 3000; 3 spans each). CROSSTRACE_BENCH_STITCH_BREAKDOWN=1 also
+// prints where the difference goes (a diagnostic, on stderr; not part of the rows).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,7 +200,11 @@ async function measure(count: number, fn: () => Promise<void>): Promise<Rate> {
   return { wall: count / wall, cpu: count / ((cpu.user + cpu.system) / 1e6) };
 }
 
-async function stitched(t: { ingress: Span[]; app: Span[] }, open: () => Promise<SpanStore>): Promise<Rate> {
+async function stitched(
+  t: { ingress: Span[]; app: Span[] },
+  open: () => Promise<SpanStore>,
+  written?: Span[],
+): Promise<Rate> {
   const store = await open();
   const controlPlane = createControlPlaneState();
   // the pipeline's storage writer carries the batches and the processor's rewrites, as in the collector
@@ -210,7 +215,19 @@ async function stitched(t: { ingress: Span[]; app: Span[] }, open: () => Promise
     maxBatchSpans: 20_000,
     retryAfterSeconds: 1,
   });
-  const stitching = createStitchingProcessor({ next, store, controlPlane });
+  const stitching = createStitchingProcessor({
+    next:
+      written === undefined
+        ? next
+        : {
+            consume(b) {
+              if (b.receiver === 'bench') written.push(...b.spans, ...(b.rewrites ?? []));
+              return next.consume(b);
+            },
+          },
+    store,
+    controlPlane,
+  });
   await ingestK8sText(k8sText(), { pipeline: stitching, controlPlane, receiver: 'k8s-objects' });
   const spans = [...t.ingress, ...t.app];
   const rate = await measure(spans.length, async () => {
@@ -229,6 +246,52 @@ async function direct(t: { ingress: Span[]; app: Span[] }, open: () => Promise<S
   });
   await store.close();
   return rate;
+}
+
+/** `spans` through the pipeline's storage writer alone (no stitching), per one of `count` spans. */
+async function viaWriter(
+  spans: readonly Span[],
+  count: number,
+  open: () => Promise<SpanStore>,
+): Promise<Rate> {
+  const store = await open();
+  const next = createStorageWriter({
+    store,
+    maxQueueSpans: 200_000,
+    maxQueueBytes: 256 * 1024 * 1024,
+    maxBatchSpans: 20_000,
+    retryAfterSeconds: 1,
+  });
+  const rate = await measure(count, async () => {
+    for (let i = 0; i < spans.length; i += BATCH)
+      await next.consume({ spans: spans.slice(i, i + BATCH), receiver: 'bench' });
+  });
+  await store.close();
+  return rate;
+}
+
+/**
+ * Diagnostic: CPU µs a span (median of the rounds) of the store alone, the storage writer alone
+ * with the spans as received and with everything the processor writes (the spans as it leaves
+ * them and its rewrites: what the larger and re-written stored spans cost), and the whole stitched
+ * path (the rest is the processor's work).
+ */
+async function breakdown(label: string, t: { ingress: Span[]; app: Span[] }, open: () => Promise<SpanStore>) {
+  const written: Span[] = [];
+  await stitched(t, open, written);
+  const raw = [...t.ingress, ...t.app];
+  const runs: [string, () => Promise<Rate>][] = [
+    ['store alone', () => direct(t, open)],
+    ['storage writer, spans as received', () => viaWriter(raw, raw.length, open)],
+    ['storage writer, what stitching writes', () => viaWriter(written, raw.length, open)],
+    ['stitching + storage writer', () => stitched(t, open)],
+  ];
+  const cpu = runs.map((): number[] => []);
+  for (let round = 0; round < ROUNDS; round++)
+    for (let i = 0; i < runs.length; i++) cpu[i].push(1e6 / (await runs[i][1]()).cpu);
+  process.stderr.write(`stitching breakdown, ${label} (CPU µs a span, median of ${ROUNDS}):\n`);
+  for (let i = 0; i < runs.length; i++)
+    process.stderr.write(`  ${runs[i][0].padEnd(40)} ${median(cpu[i]).toFixed(2)}\n`);
 }
 
 function median(v: number[]): number {
@@ -255,6 +318,8 @@ export default async function run(): Promise<void> {
         ['no headers: pod-timeline heuristic', false],
       ] as const) {
         const t = traffic(requests, withId);
+        if (process.env.CROSSTRACE_BENCH_STITCH_BREAKDOWN === '1' && storeName === 'SQLite')
+          await breakdown(`${label} (${storeName} store)`, t, open);
         const ours: Rate[] = [];
         const peer: Rate[] = [];
         for (let round = 0; round < ROUNDS; round++) {
