@@ -33,6 +33,8 @@ export const CollectorErrorCode = {
   K8sInternal: 'CT_COLLECTOR_K8S_INTERNAL',
   /** The control-plane state database cannot be opened. */
   ControlPlaneOpen: 'CT_COLLECTOR_CONTROLPLANE_OPEN',
+  /** The control-plane state could not write to (or read from) its backend; retry later. */
+  ControlPlaneWrite: 'CT_COLLECTOR_CONTROLPLANE_WRITE',
   /** The span store cannot be opened. */
   StoreOpen: 'CT_COLLECTOR_STORE_OPEN',
   /** The span store failed to write or delete spans; retry later. */

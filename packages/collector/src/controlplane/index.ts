@@ -15,14 +15,27 @@ export {
   podLifecycleRef,
   replicaSetOfPodName,
 } from './lifecycle.js';
+export { MemoryControlPlaneStore } from './memory-store.js';
+export { SqliteControlPlaneStore } from './sqlite-store.js';
 export type {
   ControlPlaneState,
   ControlPlaneStateOptions,
+  ExpireResult,
   IngressReload,
   ObservationResult,
-  StoredDiagnosis,
+  OpenControlPlaneStateOptions,
 } from './state.js';
-export { createControlPlaneState, eventKeyOf } from './state.js';
+export { createControlPlaneState, eventKeyOf, openControlPlaneState } from './state.js';
+export type {
+  ControlPlaneChanges,
+  ControlPlaneStore,
+  ControlPlaneWrite,
+  DiagnosisSet,
+  ExpireRequest,
+  ObservationRow,
+  RemapRow,
+  StoredDiagnosis,
+} from './store.js';
 export { formatNanos, parseK8sTime } from './time.js';
 export type { EndpointChange, EndpointChangeKind, PodRecord, ReadinessTransition } from './timeline.js';
 export { derivePod, deriveSliceChanges, eventTiming } from './timeline.js';

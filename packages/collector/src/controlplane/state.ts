@@ -1,10 +1,28 @@
-import { createHash } from 'node:crypto';
-import Database from 'better-sqlite3';
-import { CollectorErrorCode, createError } from '../errors.js';
-import type { EndpointSlice, K8sEvent, K8sObject, Observation, ObservationType, Pod } from './k8s-types.js';
+import { CollectorErrorCode, createError, isCollectorError } from '../errors.js';
+import type { EndpointSlice, K8sEvent, K8sObject, Observation, Pod } from './k8s-types.js';
 import { isRecord, objectKey } from './k8s-types.js';
+import {
+  auditIdOf,
+  auditTime,
+  eventKeyOf,
+  type ObjectRef,
+  observationId,
+  observationRef,
+  observationRow,
+  podKeyOf,
+  sliceKeyOf,
+} from './observation-row.js';
 import { sanitizeObject } from './sanitize.js';
-import { NANOS_PER_MS, parseK8sTime } from './time.js';
+import { SqliteControlPlaneStore } from './sqlite-store.js';
+import type {
+  ControlPlaneChanges,
+  ControlPlaneStore,
+  ControlPlaneWrite,
+  DiagnosisSet,
+  ObservationRow,
+  StoredDiagnosis,
+} from './store.js';
+import { NANOS_PER_MS } from './time.js';
 import type { EndpointChange, PodRecord } from './timeline.js';
 import {
   compareObservations,
@@ -18,18 +36,8 @@ import {
   podIps,
 } from './timeline.js';
 
-/** A diagnosis as stored for the query API. */
-export interface StoredDiagnosis {
-  traceId: string;
-  spanId: string;
-  code: string;
-  message: string;
-  evidence: Record<string, string | number | boolean>;
-  /** start of the diagnosed span (ns) */
-  timeNanos: bigint;
-  /** service.name of the diagnosed span */
-  service: string;
-}
+export { eventKeyOf } from './observation-row.js';
+export type { StoredDiagnosis } from './store.js';
 
 /** What one call of addObservations changed. */
 export interface ObservationResult {
@@ -55,14 +63,29 @@ export interface IngressReload {
 }
 
 /**
- * The control-plane state: every observed Kubernetes object (persisted), the pod-IP timeline derived
- * from them, and what the stitching processor keeps beside the spans (diagnoses, trace remaps).
- * Derivations are functions of the set of observations, never of their arrival order.
+ * The control-plane state: every observed Kubernetes object, the pod-IP timeline derived from them,
+ * and what the stitching processor keeps beside the spans (diagnoses, trace remaps). Derivations
+ * are functions of the set of observations, never of their arrival order.
+ *
+ * Reads and writes are synchronous on an in-memory view (the stitching hot path); a
+ * {@link ControlPlaneStore} backend (SQLite, PostgreSQL) persists the writes in order in the
+ * background (`flush()` waits for them), hydrates the view on open, and — when several collectors
+ * share it — feeds the view what the others wrote (`refresh()`, also run on a period and on the
+ * backend's wake-ups).
  */
 export interface ControlPlaneState {
+  /** `memory` (nothing persisted), or the backend's name: `memory`, `sqlite`, `postgres`. */
+  readonly backend: string;
+  /** Several collectors share the backend: the view follows what they write. */
+  readonly shared: boolean;
   addObservations(observations: readonly Observation[]): ObservationResult;
   /** Adds audit.k8s.io Events (persisted like objects); the result lists the audit ids touched. */
   addAuditEvents(events: readonly Record<string, unknown>[]): ObservationResult;
+  /**
+   * Reads back from the backend the stages of audit ids no longer (or not yet) held in memory, so
+   * that a late stage joins its earlier ones; call before `addAuditEvents`.
+   */
+  loadAuditStages(auditIds: readonly string[]): Promise<void>;
   /** Every stage seen of one audit id. */
   auditStages(auditId: string): Record<string, unknown>[];
   pod(key: string): PodRecord | undefined;
@@ -105,6 +128,14 @@ export interface ControlPlaneState {
   expire(beforeNanos: bigint): ExpireResult;
   /** What is held: observations (and audit stages), diagnoses, trace remaps. */
   size(): { observations: number; diagnoses: number; remaps: number };
+  /**
+   * Resolves when every write so far is in the backend; rejects (CollectorError
+   * `CT_COLLECTOR_CONTROLPLANE_WRITE`, 503) when the backend failed: the writes stay queued.
+   */
+  flush(): Promise<void>;
+  /** Reads into the view what other collectors wrote to a shared backend (nothing to do otherwise). */
+  refresh(): Promise<void>;
+  /** Flushes, stops following the backend, closes it when the state opened it. */
   close(): Promise<void>;
 }
 
@@ -124,25 +155,17 @@ export interface ControlPlaneStateOptions {
   retentionMs?: number;
 }
 
-/** The key of an Event object (uid, else namespace/name). */
-export function eventKeyOf(e: K8sEvent): string {
-  return e.metadata?.uid || objectKey(e.metadata?.namespace, e.metadata?.name);
-}
-
-function podKeyOf(p: Pod): string {
-  return p.metadata?.uid || objectKey(p.metadata?.namespace, p.metadata?.name);
-}
-
-function sliceKeyOf(s: EndpointSlice): string {
-  return s.metadata?.uid || objectKey(s.metadata?.namespace, s.metadata?.name);
-}
-
-function observationId(o: Observation): string {
-  return createHash('sha256')
-    .update(`${o.type}|${o.arrivalNanos ?? ''}|`)
-    .update(JSON.stringify(o.object))
-    .digest('hex')
-    .slice(0, 40);
+export interface OpenControlPlaneStateOptions {
+  /** The backend to hydrate from and write to. */
+  store: ControlPlaneStore;
+  /** Close the backend with the state (default true). */
+  closeStore?: boolean;
+  /** The span retention (ms): on open, what is older is expired before the view is built. */
+  retentionMs?: number;
+  /** A shared backend: how often the view reads what others wrote, besides wake-ups (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** Told of background failures (writes retried, reads retried on the next period). */
+  onError?: (err: unknown) => void;
 }
 
 function isReload(e: K8sEvent): boolean {
@@ -154,7 +177,6 @@ function isReload(e: K8sEvent): boolean {
 }
 
 class ControlPlaneStateImpl implements ControlPlaneState {
-  readonly #db: Database.Database | undefined;
   /** observation id → `kind\u0000key` of its object (to forget an object's ids with it) */
   readonly #seen = new Map<string, string>();
   readonly #podObs = new Map<string, Observation[]>();
@@ -177,91 +199,52 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   readonly #remaps = new Map<string, string>();
   readonly #remapTimes = new Map<string, bigint>();
   #ipIndex: Map<string, PodRecord[]> | undefined;
-  #insertObs: Database.Statement | undefined;
-  #insertRemap: Database.Statement | undefined;
-  #auditRows: Database.Statement | undefined;
+  readonly #store: ControlPlaneStore | undefined;
+  readonly #closeStore: boolean;
+  readonly #onError: (err: unknown) => void;
+  /** writes not yet in the backend, in order */
+  #pending: ControlPlaneWrite[] = [];
+  #draining: Promise<void> | undefined;
+  #drainScheduled = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  /** the backend's sequence number this view has read up to (shared backends) */
+  #cursor = 0n;
+  #refreshing: Promise<void> | undefined;
+  #refreshAgain: Promise<void> | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #closed = false;
 
-  constructor(opts: ControlPlaneStateOptions) {
-    if (opts.path !== undefined && opts.memory !== true) {
-      let db: Database.Database;
-      try {
-        db = new Database(opts.path);
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        createTables(db);
-      } catch (cause) {
-        throw createError(
-          CollectorErrorCode.ControlPlaneOpen,
-          `cannot open control-plane state at ${opts.path}`,
-          { cause },
-        );
+  constructor(
+    opts: {
+      store?: ControlPlaneStore;
+      closeStore?: boolean;
+      snapshot?: ControlPlaneChanges;
+      pollIntervalMs?: number;
+      onError?: (err: unknown) => void;
+    } = {},
+  ) {
+    this.#store = opts.store;
+    this.#closeStore = opts.closeStore ?? true;
+    this.#onError = opts.onError ?? (() => {});
+    if (opts.snapshot !== undefined) this.#applyChanges(opts.snapshot);
+    const store = this.#store;
+    if (store?.shared) {
+      const poll = opts.pollIntervalMs ?? 1000;
+      if (poll > 0) {
+        this.#pollTimer = setInterval(() => this.#backgroundRefresh(), poll);
+        this.#pollTimer.unref();
       }
-      this.#db = db;
-      this.#insertObs = db.prepare(
-        'INSERT OR IGNORE INTO ct_cp_observations (id, type, arrival_ns, body, kind, obj_key, at_ns) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      );
-      const cutoff =
-        opts.retentionMs === undefined || opts.retentionMs <= 0
-          ? undefined
-          : (BigInt(Date.now()) - BigInt(Math.trunc(opts.retentionMs))) * NANOS_PER_MS;
-      // what retention can tell without the timeline goes before anything is read
-      if (cutoff !== undefined) {
-        db.prepare('DELETE FROM ct_cp_diagnoses WHERE time_ns < ?').run(cutoff);
-        db.prepare('DELETE FROM ct_cp_trace_remap WHERE at_ns < ?').run(cutoff);
-      }
-      // rows from before observations carried their object and time: labelled once
-      const unlabelled = db
-        .prepare(
-          'SELECT id, type, arrival_ns, body FROM ct_cp_observations WHERE kind IS NULL OR at_ns IS NULL',
-        )
-        .all() as { id: string; type: string; arrival_ns: string | null; body: string }[];
-      if (unlabelled.length > 0) {
-        const label = db.prepare(
-          'UPDATE ct_cp_observations SET kind = ?, obj_key = ?, at_ns = ? WHERE id = ?',
-        );
-        db.transaction(() => {
-          for (const r of unlabelled) {
-            const o = rowObservation(r);
-            const ref = refOf(o);
-            label.run(ref.kind, ref.key, timeOf(o) ?? null, r.id);
-          }
-        })();
-      }
-      if (cutoff !== undefined)
-        db.prepare("DELETE FROM ct_cp_observations WHERE kind = 'audit' AND at_ns < ?").run(cutoff);
-      // audit events are read back per id when a late stage needs them, never replayed whole
-      const rows = db
-        .prepare("SELECT type, arrival_ns, body FROM ct_cp_observations WHERE kind != 'audit' ORDER BY rowid")
-        .all() as { type: string; arrival_ns: string | null; body: string }[];
-      const replay = rows.map(rowObservation);
-      this.#apply(replay, false);
-      for (const r of db.prepare('SELECT * FROM ct_cp_diagnoses').all() as Record<
-        string,
-        string | number | bigint
-      >[]) {
-        this.#addDiagnosisToMemory({
-          traceId: String(r.trace_id),
-          spanId: String(r.span_id),
-          code: String(r.code),
-          message: String(r.message),
-          evidence: JSON.parse(String(r.evidence)),
-          timeNanos: BigInt(r.time_ns),
-          service: String(r.service),
-        });
-      }
-      for (const r of db
-        .prepare('SELECT from_trace, to_trace, at_ns FROM ct_cp_trace_remap')
-        .safeIntegers(true)
-        .all() as {
-        from_trace: string;
-        to_trace: string;
-        at_ns: bigint;
-      }[]) {
-        this.#remaps.set(r.from_trace, r.to_trace);
-        this.#remapTimes.set(r.from_trace, r.at_ns);
-      }
-      if (cutoff !== undefined) this.expire(cutoff);
+      this.#unsubscribe = store.subscribe?.(() => this.#backgroundRefresh());
     }
+  }
+
+  get backend(): string {
+    return this.#store?.backend ?? 'memory';
+  }
+
+  get shared(): boolean {
+    return this.#store?.shared === true;
   }
 
   addObservations(observations: readonly Observation[]): ObservationResult {
@@ -294,7 +277,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
     const pods = new Set<string>();
     const slices = new Set<string>();
     const events = new Set<string>();
-    const fresh: [string, Observation, ObjectRef][] = [];
+    const fresh: ObservationRow[] = [];
     for (const o of observations) {
       // audit events are read defensively where their spans are built; objects are typed here once
       if (!isRecord(o.object)) continue;
@@ -307,7 +290,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
         if (!entry.ids.has(id)) {
           entry.ids.add(id);
           entry.stages.push(auditStage(o.object as Record<string, unknown>));
-          fresh.push([id, o, { kind: 'audit', key: auditId }]);
+          fresh.push(observationRow(o, id, { kind: 'audit', key: auditId }));
           result.added++;
         } else result.duplicates++;
         if (auditId !== '') audits.add(auditId);
@@ -315,11 +298,15 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       }
       const isNew = !this.#seen.has(id);
       if (isNew) {
-        const ref = refOf(o);
+        const ref: ObjectRef = observationRef(o);
         this.#seen.set(id, `${ref.kind}\u0000${ref.key}`);
-        fresh.push([id, o, ref]);
+        fresh.push(observationRow(o, id, ref));
         result.added++;
-      } else result.duplicates++;
+      } else {
+        result.duplicates++;
+        // what the backend hands back (hydration, another collector's echo) changes nothing known
+        if (!persist) continue;
+      }
       // a re-sent object still counts as touched, so its spans are rebuilt (the first send may have
       // been refused downstream)
       const kind = o.object.kind ?? '';
@@ -352,21 +339,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
         others.add(k);
       }
     }
-    if (persist && this.#db !== undefined && fresh.length > 0) {
-      const insert = this.#insertObs!;
-      this.#db.transaction(() => {
-        for (const [id, o, ref] of fresh)
-          insert.run(
-            id,
-            o.type,
-            o.arrivalNanos === undefined ? null : String(o.arrivalNanos),
-            JSON.stringify(o.object),
-            ref.kind,
-            ref.key,
-            timeOf(o) ?? null,
-          );
-      })();
-    }
+    if (persist && fresh.length > 0) this.#write({ op: 'observations', rows: fresh });
     for (const k of pods) {
       const rec = derivePod(k, this.#podObs.get(k) ?? []);
       this.#pods.set(k, rec);
@@ -528,18 +501,14 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   }
 
   setDiagnoses(traceId: string, spanId: string, diagnoses: readonly StoredDiagnosis[]): void {
-    const key = `${traceId}|${spanId}`;
-    this.#diagnoses.delete(key);
-    for (const d of diagnoses) this.#addDiagnosisToMemory(d);
-    if (this.#db !== undefined) {
-      const db = this.#db;
-      db.transaction(() => {
-        db.prepare('DELETE FROM ct_cp_diagnoses WHERE trace_id = ? AND span_id = ?').run(traceId, spanId);
-        const ins = db.prepare('INSERT OR REPLACE INTO ct_cp_diagnoses VALUES (?, ?, ?, ?, ?, ?, ?)');
-        for (const d of diagnoses)
-          ins.run(d.traceId, d.spanId, d.code, d.message, JSON.stringify(d.evidence), d.timeNanos, d.service);
-      })();
-    }
+    const set: DiagnosisSet = { traceId, spanId, diagnoses: [...diagnoses] };
+    this.#setDiagnosesInMemory(set);
+    this.#write({ op: 'diagnoses', sets: [set] });
+  }
+
+  #setDiagnosesInMemory(set: DiagnosisSet): void {
+    this.#diagnoses.delete(`${set.traceId}|${set.spanId}`);
+    for (const d of set.diagnoses) this.#addDiagnosisToMemory(d);
   }
 
   listDiagnoses(q: { sinceNanos?: bigint; service?: string; limit?: number }): StoredDiagnosis[] {
@@ -575,12 +544,8 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       this.#remapTimes.set(r.from, prev !== undefined && prev > at ? prev : at);
       fresh.push({ from: r.from, to: r.to, at: this.#remapTimes.get(r.from)! });
     }
-    if (this.#db === undefined || fresh.length === 0) return;
-    this.#insertRemap ??= this.#db.prepare('INSERT OR REPLACE INTO ct_cp_trace_remap VALUES (?, ?, ?)');
-    const insert = this.#insertRemap;
-    this.#db.transaction(() => {
-      for (const r of fresh) insert.run(r.from, r.to, r.at);
-    })();
+    if (fresh.length > 0)
+      this.#write({ op: 'remaps', rows: fresh.map((r) => ({ from: r.from, to: r.to, atNanos: r.at })) });
   }
 
   traceRemap(fromTraceId: string): string | undefined {
@@ -595,7 +560,30 @@ class ControlPlaneStateImpl implements ControlPlaneState {
     return { observations: this.#seen.size + audit, diagnoses, remaps: this.#remaps.size };
   }
 
-  /** The stages of an audit id (most recently used kept in memory, else read back). */
+  async loadAuditStages(auditIds: readonly string[]): Promise<void> {
+    const store = this.#store;
+    if (store === undefined) return;
+    for (const id of new Set(auditIds)) {
+      if (this.#audit.has(id)) continue;
+      let rows: ObservationRow[];
+      try {
+        rows = await store.auditRows(id);
+      } catch (cause) {
+        throw backendError('cannot read audit events back from the control-plane backend', cause);
+      }
+      // merged: stages may have come while reading
+      const entry = this.#auditEntry(id);
+      for (const r of rows) this.#addAuditRow(entry, r);
+    }
+  }
+
+  #addAuditRow(entry: AuditEntry, r: ObservationRow): void {
+    if (entry.ids.has(r.id)) return;
+    entry.ids.add(r.id);
+    entry.stages.push(auditStage(r.observation.object as Record<string, unknown>));
+  }
+
+  /** The stages of an audit id (most recently used kept in memory; `loadAuditStages` reads back). */
   #auditEntry(auditId: string): AuditEntry {
     let entry = this.#audit.get(auditId);
     if (entry !== undefined) {
@@ -604,15 +592,6 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       return entry;
     }
     entry = { stages: [], ids: new Set() };
-    if (this.#db !== undefined) {
-      this.#auditRows ??= this.#db.prepare(
-        "SELECT id, body FROM ct_cp_observations WHERE kind = 'audit' AND obj_key = ? ORDER BY rowid",
-      );
-      for (const r of this.#auditRows.all(auditId) as { id: string; body: string }[]) {
-        entry.ids.add(r.id);
-        entry.stages.push(auditStage(JSON.parse(r.body)));
-      }
-    }
     this.#audit.set(auditId, entry);
     if (this.#audit.size > MAX_AUDIT_IDS) {
       const oldest = this.#audit.keys().next().value;
@@ -686,12 +665,8 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       }
       if (last !== undefined && last >= before) continue;
       this.#audit.delete(id);
-      if (this.#db === undefined) result.observations += entry.stages.length;
+      result.observations += entry.stages.length;
     }
-    if (this.#db !== undefined)
-      result.observations += this.#db
-        .prepare("DELETE FROM ct_cp_observations WHERE kind = 'audit' AND at_ns < ?")
-        .run(before).changes;
     const droppedIds = new Set(dropped);
     for (const [id, ref] of this.#seen) {
       // an Event seen only deleted (its other versions came before this state) is nothing to keep
@@ -714,17 +689,18 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       this.#remaps.delete(from);
       result.remaps++;
     }
-    const db = this.#db;
-    if (db !== undefined && (result.observations > 0 || result.diagnoses > 0 || result.remaps > 0)) {
-      const byRef = db.prepare('DELETE FROM ct_cp_observations WHERE kind = ? AND obj_key = ?');
-      const byId = db.prepare('DELETE FROM ct_cp_observations WHERE id = ?');
-      db.transaction(() => {
-        for (const ref of gone) byRef.run(...ref.split('\u0000'));
-        for (const id of dropped) byId.run(id);
-        db.prepare('DELETE FROM ct_cp_diagnoses WHERE time_ns < ?').run(before);
-        db.prepare('DELETE FROM ct_cp_trace_remap WHERE at_ns < ?').run(before);
-      })();
-    }
+    // the backend also drops audit events held only there, whatever memory held
+    this.#write({
+      op: 'expire',
+      request: {
+        beforeNanos: before,
+        objects: [...gone].map((ref) => {
+          const [kind, key] = ref.split('\u0000');
+          return { kind, key };
+        }),
+        observationIds: dropped,
+      },
+    });
     return result;
   }
 
@@ -751,9 +727,131 @@ class ControlPlaneStateImpl implements ControlPlaneState {
     this.#ipIndex = undefined;
   }
 
-  async close(): Promise<void> {
-    if (this.#db?.open) this.#db.close();
+  // ---- the backend -------------------------------------------------------------------------
+
+  #write(w: ControlPlaneWrite): void {
+    if (this.#store === undefined) return;
+    this.#pending.push(w);
+    this.#scheduleDrain();
   }
+
+  #scheduleDrain(): void {
+    if (this.#drainScheduled || this.#retryTimer !== undefined) return;
+    this.#drainScheduled = true;
+    queueMicrotask(() => {
+      this.#drainScheduled = false;
+      this.#drain().catch((err) => {
+        this.#onError(err);
+        // queued writes are retried; a flush() reports the failure to its caller meanwhile
+        this.#retryTimer ??= setTimeout(() => {
+          this.#retryTimer = undefined;
+          this.#scheduleDrain();
+        }, 1000);
+        this.#retryTimer.unref();
+      });
+    });
+  }
+
+  /** Writes what is queued, batch after batch, until nothing is; a failed batch stays first in line. */
+  #drain(): Promise<void> {
+    const store = this.#store;
+    if (store === undefined) return Promise.resolve();
+    this.#draining ??= (async () => {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending;
+        this.#pending = [];
+        try {
+          await store.write(batch);
+        } catch (cause) {
+          this.#pending = [...batch, ...this.#pending];
+          throw backendError('cannot write the control-plane state to its backend', cause);
+        }
+      }
+    })().finally(() => {
+      this.#draining = undefined;
+    });
+    return this.#draining;
+  }
+
+  async flush(): Promise<void> {
+    while (this.#pending.length > 0 || this.#draining !== undefined) await this.#drain();
+  }
+
+  refresh(): Promise<void> {
+    const store = this.#store;
+    if (store === undefined || !store.shared || this.#closed) return Promise.resolve();
+    if (this.#refreshing !== undefined) {
+      // a read already under way may have started before what the caller wants to see: one more
+      this.#refreshAgain ??= this.#refreshing
+        .catch(() => {})
+        .then(() => {
+          this.#refreshAgain = undefined;
+          return this.refresh();
+        });
+      return this.#refreshAgain;
+    }
+    this.#refreshing = (async () => {
+      let changes: ControlPlaneChanges;
+      try {
+        changes = await store.changesSince(this.#cursor);
+      } catch (cause) {
+        throw backendError('cannot read the control-plane state from its backend', cause);
+      }
+      this.#applyChanges(changes);
+    })().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  #backgroundRefresh(): void {
+    this.refresh().catch((err) => this.#onError(err));
+  }
+
+  /** What the backend holds or others wrote, into the view (nothing is written back). */
+  #applyChanges(changes: ControlPlaneChanges): void {
+    if (changes.observations.length > 0) this.#apply(changes.observations, false);
+    for (const r of changes.audit) {
+      // only ids held in memory: the others are read back when a stage of theirs comes
+      const entry = this.#audit.get(r.objectKey);
+      if (entry !== undefined) this.#addAuditRow(entry, r);
+    }
+    for (const set of changes.diagnoses) this.#setDiagnosesInMemory(set);
+    for (const r of changes.remaps) {
+      this.#remaps.set(r.from, r.to);
+      this.#remapTimes.set(r.from, r.atNanos);
+    }
+    if (changes.cursor > this.#cursor) this.#cursor = changes.cursor;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#pollTimer !== undefined) clearInterval(this.#pollTimer);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#unsubscribe?.();
+    try {
+      await this.#refreshing?.catch(() => {});
+      await this.flush();
+    } catch (err) {
+      this.#onError(err);
+    }
+    if (this.#closeStore) await this.#store?.close();
+  }
+}
+
+function backendError(message: string, cause: unknown) {
+  if (isCollectorError(cause)) return cause;
+  return createError(
+    CollectorErrorCode.ControlPlaneWrite,
+    `${message}: ${(cause as Error)?.message ?? cause}`,
+    {
+      statusCode: 503,
+      retryAfterSeconds: 1,
+      cause,
+    },
+  );
 }
 
 /** Audit ids whose stages are held in memory (most recently used). */
@@ -790,47 +888,6 @@ interface AuditEntry {
   ids: Set<string>;
 }
 
-function auditIdOf(o: Observation): string | undefined {
-  const obj = o.object;
-  if (typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('audit.k8s.io/')) return undefined;
-  const id = (obj as Record<string, unknown>).auditID;
-  return typeof id === 'string' ? id : '';
-}
-
-function auditTime(stage: Record<string, unknown>): bigint | undefined {
-  return parseK8sTime(stage.stageTimestamp) ?? parseK8sTime(stage.requestReceivedTimestamp);
-}
-
-/** The time an observation is filed under for retention (an audit event's stage time). */
-function timeOf(o: Observation): bigint | undefined {
-  return auditIdOf(o) === undefined ? observationTime(o) : auditTime(o.object as Record<string, unknown>);
-}
-
-function rowObservation(r: { type: string; arrival_ns: string | null; body: string }): Observation {
-  const o: Observation = { type: r.type as ObservationType, object: JSON.parse(r.body) };
-  if (r.arrival_ns !== null) o.arrivalNanos = BigInt(r.arrival_ns);
-  return o;
-}
-
-/** The object an observation is about, as the state keys it (audit events by audit id). */
-interface ObjectRef {
-  kind: string;
-  key: string;
-}
-
-function refOf(o: Observation): ObjectRef {
-  const obj = o.object;
-  if (typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('audit.k8s.io/')) {
-    const auditId = (obj as Record<string, unknown>).auditID;
-    return { kind: 'audit', key: typeof auditId === 'string' ? auditId : '' };
-  }
-  const kind = typeof obj.kind === 'string' ? obj.kind : '';
-  if (kind === 'Pod') return { kind, key: podKeyOf(obj as Pod) };
-  if (kind === 'EndpointSlice') return { kind, key: sliceKeyOf(obj as EndpointSlice) };
-  if (kind === 'Event') return { kind, key: eventKeyOf(obj as K8sEvent) };
-  return { kind, key: `${kind}|${objectKey(obj.metadata?.namespace, obj.metadata?.name)}` };
-}
-
 /** When an object was seen deleted (its DELETED observation), if it was. */
 function deletedAtOf(_key: string, obs: readonly Observation[]): bigint | undefined {
   let at: bigint | undefined;
@@ -861,35 +918,6 @@ function compact(obs: readonly Observation[], before: bigint): Observation[] {
   });
 }
 
-/** The state's tables; columns added since the first release are added to older files. */
-function createTables(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS ct_cp_observations (
-      id TEXT PRIMARY KEY, type TEXT NOT NULL, arrival_ns TEXT, body TEXT NOT NULL, kind TEXT, obj_key TEXT,
-      at_ns INTEGER);
-    CREATE TABLE IF NOT EXISTS ct_cp_diagnoses (
-      trace_id TEXT NOT NULL, span_id TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL,
-      evidence TEXT NOT NULL, time_ns INTEGER NOT NULL, service TEXT NOT NULL,
-      PRIMARY KEY (trace_id, span_id, code));
-    CREATE INDEX IF NOT EXISTS ct_cp_diagnoses_time ON ct_cp_diagnoses (time_ns);
-    CREATE TABLE IF NOT EXISTS ct_cp_trace_remap (
-      from_trace TEXT PRIMARY KEY, to_trace TEXT NOT NULL, at_ns INTEGER NOT NULL DEFAULT 0);`);
-  const columns = (table: string) =>
-    new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
-  const obs = columns('ct_cp_observations');
-  if (!obs.has('kind')) db.exec('ALTER TABLE ct_cp_observations ADD COLUMN kind TEXT');
-  if (!obs.has('obj_key')) db.exec('ALTER TABLE ct_cp_observations ADD COLUMN obj_key TEXT');
-  if (!obs.has('at_ns')) db.exec('ALTER TABLE ct_cp_observations ADD COLUMN at_ns INTEGER');
-  if (!columns('ct_cp_trace_remap').has('at_ns')) {
-    // remaps from before they were dated count from now: they age out one retention period later
-    db.exec('ALTER TABLE ct_cp_trace_remap ADD COLUMN at_ns INTEGER NOT NULL DEFAULT 0');
-    db.prepare('UPDATE ct_cp_trace_remap SET at_ns = ?').run(BigInt(Date.now()) * NANOS_PER_MS);
-  }
-  db.exec(`
-    CREATE INDEX IF NOT EXISTS ct_cp_observations_object ON ct_cp_observations (kind, obj_key);
-    CREATE INDEX IF NOT EXISTS ct_cp_trace_remap_time ON ct_cp_trace_remap (at_ns);`);
-}
-
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (list === undefined) m.set(k, [v]);
@@ -908,9 +936,16 @@ function cmpOpt(a: bigint | undefined, b: bigint | undefined): number {
   return a < b ? -1 : 1;
 }
 
+function cutoffOf(retentionMs: number | undefined): bigint | undefined {
+  return retentionMs === undefined || retentionMs <= 0
+    ? undefined
+    : (BigInt(Date.now()) - BigInt(Math.trunc(retentionMs))) * NANOS_PER_MS;
+}
+
 /**
- * Opens the control-plane state: in memory, or persisted in SQLite (`path`), where the observed
- * objects are kept and the timeline is rebuilt from them on open.
+ * Opens the control-plane state synchronously: in memory (nothing persisted), or persisted in
+ * SQLite (`path`), where the observed objects are kept and the timeline is rebuilt from them on
+ * open. For any backend (PostgreSQL, shared), use {@link openControlPlaneState}.
  *
  * @param opts - `{ path }` for SQLite, `{ memory: true }` (or nothing) for memory
  * @example
@@ -919,7 +954,42 @@ function cmpOpt(a: bigint | undefined, b: bigint | undefined): number {
  * cp.podAt('10.244.1.7', nanos);
  */
 export function createControlPlaneState(opts: ControlPlaneStateOptions = {}): ControlPlaneState {
-  return new ControlPlaneStateImpl(opts);
+  if (opts.path === undefined || opts.memory === true) return new ControlPlaneStateImpl();
+  const store = new SqliteControlPlaneStore(opts.path);
+  const cutoff = cutoffOf(opts.retentionMs);
+  // what retention can tell without the timeline goes before anything is read
+  const state = new ControlPlaneStateImpl({ store, snapshot: store.loadSync(cutoff) });
+  if (cutoff !== undefined) state.expire(cutoff);
+  return state;
+}
+
+/**
+ * Opens the control-plane state on a backend: the view is hydrated from what it holds (after
+ * expiring what `retentionMs` no longer covers); a shared backend (PostgreSQL) is then followed.
+ *
+ * @example
+ * const store = await openPostgresControlPlaneStore({ url });
+ * const cp = await openControlPlaneState({ store, retentionMs: 72 * 3600_000 });
+ * await cp.refresh(); // what the other collectors wrote since
+ */
+export async function openControlPlaneState(opts: OpenControlPlaneStateOptions): Promise<ControlPlaneState> {
+  const cutoff = cutoffOf(opts.retentionMs);
+  let snapshot: ControlPlaneChanges;
+  try {
+    snapshot = await opts.store.load(cutoff);
+  } catch (cause) {
+    if (opts.closeStore !== false) await opts.store.close().catch(() => {});
+    throw createError(CollectorErrorCode.ControlPlaneOpen, 'cannot read the control-plane state', { cause });
+  }
+  const state = new ControlPlaneStateImpl({
+    store: opts.store,
+    closeStore: opts.closeStore,
+    snapshot,
+    pollIntervalMs: opts.pollIntervalMs,
+    onError: opts.onError,
+  });
+  if (cutoff !== undefined) state.expire(cutoff);
+  return state;
 }
 
 export { podIps };

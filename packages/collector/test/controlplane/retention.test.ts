@@ -148,7 +148,8 @@ t.test(
       db.close();
       return n;
     };
-    t.equal(rows('ct_cp_observations'), 44);
+    await a.flush();
+    t.equal(rows('ct_cp_observations'), 44, 'flushed: every observation is in the file');
     a.expire(ns(CUTOFF));
     const left = a.size();
     await a.close();
@@ -161,6 +162,8 @@ t.test(
       { ...left, observations: left.observations - 1 },
       'a reopen replays what was left, but audit stages (read back when asked)',
     );
+    t.equal(b.auditStages('00000000-0000-4000-8000-000000000002').length, 0, 'not held in memory');
+    await b.loadAuditStages(['00000000-0000-4000-8000-000000000002']);
     t.equal(b.auditStages('00000000-0000-4000-8000-000000000002').length, 1, 'read back');
     t.equal(b.podAt('10.0.0.2', ns('2026-01-11T04:30:00Z'))?.name, 'live');
     await b.close();
@@ -224,6 +227,8 @@ t.test('audit stages: a bounded cache in memory, the table behind it', async (t)
   for (let i = 0; i < n; i += 5000)
     cp.addAuditEvents(Array.from({ length: 5000 }, (_, k) => stage(i + k, 'RequestReceived')));
   t.ok(cp.size().observations <= 10_000, `memory holds the recent ids only (${cp.size().observations})`);
+  await cp.flush();
+  await cp.loadAuditStages(['id-0']);
   const late = cp.addAuditEvents([stage(0, 'ResponseComplete')]);
   t.same(late.auditIds, ['id-0']);
   t.same(
@@ -231,6 +236,7 @@ t.test('audit stages: a bounded cache in memory, the table behind it', async (t)
     ['RequestReceived', 'ResponseComplete'],
     'the first stage of an evicted id is read back for its late one',
   );
+  await cp.loadAuditStages(['id-1']);
   t.equal(
     cp.addAuditEvents([stage(1, 'RequestReceived')]).duplicates,
     1,

@@ -38,16 +38,21 @@ export function spansFor(controlPlane: ControlPlaneState, result: ObservationRes
 }
 
 /**
- * Records already-parsed observations and audit events and sends the resulting spans down the
- * pipeline (the watch receiver's path; {@link ingestK8sText} parses first).
+ * Records already-parsed observations and audit events, waits until the control-plane backend
+ * holds them, and sends the resulting spans down the pipeline (the watch receiver's path;
+ * {@link ingestK8sText} parses first).
  */
 export async function ingestObservations(
   observations: readonly Observation[],
   auditEvents: readonly Record<string, unknown>[],
   opts: Omit<K8sIngestOptions, 'arrivalNanos'>,
 ): Promise<{ duplicates: number; spans: number; rejectedSpans: number }> {
-  const a = opts.controlPlane.addObservations(observations);
-  const b = opts.controlPlane.addAuditEvents(auditEvents);
+  const cp = opts.controlPlane;
+  // a late stage joins the earlier ones of its audit id, wherever they were recorded
+  const auditIds = auditEvents.map((e) => e.auditID).filter((id): id is string => typeof id === 'string');
+  if (auditIds.length > 0) await cp.loadAuditStages(auditIds);
+  const a = cp.addObservations(observations);
+  const b = cp.addAuditEvents(auditEvents);
   const merged: ObservationResult = {
     added: a.added + b.added,
     duplicates: a.duplicates + b.duplicates,
@@ -61,10 +66,13 @@ export async function ingestObservations(
   // arithmetic put out of range) is counted, never sent on to fail its whole batch
   const spans: Span[] = [];
   let rejectedSpans = 0;
-  for (const s of spansFor(opts.controlPlane, merged)) {
+  for (const s of spansFor(cp, merged)) {
     if (spanProblem(s) === undefined) spans.push(s);
     else rejectedSpans++;
   }
+  // acknowledged is stored: the backend has it before the answer (a failure answers 503; the
+  // writes stay queued, and a re-send is recognised as a duplicate whose spans are rebuilt)
+  await cp.flush();
   if (spans.length > 0) await opts.pipeline.consume({ spans, receiver: opts.receiver });
   return { duplicates: merged.duplicates, spans: spans.length, rejectedSpans };
 }

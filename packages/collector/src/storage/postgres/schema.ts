@@ -7,6 +7,10 @@ export const SCHEMA_VERSION = 1;
 /** Advisory lock keys (per database): schema and partition DDL, retention. */
 export const LOCK_DDL = 0x63740001;
 export const LOCK_RETENTION = 0x63740002;
+/** Held by each control-plane write transaction (see control-plane-store.ts). */
+export const LOCK_CONTROL_PLANE = 0x63740003;
+/** The channel a control-plane write notifies. */
+export const NOTIFY_CONTROL_PLANE = 'ct_cp_changes';
 
 /**
  * `ct_spans`: one row per span, partitioned by `start_ns`. The primary key is (trace_id, span_id,
@@ -78,4 +82,50 @@ export async function listPartitions(client: pg.ClientBase): Promise<PartitionIn
     out.push({ name: row.name, fromNs: BigInt(m[1]), toNs: BigInt(m[2]), bytes: Number(row.bytes) });
   }
   return out.sort((a, b) => (a.fromNs < b.fromNs ? -1 : a.fromNs > b.fromNs ? 1 : 0));
+}
+
+/**
+ * The control-plane tables. Every row carries a number of the sequence `ct_cp_seq`, so collectors
+ * read what others wrote after the last number they saw (indexed). `ct_cp_observations`: Kubernetes
+ * objects and audit events by content hash, labelled with their object (`kind`, `obj_key`: the
+ * audit id for audit events) and the time retention files them under (`at_ns`); small beside the
+ * spans, a reference table in Citus. `ct_cp_diagnoses` (key trace_id, span_id) and
+ * `ct_cp_trace_remap` (key from_trace, a trace id) can be distributed by trace id; both are
+ * indexed by time for retention.
+ */
+export function controlPlaneSchemaStatements(): string[] {
+  return [
+    `CREATE SEQUENCE IF NOT EXISTS ct_cp_seq`,
+    `CREATE TABLE IF NOT EXISTS ct_cp_observations (
+      id text PRIMARY KEY,
+      seq bigint NOT NULL DEFAULT nextval('ct_cp_seq'),
+      kind text NOT NULL,
+      obj_key text NOT NULL,
+      type text NOT NULL,
+      arrival_ns bigint,
+      at_ns bigint,
+      body text NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS ct_cp_observations_seq ON ct_cp_observations (seq)`,
+    `CREATE INDEX IF NOT EXISTS ct_cp_observations_object ON ct_cp_observations (kind, obj_key)`,
+    `CREATE INDEX IF NOT EXISTS ct_cp_observations_time ON ct_cp_observations (kind, at_ns)`,
+    `CREATE TABLE IF NOT EXISTS ct_cp_diagnoses (
+      trace_id text NOT NULL,
+      span_id text NOT NULL,
+      seq bigint NOT NULL DEFAULT nextval('ct_cp_seq'),
+      time_ns bigint NOT NULL,
+      body text NOT NULL,
+      PRIMARY KEY (trace_id, span_id)
+    )`,
+    `CREATE INDEX IF NOT EXISTS ct_cp_diagnoses_seq ON ct_cp_diagnoses (seq)`,
+    `CREATE INDEX IF NOT EXISTS ct_cp_diagnoses_time ON ct_cp_diagnoses (time_ns)`,
+    `CREATE TABLE IF NOT EXISTS ct_cp_trace_remap (
+      from_trace text PRIMARY KEY,
+      to_trace text NOT NULL,
+      seq bigint NOT NULL DEFAULT nextval('ct_cp_seq'),
+      at_ns bigint NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS ct_cp_trace_remap_seq ON ct_cp_trace_remap (seq)`,
+    `CREATE INDEX IF NOT EXISTS ct_cp_trace_remap_time ON ct_cp_trace_remap (at_ns)`,
+  ];
 }
