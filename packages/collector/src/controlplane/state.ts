@@ -259,7 +259,8 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   }
 
   auditStages(auditId: string): Record<string, unknown>[] {
-    return [...this.#auditEntry(auditId).stages];
+    // a read never makes an entry: `loadAuditStages` reads back ids not held
+    return this.#audit.has(auditId) ? [...this.#auditEntry(auditId).stages] : [];
   }
 
   #apply(observations: readonly Observation[], persist: boolean): ObservationResult {
