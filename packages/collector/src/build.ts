@@ -5,7 +5,11 @@ import * as grpc from '@grpc/grpc-js';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type CollectorConfig, resolveConfig } from './config/index.js';
 import type { TracesConsumer } from './consumer.js';
-import { type ControlPlaneState, createControlPlaneState } from './controlplane/index.js';
+import {
+  type ControlPlaneState,
+  createControlPlaneState,
+  openControlPlaneState,
+} from './controlplane/index.js';
 import { LeaderElector } from './coordination/index.js';
 import {
   exportingStore,
@@ -40,6 +44,7 @@ import {
 } from './server/index.js';
 import {
   createMemoryStore,
+  openPostgresControlPlaneStore,
   openPostgresStore,
   openSqliteStore,
   type RetentionResult,
@@ -54,7 +59,10 @@ export interface BuildOptions extends Partial<CollectorConfig> {
    * Pass `[]` for none.
    */
   processors?: ((next: TracesConsumer) => TracesConsumer)[];
-  /** Control-plane state to use (not closed by `close()`); default: in the SQLite file, or in memory. */
+  /**
+   * Control-plane state to use (not closed by `close()`); default: per `controlPlaneStorage`, else
+   * beside the spans (the SQLite file, the PostgreSQL database), else in memory.
+   */
   controlPlane?: ControlPlaneState;
   /** Kubernetes client config for the watch and leader election (default: in cluster, else $KUBECONFIG). */
   kubeConfig?: import('@kubernetes/client-node').KubeConfig;
@@ -132,6 +140,27 @@ async function openStore(
     maxDbSizeBytes: config.maxDbSizeBytes,
     onRetention,
   });
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/**
+ * Opens the control-plane state where `--control-plane-storage` says, else beside the spans: in
+ * the SQLite file, in the PostgreSQL database (shared by every gateway on it), in memory.
+ */
+async function openControlPlane(
+  config: Readonly<CollectorConfig>,
+  retentionMs: number | undefined,
+  onError: (err: unknown) => void,
+): Promise<ControlPlaneState> {
+  const where = config.controlPlaneStorage ?? config.storage;
+  if (POSTGRES_URL.test(where)) {
+    const store = await openPostgresControlPlaneStore({ url: where });
+    return openControlPlaneState({ store, retentionMs, onError });
+  }
+  if (where.startsWith('sqlite:'))
+    return createControlPlaneState({ path: where.slice('sqlite:'.length), retentionMs });
+  return createControlPlaneState({ memory: true });
 }
 
 function dbSizeOf(store: SpanStore): (() => number | undefined) | undefined {
@@ -221,19 +250,18 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     givenStore ?? (agent ? createMemoryStore() : await openStore(config, (r) => afterRetention?.(r)));
   const store = exporter === undefined ? baseStore : exportingStore(baseStore, exporter);
   const ownsStore = givenStore === undefined;
-  // an agent keeps no control-plane state: it forwards what it gets to the gateways
-  const controlPlanePath =
-    givenStore === undefined && !agent && config.storage.startsWith('sqlite:')
-      ? config.storage.slice('sqlite:'.length)
-      : undefined;
+  // an agent keeps no control-plane state: it forwards what it gets to the gateways; a given span
+  // store (tests, embedding) keeps it in memory unless asked otherwise
   const controlPlane =
     givenControlPlane ??
-    (controlPlanePath !== undefined
-      ? createControlPlaneState({ path: controlPlanePath, retentionMs })
-      : createControlPlaneState({ memory: true }));
+    (agent || (givenStore !== undefined && config.controlPlaneStorage === undefined)
+      ? createControlPlaneState({ memory: true })
+      : await openControlPlane(config, retentionMs, (err) =>
+          otlpHttp.log.warn({ err }, 'control-plane backend failed; retrying'),
+        ));
   // a timeline in memory begins empty with this process: agents that see a new id resend their journal
   const timelineId =
-    givenControlPlane === undefined && controlPlanePath === undefined && !agent ? randomUUID() : undefined;
+    givenControlPlane === undefined && controlPlane.backend === 'memory' && !agent ? randomUUID() : undefined;
   let stitching: StitchingProcessor | undefined;
   const metrics = createCollectorMetrics({ dbSizeBytes: dbSizeOf(baseStore) });
   let forwarder: LoadBalancingExporter | undefined;

@@ -6,6 +6,8 @@ export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1 }),
     storage: Type.String({ pattern: '^(sqlite:.+|memory|postgres(ql)?://.+)$' }),
+    /** where the control-plane state is kept (default: follows `storage`) */
+    controlPlaneStorage: Type.Optional(Type.String({ pattern: '^(sqlite:.+|memory|postgres(ql)?://.+)$' })),
     otlpHttpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** -1 disables the OTLP/gRPC receiver */
     otlpGrpcPort: Type.Integer({ minimum: -1, maximum: 65535 }),
@@ -137,6 +139,14 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     kind: 'string',
     description:
       'sqlite:PATH, postgres://USER@HOST:PORT/DB (TLS: ?sslmode=verify-full&sslrootcert=FILE) or memory',
+  },
+  {
+    key: 'controlPlaneStorage',
+    flag: 'control-plane-storage',
+    env: 'CROSSTRACE_CONTROL_PLANE_STORAGE',
+    kind: 'string',
+    description:
+      'where the control-plane state (pod-IP timeline, diagnoses) is kept: sqlite:PATH, postgres://… (shared by gateways) or memory; default: as --storage',
   },
   {
     key: 'otlpHttpPort',

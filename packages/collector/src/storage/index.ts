@@ -12,8 +12,17 @@ export {
   tagString,
 } from './matching.js';
 export { createMemoryStore, MemorySpanStore } from './memory/memory-store.js';
-export type { PostgresRetentionResult, PostgresStoreOptions } from './postgres/index.js';
-export { openPostgresStore, PostgresSpanStore } from './postgres/index.js';
+export type {
+  PostgresControlPlaneStoreOptions,
+  PostgresRetentionResult,
+  PostgresStoreOptions,
+} from './postgres/index.js';
+export {
+  openPostgresControlPlaneStore,
+  openPostgresStore,
+  PostgresControlPlaneStore,
+  PostgresSpanStore,
+} from './postgres/index.js';
 export type { DependencyLink, Operation, SpanQuery, SpanStore, TraceQuery } from './span-store.js';
 export type { RetentionResult, SqliteStoreOptions, SqliteStoreStats } from './sqlite/sqlite-store.js';
 export { openSqliteStore, SqliteSpanStore } from './sqlite/sqlite-store.js';

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { podLifecycleRef } from '../../controlplane/lifecycle.js';
 import type { ControlPlaneState } from '../../controlplane/state.js';
 import { formatNanos } from '../../controlplane/time.js';
@@ -58,6 +58,29 @@ function badRequest(msg: string) {
   return { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 400, msg }] };
 }
 
+/**
+ * Brings the control-plane view up to what every collector on a shared backend wrote, so that all
+ * of them answer alike; a backend that cannot be read answers 503 (retry).
+ */
+async function refreshed(cp: ControlPlaneState, reply: FastifyReply): Promise<boolean> {
+  try {
+    await cp.refresh();
+    return true;
+  } catch (err) {
+    reply.log.warn({ err }, 'control-plane backend unreadable');
+    reply.code(503).header('retry-after', '1');
+    return false;
+  }
+}
+
+const UNAVAILABLE = {
+  data: null,
+  total: 0,
+  limit: 0,
+  offset: 0,
+  errors: [{ code: 503, msg: 'control-plane state unavailable; retry' }],
+};
+
 function requestRow(s: Span, kind: 'upstream-attempt' | 'app-server', cp: ControlPlaneState) {
   const code = Number(getAttribute(s.attributes, 'http.response.status_code'));
   return {
@@ -112,6 +135,7 @@ export function registerCrosstraceRoutes(app: FastifyInstance, opts: CrosstraceR
       return reply.code(400).send(badRequest('limit must be a positive integer'));
     const codes = new Set((req.query.code ?? '').split(',').filter(Boolean));
     const pod = req.query.pod || undefined;
+    if (!(await refreshed(controlPlane, reply))) return UNAVAILABLE;
     const all = controlPlane.listDiagnoses({ sinceNanos: since, service: req.query.service || undefined });
     const list = all
       .filter(
@@ -146,8 +170,9 @@ export function registerCrosstraceRoutes(app: FastifyInstance, opts: CrosstraceR
       limit,
     );
   });
-  app.get<{ Querystring: { namespace?: string } }>('/api/crosstrace/pods', async (req) => {
+  app.get<{ Querystring: { namespace?: string } }>('/api/crosstrace/pods', async (req, reply) => {
     const ns = req.query.namespace || undefined;
+    if (!(await refreshed(controlPlane, reply))) return UNAVAILABLE;
     const pods = controlPlane
       .allPods()
       .filter((p) => ns === undefined || p.namespace === ns)
@@ -233,6 +258,7 @@ export function registerCrosstraceRoutes(app: FastifyInstance, opts: CrosstraceR
       const limit = req.query.limit === undefined ? 1000 : Number(req.query.limit);
       if (!Number.isInteger(limit) || limit < 1)
         return reply.code(400).send(badRequest('limit must be a positive integer'));
+      if (!(await refreshed(controlPlane, reply))) return UNAVAILABLE;
       const pods = controlPlane.podsByName(namespace, name);
       if (pods.length === 0)
         return reply.code(404).send({
