@@ -1,0 +1,306 @@
+// The control-plane state on every backend: memory, SQLite and PostgreSQL hold the same timeline,
+// diagnoses and remaps across a reopen, follow retention alike, read late audit stages back, and
+// (the shared backends) let several states see each other's writes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import type {
+  ControlPlaneState,
+  ControlPlaneStore,
+  Observation,
+  StoredDiagnosis,
+} from '../../src/controlplane/index.js';
+import {
+  MemoryControlPlaneStore,
+  openControlPlaneState,
+  parseK8sTime,
+  SqliteControlPlaneStore,
+} from '../../src/controlplane/index.js';
+import { openPostgresControlPlaneStore } from '../../src/storage/index.js';
+import { startPostgres } from '../helpers/postgres.js';
+
+const ns = (iso: string) => parseK8sTime(iso)!;
+
+interface Backend {
+  name: string;
+  /** a new connection to the same data */
+  open(): Promise<ControlPlaneStore>;
+  /** states close the store they were given (memory: the data lives in the one instance) */
+  closeStore: boolean;
+}
+
+function pod(name: string, uid: string, ip: string, rv: number, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'shop',
+      uid,
+      resourceVersion: String(rv),
+      creationTimestamp: '2026-01-10T12:00:00Z',
+    },
+    status: { podIP: ip, startTime: '2026-01-10T12:00:01Z', ...extra },
+  };
+}
+
+/** An IP reused: `old` deleted at 12:01, `new` started at 12:02. */
+const reuse: Observation[] = [
+  { type: 'ADDED', object: pod('old', 'u1', '10.244.1.7', 1) },
+  { type: 'DELETED', object: pod('old', 'u1', '10.244.1.7', 2), arrivalNanos: ns('2026-01-10T12:01:00Z') },
+  {
+    type: 'ADDED',
+    object: {
+      ...pod('new', 'u2', '10.244.1.7', 3),
+      status: { podIP: '10.244.1.7', startTime: '2026-01-10T12:02:00Z' },
+    },
+  },
+];
+
+function diagnosis(span: string, code: string, at: bigint): StoredDiagnosis {
+  return {
+    traceId: 'a'.repeat(32),
+    spanId: span,
+    code,
+    message: `${code} at ${at}`,
+    evidence: { pod: 'shop/old', lagMs: 3 },
+    timeNanos: at,
+    service: 'ingress-nginx',
+  };
+}
+
+function auditStage(id: string, stage: string, at: string) {
+  return {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    auditID: id,
+    stage,
+    verb: 'delete',
+    requestURI: '/api/v1/namespaces/shop/pods/old',
+    requestReceivedTimestamp: '2026-01-10T12:00:50Z',
+    stageTimestamp: at,
+  };
+}
+
+/** What a state answers, for comparing two states. */
+function view(cp: ControlPlaneState) {
+  return {
+    pods: cp.allPods(),
+    at: [ns('2026-01-10T12:00:30Z'), ns('2026-01-10T12:01:30Z'), ns('2026-01-10T12:03:00Z')].map(
+      (at) => cp.podAt('10.244.1.7', at)?.name,
+    ),
+    diagnoses: cp.listDiagnoses({}),
+    remap: cp.traceRemap('b'.repeat(32)),
+  };
+}
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function contract(b: Backend): void {
+  const open = async (opts: { retentionMs?: number; pollIntervalMs?: number } = {}) =>
+    openControlPlaneState({ store: await b.open(), closeStore: b.closeStore, ...opts });
+
+  t.test(`${b.name}: the timeline, diagnoses and remaps survive a reopen`, async (t) => {
+    const a = await open();
+    t.equal(a.backend, b.name);
+    t.equal(a.addObservations(reuse).added, 3);
+    a.setDiagnoses('a'.repeat(32), '1'.repeat(16), [
+      diagnosis('1'.repeat(16), 'upstream-pod-terminating', ns('2026-01-10T12:00:55Z')),
+      diagnosis('1'.repeat(16), 'upstream-endpoint-removed', ns('2026-01-10T12:00:55Z')),
+    ]);
+    a.setDiagnoses('a'.repeat(32), '2'.repeat(16), [
+      diagnosis('2'.repeat(16), 'upstream-pod-not-ready', ns('2026-01-10T12:00:56Z')),
+    ]);
+    // replaced: only the last set of a span counts
+    a.setDiagnoses('a'.repeat(32), '2'.repeat(16), []);
+    a.setTraceRemaps([{ from: 'b'.repeat(32), to: 'c'.repeat(32), atNanos: ns('2026-01-10T12:00:55Z') }]);
+    const before = view(a);
+    t.same(before.at, ['old', undefined, 'new'], 'who held the IP when');
+    t.equal(before.diagnoses.length, 2);
+    await a.close();
+    const c = await open();
+    t.teardown(() => c.close());
+    t.same(view(c), before, 'the reopened state answers the same');
+    const again = c.addObservations(reuse.slice(0, 1));
+    t.equal(again.duplicates, 1, 're-sent observations are recognised');
+    t.same(again.podKeys, ['u1'], 'and still reported as touched');
+  });
+
+  t.test(`${b.name}: expire shrinks the backend; retentionMs expires on open`, async (t) => {
+    const a = await open();
+    a.addObservations([
+      ...reuse,
+      {
+        type: 'MODIFIED',
+        object: pod('new', 'u2', '10.244.1.7', 4),
+        arrivalNanos: ns('2026-01-10T13:00:00Z'),
+      },
+    ]);
+    a.addAuditEvents([auditStage('audit-1', 'ResponseComplete', '2026-01-10T12:00:51Z')]);
+    a.setDiagnoses('d'.repeat(32), '1'.repeat(16), [
+      diagnosis('1'.repeat(16), 'upstream-pod-terminating', ns('2026-01-10T12:00:55Z')),
+    ]);
+    a.setDiagnoses('d'.repeat(32), '2'.repeat(16), [
+      diagnosis('2'.repeat(16), 'upstream-pod-terminating', ns('2026-01-10T14:00:00Z')),
+    ]);
+    a.setTraceRemaps([
+      { from: 'e'.repeat(32), to: 'f'.repeat(32), atNanos: ns('2026-01-10T12:00:55Z') },
+      { from: '9'.repeat(32), to: '8'.repeat(32), atNanos: ns('2026-01-10T14:00:00Z') },
+    ]);
+    const r = a.expire(ns('2026-01-10T12:30:00Z'));
+    t.equal(r.diagnoses, 1);
+    t.equal(r.remaps, 1);
+    t.ok(r.observations >= 3, `the deleted pod and the audit event (${r.observations})`);
+    t.equal(a.pod('u1'), undefined, 'deleted before the cutoff: forgotten');
+    const left = a.size();
+    await a.close();
+    const c = await open();
+    t.same(c.size(), left, 'a reopen holds what expire left');
+    t.equal(c.pod('u1'), undefined);
+    t.equal(c.podAt('10.244.1.7', ns('2026-01-10T13:30:00Z'))?.name, 'new');
+    await c.loadAuditStages(['audit-1']);
+    t.same(c.auditStages('audit-1'), [], 'the expired audit event is gone from the backend too');
+    await c.close();
+    // all of it is older than an hour ago
+    const d = await open({ retentionMs: 3_600_000 });
+    t.teardown(() => d.close());
+    t.equal(d.size().diagnoses, 0);
+    t.equal(d.size().remaps, 0);
+    t.equal(d.podAt('10.244.1.7', BigInt(Date.now()) * 1_000_000n)?.name, 'new', 'the live pod stays');
+  });
+
+  t.test(`${b.name}: a late audit stage joins the earlier ones read back from the backend`, async (t) => {
+    const a = await open();
+    a.addAuditEvents([auditStage('audit-2', 'RequestReceived', '2026-01-10T12:00:50Z')]);
+    await a.close();
+    const c = await open();
+    t.teardown(() => c.close());
+    t.same(c.auditStages('audit-2'), [], 'not held in memory after a reopen');
+    await c.loadAuditStages(['audit-2']);
+    const late = c.addAuditEvents([auditStage('audit-2', 'ResponseComplete', '2026-01-10T12:00:51Z')]);
+    t.same(late.auditIds, ['audit-2']);
+    t.same(
+      c.auditStages('audit-2').map((s) => s.stage),
+      ['RequestReceived', 'ResponseComplete'],
+    );
+    t.equal(
+      c.addAuditEvents([auditStage('audit-2', 'RequestReceived', '2026-01-10T12:00:50Z')]).duplicates,
+      1,
+      'a stage read back is recognised when re-sent',
+    );
+  });
+}
+
+function sharedContract(b: Backend): void {
+  t.test(`${b.name}: two states on one backend see each other's writes`, async (t) => {
+    const store = await b.open();
+    const a = await openControlPlaneState({ store, closeStore: b.closeStore, pollIntervalMs: 0 });
+    // polling off: what reaches `c` without refresh() comes through the backend's wake-up
+    const c = await openControlPlaneState({
+      store: await b.open(),
+      closeStore: b.closeStore,
+      pollIntervalMs: 0,
+    });
+    t.teardown(async () => {
+      await a.close();
+      await c.close();
+    });
+    t.ok(a.shared && c.shared);
+    a.addObservations(reuse);
+    a.setDiagnoses('a'.repeat(32), '1'.repeat(16), [
+      diagnosis('1'.repeat(16), 'upstream-pod-terminating', ns('2026-01-10T12:00:55Z')),
+    ]);
+    a.setTraceRemaps([{ from: 'b'.repeat(32), to: 'c'.repeat(32), atNanos: ns('2026-01-10T12:00:55Z') }]);
+    await a.flush();
+    await until(() => c.traceRemap('b'.repeat(32)) !== undefined, 'the wake-up');
+    t.same(view(c), view(a), 'the other state holds the same timeline, diagnoses and remap');
+    // the other way, a replacement included
+    c.setDiagnoses('a'.repeat(32), '1'.repeat(16), []);
+    c.addObservations([
+      {
+        type: 'MODIFIED',
+        object: pod('new', 'u2', '10.244.1.7', 9),
+        arrivalNanos: ns('2026-01-10T12:05:00Z'),
+      },
+    ]);
+    await c.flush();
+    await a.refresh();
+    t.same(a.listDiagnoses({}), [], 'a cleared set reaches the other state');
+    t.equal(a.pod('u2')?.lastSeenNanos, c.pod('u2')?.lastSeenNanos);
+    t.same(view(a), view(c));
+    // what one wrote before the other opened: hydrated
+    const late = await openControlPlaneState({
+      store: await b.open(),
+      closeStore: b.closeStore,
+      pollIntervalMs: 0,
+    });
+    t.teardown(() => late.close());
+    t.same(view(late), view(a), 'a state opened later starts from the whole timeline');
+  });
+}
+
+const cluster = await startPostgres();
+t.teardown(() => cluster.stop());
+const dir = mkdtempSync(join(tmpdir(), 'ct-cp-contract-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+// each test its own data: one memory instance, one SQLite file, one PostgreSQL database
+let memory = new MemoryControlPlaneStore({ shared: true });
+let files = 0;
+let sqlitePath = '';
+t.beforeEach((t) => {
+  if (t.name.startsWith('memory')) memory = new MemoryControlPlaneStore({ shared: true });
+  if (t.name.startsWith('sqlite')) sqlitePath = join(dir, `cp-${++files}.db`);
+});
+const memoryBackend: Backend = { name: 'memory', open: async () => memory, closeStore: false };
+contract(memoryBackend);
+sharedContract(memoryBackend);
+
+contract({ name: 'sqlite', open: async () => new SqliteControlPlaneStore(sqlitePath), closeStore: true });
+
+let pgUrl = '';
+t.beforeEach(async (t) => {
+  if (t.name.startsWith('postgres')) pgUrl = await cluster.createDatabase();
+});
+const postgres: Backend = {
+  name: 'postgres',
+  open: () => openPostgresControlPlaneStore({ url: pgUrl }),
+  closeStore: true,
+};
+contract(postgres);
+sharedContract(postgres);
+
+t.test('a backend that fails: flush() rejects with a retryable error, the writes stay queued', async (t) => {
+  const inner = new MemoryControlPlaneStore();
+  let failing = true;
+  const flaky: ControlPlaneStore = {
+    backend: 'memory',
+    shared: false,
+    load: (before) => inner.load(before),
+    write: async (batch) => {
+      if (failing) throw new Error('connection refused');
+      await inner.write(batch);
+    },
+    changesSince: (c) => inner.changesSince(c),
+    auditRows: (id) => inner.auditRows(id),
+    close: () => inner.close(),
+  };
+  const errors: unknown[] = [];
+  const cp = await openControlPlaneState({ store: flaky, onError: (e) => errors.push(e) });
+  cp.addObservations(reuse);
+  await t.rejects(cp.flush(), { code: 'CT_COLLECTOR_CONTROLPLANE_WRITE', statusCode: 503 });
+  t.ok(errors.length >= 1, 'the background writer reported it too');
+  failing = false;
+  await cp.flush();
+  await cp.close();
+  const back = await openControlPlaneState({ store: inner });
+  t.equal(back.allPods().length, 2, 'the queued writes reached the backend once it answered');
+  await back.close();
+});
