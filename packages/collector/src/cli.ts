@@ -86,7 +86,11 @@ async function run(opts: Record<string, unknown>): Promise<void> {
     process.stdout.write(
       `agent: forwarding to ${config.gatewayDns ?? config.gateways.join(',')} (queue ${config.queuePath})\n`,
     );
-  else process.stdout.write(`storage ${redactStorage(config.storage)}\n`);
+  else {
+    process.stdout.write(`storage ${redactStorage(config.storage)}\n`);
+    if (config.controlPlaneStorage !== undefined)
+      process.stdout.write(`control-plane state ${redactStorage(config.controlPlaneStorage)}\n`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -817,12 +817,28 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       const entry = this.#audit.get(r.objectKey);
       if (entry !== undefined) this.#addAuditRow(entry, r);
     }
-    for (const set of changes.diagnoses) this.#setDiagnosesInMemory(set);
+    // a write still queued here will be numbered after anything the backend hands back now: it
+    // wins there, so it stays here (a batch being written is not skipped: its own rows, numbered
+    // in order with the others', come back and settle it)
+    const unwritten = this.#queuedKeys();
+    for (const set of changes.diagnoses)
+      if (!unwritten.has(`d|${set.traceId}|${set.spanId}`)) this.#setDiagnosesInMemory(set);
     for (const r of changes.remaps) {
+      if (unwritten.has(`r|${r.from}`)) continue;
       this.#remaps.set(r.from, r.to);
       this.#remapTimes.set(r.from, r.atNanos);
     }
     if (changes.cursor > this.#cursor) this.#cursor = changes.cursor;
+  }
+
+  /** Diagnosis (`d|trace|span`) and remap (`r|from`) keys of the queued writes. */
+  #queuedKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const w of this.#pending) {
+      if (w.op === 'diagnoses') for (const d of w.sets) keys.add(`d|${d.traceId}|${d.spanId}`);
+      else if (w.op === 'remaps') for (const r of w.rows) keys.add(`r|${r.from}`);
+    }
+    return keys;
   }
 
   async close(): Promise<void> {
