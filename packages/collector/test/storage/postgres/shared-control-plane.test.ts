@@ -5,6 +5,7 @@
 import t from 'tap';
 import { predictedDiagnoses, runOrder, units } from '../../../eval/scenario.js';
 import { build, type Collector } from '../../../src/index.js';
+import { startCli } from '../../helpers/cli.js';
 import {
   crosstraceAnswers as answers,
   OLD_POD,
@@ -85,5 +86,44 @@ t.test(
     await b.close();
     const b2 = await gateway(url);
     t.same(await answers(b2), fromA);
+  },
+);
+
+t.test(
+  'kill -9 of a gateway: the control-plane data it acknowledged is read back by the next one',
+  async (t) => {
+    const url = await cluster.createDatabase();
+    const args = ['--storage', url, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--query-port', '0'];
+    args.push('--no-ui', '--log-level', 'silent');
+    const first = await startCli(args);
+    for (const text of sc.k8s) {
+      const res = await fetch(`http://127.0.0.1:${first.ports.otlpHttp}/k8s/objects?arrival=none`, {
+        method: 'POST',
+        body: text,
+      });
+      t.equal(res.status, 200, 'acknowledged');
+    }
+    first.child.kill('SIGKILL');
+    t.equal((await first.exited).signal, 'SIGKILL');
+    const second = await startCli(args);
+    t.teardown(async () => {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    });
+    const pods = async (port: number) =>
+      (await (await fetch(`http://127.0.0.1:${port}/api/crosstrace/pods`)).json()) as {
+        data: { name: string; deletionStartedAt?: string }[];
+      };
+    const after = await pods(second.ports.query);
+    const one = await runOrder(units(sc));
+    t.same(
+      after.data.map((p) => p.name),
+      one.controlPlane
+        .allPods()
+        .map((p) => p.name)
+        .sort(),
+      'every pod of the rollout',
+    );
+    t.ok(after.data.find((p) => p.name === OLD_POD)?.deletionStartedAt, "with the old pod's deletion");
   },
 );
