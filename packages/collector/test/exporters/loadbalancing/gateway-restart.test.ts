@@ -1,4 +1,4 @@
-// A gateway whose control-plane state is in memory (PostgreSQL or memory storage) loses its
+// A gateway whose control-plane state is in memory (`--storage memory`) loses its
 // timeline when it restarts at the same address: it says so with a new TIMELINE_HEADER, and each
 // agent sends it its journal again; a gateway that did not restart is not sent it twice, and one
 // that keeps its timeline on disk sends no header.
