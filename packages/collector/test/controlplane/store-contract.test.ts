@@ -18,6 +18,7 @@ import {
   SqliteControlPlaneStore,
 } from '../../src/controlplane/index.js';
 import { openPostgresControlPlaneStore } from '../../src/storage/index.js';
+import { flakyControlPlaneStore } from '../helpers/flaky-control-plane-store.js';
 import { startPostgres } from '../helpers/postgres.js';
 
 const ns = (iso: string) => parseK8sTime(iso)!;
@@ -278,29 +279,17 @@ contract(postgres);
 sharedContract(postgres);
 
 t.test('a backend that fails: flush() rejects with a retryable error, the writes stay queued', async (t) => {
-  const inner = new MemoryControlPlaneStore();
-  let failing = true;
-  const flaky: ControlPlaneStore = {
-    backend: 'memory',
-    shared: false,
-    load: (before) => inner.load(before),
-    write: async (batch) => {
-      if (failing) throw new Error('connection refused');
-      await inner.write(batch);
-    },
-    changesSince: (c) => inner.changesSince(c),
-    auditRows: (id) => inner.auditRows(id),
-    close: () => inner.close(),
-  };
+  const flaky = flakyControlPlaneStore();
+  flaky.failWrites = true;
   const errors: unknown[] = [];
   const cp = await openControlPlaneState({ store: flaky, onError: (e) => errors.push(e) });
   cp.addObservations(reuse);
   await t.rejects(cp.flush(), { code: 'CT_COLLECTOR_CONTROLPLANE_WRITE', statusCode: 503 });
   t.ok(errors.length >= 1, 'the background writer reported it too');
-  failing = false;
+  flaky.failWrites = false;
   await cp.flush();
   await cp.close();
-  const back = await openControlPlaneState({ store: inner });
+  const back = await openControlPlaneState({ store: flaky.inner });
   t.equal(back.allPods().length, 2, 'the queued writes reached the backend once it answered');
   await back.close();
 });

@@ -1,7 +1,10 @@
 import Fastify from 'fastify';
 import t from 'tap';
 import { loadScenarios, runOrder, units } from '../../../eval/scenario.js';
+import { openControlPlaneState } from '../../../src/controlplane/index.js';
 import { registerCrosstraceRoutes } from '../../../src/query/crosstrace/index.js';
+import { createMemoryStore } from '../../../src/storage/index.js';
+import { flakyControlPlaneStore } from '../../helpers/flaky-control-plane-store.js';
 
 const sc = loadScenarios().find((s) => s.name === 'rollout-stale-endpoint')!;
 
@@ -55,3 +58,27 @@ t.test('GET /api/crosstrace/diagnoses and /pods/:ns/:name/requests', async (t) =
   res = await app.inject('/api/crosstrace/pods/shop/nobody/requests');
   t.equal(res.statusCode, 404);
 });
+
+t.test(
+  'a shared control-plane backend that cannot be read: 503 with Retry-After, never stale answers',
+  async (t) => {
+    const store = flakyControlPlaneStore({ shared: true });
+    const controlPlane = await openControlPlaneState({ store, pollIntervalMs: 0 });
+    t.teardown(() => controlPlane.close());
+    const app = Fastify();
+    registerCrosstraceRoutes(app, { store: createMemoryStore(), controlPlane });
+    t.teardown(() => app.close());
+    t.equal((await app.inject('/api/crosstrace/pods')).statusCode, 200);
+    store.failReads = true;
+    for (const url of [
+      '/api/crosstrace/diagnoses',
+      '/api/crosstrace/pods',
+      '/api/crosstrace/pods/shop/x/requests',
+    ]) {
+      const res = await app.inject(url);
+      t.equal(res.statusCode, 503, url);
+      t.equal(res.headers['retry-after'], '1');
+      t.equal(res.json().errors[0].code, 503);
+    }
+  },
+);
