@@ -258,7 +258,12 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
       ? createControlPlaneState({ memory: true })
       : await openControlPlane(config, retentionMs, (err) =>
           otlpHttp.log.warn({ err }, 'control-plane backend failed; retrying'),
-        ));
+        ).catch(async (err) => {
+          // nothing listens yet: what was opened is closed before the error goes up
+          if (ownsStore) await baseStore.close().catch(() => {});
+          queue?.close();
+          throw err;
+        }));
   // a timeline in memory begins empty with this process: agents that see a new id resend their journal
   const timelineId =
     givenControlPlane === undefined && controlPlane.backend === 'memory' && !agent ? randomUUID() : undefined;

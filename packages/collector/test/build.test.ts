@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { CollectorErrorCode } from '../src/errors.js';
 import { build } from '../src/index.js';
@@ -83,4 +86,51 @@ t.test('SQLite storage from the storage option', async (t) => {
   const m = await c.otlpHttp.inject('/metrics');
   t.match(m.body, /crosstrace_db_size_bytes [1-9]/, 'DB size reported');
   await c.close();
+});
+
+t.test('--control-plane-storage overrides where --storage would keep the control-plane state', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-cps-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const opts = {
+    storage: 'memory',
+    controlPlaneStorage: `sqlite:${join(dir, 'cp.db')}`,
+    logLevel: 'silent' as const,
+    otlpGrpcPort: -1,
+  };
+  const a = await build(opts);
+  t.equal(a.controlPlane.backend, 'sqlite');
+  const res = await a.otlpHttp.inject({
+    method: 'POST',
+    url: '/k8s/objects?arrival=none',
+    payload: JSON.stringify({
+      type: 'ADDED',
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'shop', uid: 'u-p', creationTimestamp: '2026-01-10T12:00:00Z' },
+        status: { podIP: '10.1.2.3', startTime: '2026-01-10T12:00:01Z' },
+      },
+    }),
+  });
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['crosstrace-timeline'], undefined, 'a timeline on disk sends no timeline id');
+  await a.close();
+  const b = await build(opts);
+  t.teardown(() => b.close());
+  t.equal(b.controlPlane.pod('u-p')?.name, 'p', 'the spans in memory, the timeline read back');
+  const inMemory = await build({ storage: 'memory', logLevel: 'silent', otlpGrpcPort: -1 });
+  t.equal(inMemory.controlPlane.backend, 'memory');
+  await inMemory.close();
+});
+
+t.test('a control-plane backend that cannot be opened fails the build with its code', async (t) => {
+  await t.rejects(
+    build({
+      storage: 'memory',
+      controlPlaneStorage: 'postgres://nobody@127.0.0.1:1/none',
+      logLevel: 'silent',
+      otlpGrpcPort: -1,
+    }),
+    { code: CollectorErrorCode.ControlPlaneOpen },
+  );
 });
