@@ -1,10 +1,11 @@
 // The control-plane state on every backend: memory, SQLite and PostgreSQL hold the same timeline,
 // diagnoses and remaps across a reopen, follow retention alike, read late audit stages back, and
 // (the shared backends) let several states see each other's writes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { loadScenarios } from '../../eval/scenario.js';
 import type {
   ControlPlaneState,
   ControlPlaneStore,
@@ -12,11 +13,14 @@ import type {
   StoredDiagnosis,
 } from '../../src/controlplane/index.js';
 import {
+  createControlPlaneState,
   MemoryControlPlaneStore,
   openControlPlaneState,
   parseK8sTime,
   SqliteControlPlaneStore,
 } from '../../src/controlplane/index.js';
+import { affectedGroups, buildLifecycleSpans } from '../../src/controlplane/lifecycle.js';
+import { parseK8sText } from '../../src/receivers/k8s-objects/parse.js';
 import { openPostgresControlPlaneStore } from '../../src/storage/index.js';
 import { flakyControlPlaneStore } from '../helpers/flaky-control-plane-store.js';
 import { startPostgres } from '../helpers/postgres.js';
@@ -29,6 +33,8 @@ interface Backend {
   open(): Promise<ControlPlaneStore>;
   /** states close the store they were given (memory: the data lives in the one instance) */
   closeStore: boolean;
+  /** empty data from now on (each test starts with it) */
+  reset(): Promise<void>;
 }
 
 function pod(name: string, uid: string, ip: string, rv: number, extra: Record<string, unknown> = {}) {
@@ -104,6 +110,37 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
+/** Every Kubernetes text the tests know: the fixtures and the evaluation scenarios' arrivals. */
+const K8S_TEXTS = [
+  readFileSync(new URL('../fixtures/kubernetes/events-deployment-rollout.yaml', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/kubernetes/audit-events.jsonl', import.meta.url), 'utf8'),
+  ...loadScenarios().flatMap((sc) => sc.k8s),
+];
+
+/** All a state derives: pods, IP holders, membership changes, Events, lifecycle spans. */
+function derived(cp: ControlPlaneState) {
+  const pods = cp.allPods();
+  const ips = [...new Set(pods.flatMap((p) => p.ips))].sort();
+  const groups = affectedGroups(cp, {
+    added: 0,
+    duplicates: 0,
+    podKeys: pods.map((p) => p.key),
+    eventKeys: cp.allEvents().map((e) => String(e.metadata?.uid ?? '')),
+    sliceKeys: [],
+    auditIds: [],
+    objectKeys: [],
+  });
+  return {
+    pods,
+    holders: ips.map((ip) => cp.ipHolders(ip).map((p) => p.key)),
+    changes: ips.map((ip) => cp.endpointChanges(ip)),
+    events: cp.allEvents().length,
+    spans: buildLifecycleSpans(cp, groups)
+      .map((x) => `${x.traceId}/${x.spanId} ${x.name} ${x.startTimeUnixNano}-${x.endTimeUnixNano}`)
+      .sort(),
+  };
+}
+
 function contract(b: Backend): void {
   const open = async (opts: { retentionMs?: number; pollIntervalMs?: number } = {}) =>
     openControlPlaneState({ store: await b.open(), closeStore: b.closeStore, ...opts });
@@ -132,6 +169,28 @@ function contract(b: Backend): void {
     const again = c.addObservations(reuse.slice(0, 1));
     t.equal(again.duplicates, 1, 're-sent observations are recognised');
     t.same(again.podKeys, ['u1'], 'and still reported as touched');
+  });
+
+  t.test(`${b.name}: every fixture and scenario derives the same after a reopen as in memory`, async (t) => {
+    // each text on its own (the scenarios reuse uids for different pods)
+    let spans = 0;
+    for (const [i, text] of K8S_TEXTS.entries()) {
+      await b.reset();
+      const parsed = parseK8sText(text);
+      const memoryOnly = createControlPlaneState();
+      const a = await open();
+      for (const cp of [memoryOnly, a]) {
+        cp.addObservations(parsed.observations);
+        cp.addAuditEvents(parsed.auditEvents);
+      }
+      const expected = derived(memoryOnly);
+      spans += expected.spans.length;
+      await a.close();
+      const c = await open();
+      t.same(derived(c), expected, `text ${i}: the same timeline and lifecycle spans`);
+      await c.close();
+    }
+    t.ok(spans >= 20, `the comparison means something (${spans} lifecycle spans)`);
   });
 
   t.test(`${b.name}: expire shrinks the backend; retentionMs expires on open`, async (t) => {
@@ -254,28 +313,39 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 // each test its own data: one memory instance, one SQLite file, one PostgreSQL database
 let memory = new MemoryControlPlaneStore({ shared: true });
+const memoryBackend: Backend = {
+  name: 'memory',
+  open: async () => memory,
+  closeStore: false,
+  reset: async () => {
+    memory = new MemoryControlPlaneStore({ shared: true });
+  },
+};
 let files = 0;
 let sqlitePath = '';
-t.beforeEach((t) => {
-  if (t.name.startsWith('memory')) memory = new MemoryControlPlaneStore({ shared: true });
-  if (t.name.startsWith('sqlite')) sqlitePath = join(dir, `cp-${++files}.db`);
-});
-const memoryBackend: Backend = { name: 'memory', open: async () => memory, closeStore: false };
-contract(memoryBackend);
-sharedContract(memoryBackend);
-
-contract({ name: 'sqlite', open: async () => new SqliteControlPlaneStore(sqlitePath), closeStore: true });
-
+const sqlite: Backend = {
+  name: 'sqlite',
+  open: async () => new SqliteControlPlaneStore(sqlitePath),
+  closeStore: true,
+  reset: async () => {
+    sqlitePath = join(dir, `cp-${++files}.db`);
+  },
+};
 let pgUrl = '';
-t.beforeEach(async (t) => {
-  if (t.name.startsWith('postgres')) pgUrl = await cluster.createDatabase();
-});
 const postgres: Backend = {
   name: 'postgres',
   open: () => openPostgresControlPlaneStore({ url: pgUrl }),
   closeStore: true,
+  reset: async () => {
+    pgUrl = await cluster.createDatabase();
+  },
 };
-contract(postgres);
+const backends = [memoryBackend, sqlite, postgres];
+t.beforeEach(async (t) => {
+  await backends.find((b) => t.name.startsWith(`${b.name}:`))?.reset();
+});
+for (const b of backends) contract(b);
+sharedContract(memoryBackend);
 sharedContract(postgres);
 
 t.test('a backend that fails: flush() rejects with a retryable error, the writes stay queued', async (t) => {
