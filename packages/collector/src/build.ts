@@ -23,6 +23,7 @@ import {
 } from './exporters/index.js';
 import { type CollectorMetrics, createCollectorMetrics } from './metrics/index.js';
 import { createPipeline, type StorageWriter } from './pipeline/index.js';
+import { createControlPlaneSync } from './processors/control-plane-sync/index.js';
 import { createLayerProcessor } from './processors/layer/index.js';
 import { createStitchingProcessor, type StitchingProcessor } from './processors/stitching/index.js';
 import { registerCrosstraceRoutes } from './query/crosstrace/index.js';
@@ -302,6 +303,12 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
       retryAfterSeconds: config.retryAfterSeconds,
       metrics,
       processors: processors ?? [
+        (next) =>
+          createControlPlaneSync({
+            next,
+            controlPlane,
+            onError: (err) => otlpHttp.log.warn({ err }, 'control-plane backend unreadable; stitching on'),
+          }),
         (next) => {
           stitching = createStitchingProcessor({
             next,
