@@ -129,6 +129,11 @@ export interface ControlPlaneState {
   /** What is held: observations (and audit stages), diagnoses, trace remaps. */
   size(): { observations: number; diagnoses: number; remaps: number };
   /**
+   * Rows written to the view and not yet in the backend (observations, diagnosis sets, remaps; an
+   * expiry counts one): grows while the backend cannot be written.
+   */
+  backlog(): number;
+  /**
    * Resolves when every write so far is in the backend; rejects (CollectorError
    * `CT_COLLECTOR_CONTROLPLANE_WRITE`, 503) when the backend failed: the writes stay queued.
    */
@@ -204,6 +209,8 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   readonly #onError: (err: unknown) => void;
   /** writes not yet in the backend, in order */
   #pending: ControlPlaneWrite[] = [];
+  /** the batch the backend is writing now (back in `#pending` if it fails) */
+  #writing: readonly ControlPlaneWrite[] = [];
   #draining: Promise<void> | undefined;
   #drainScheduled = false;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -561,6 +568,13 @@ class ControlPlaneStateImpl implements ControlPlaneState {
     return { observations: this.#seen.size + audit, diagnoses, remaps: this.#remaps.size };
   }
 
+  backlog(): number {
+    let rows = 0;
+    for (const w of this.#pending) rows += writeRows(w);
+    for (const w of this.#writing) rows += writeRows(w);
+    return rows;
+  }
+
   async loadAuditStages(auditIds: readonly string[]): Promise<void> {
     const store = this.#store;
     if (store === undefined) return;
@@ -761,11 +775,14 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       while (this.#pending.length > 0) {
         const batch = this.#pending;
         this.#pending = [];
+        this.#writing = batch;
         try {
           await store.write(batch);
         } catch (cause) {
           this.#pending = [...batch, ...this.#pending];
           throw backendError('cannot write the control-plane state to its backend', cause);
+        } finally {
+          this.#writing = [];
         }
       }
     })().finally(() => {
@@ -855,6 +872,18 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       this.#onError(err);
     }
     if (this.#closeStore) await this.#store?.close();
+  }
+}
+
+function writeRows(w: ControlPlaneWrite): number {
+  switch (w.op) {
+    case 'observations':
+    case 'remaps':
+      return w.rows.length;
+    case 'diagnoses':
+      return w.sets.length;
+    case 'expire':
+      return 1;
   }
 }
 

@@ -1,5 +1,5 @@
 // Before stitching, the control-plane view holds what the other collectors on a shared backend
-// wrote; an unreadable backend delays nothing; without a shared backend the stage is not there.
+// wrote; an unreadable backend delays nothing; a backend too far behind refuses batches (503).
 import t from 'tap';
 import type { TracesConsumer } from '../../src/consumer.js';
 import { createControlPlaneState, openControlPlaneState } from '../../src/controlplane/index.js';
@@ -18,10 +18,45 @@ const pod = {
 };
 const batch: SpanBatch = { spans: [], receiver: 'test' };
 
-t.test('not shared: the stage is the next one itself', async (t) => {
-  const next: TracesConsumer = { consume: async () => {} };
-  t.equal(createControlPlaneSync({ next, controlPlane: createControlPlaneState() }), next);
+t.test('not shared: the batch goes on to the next stage as it is', async (t) => {
+  const seen: SpanBatch[] = [];
+  const next: TracesConsumer = { consume: async (b) => void seen.push(b) };
+  await createControlPlaneSync({ next, controlPlane: createControlPlaneState() }).consume(batch);
+  t.same(seen, [batch]);
 });
+
+t.test(
+  'a backend that cannot take the writes: past maxBacklog, batches are refused with 503 until it catches up',
+  async (t) => {
+    const store = flakyControlPlaneStore();
+    const state = await openControlPlaneState({ store, closeStore: false, pollIntervalMs: 0 });
+    t.teardown(() => state.close().catch(() => {}));
+    let passed = 0;
+    const next: TracesConsumer = { consume: async () => void passed++ };
+    const stage = createControlPlaneSync({ next, controlPlane: state, maxBacklog: 2, retryAfterSeconds: 3 });
+    store.failWrites = true;
+    state.setDiagnoses('t1', 's1', []);
+    state.setTraceRemaps([{ from: 'a', to: 'b' }]);
+    await state.flush().catch(() => {});
+    t.equal(state.backlog(), 2, 'two rows wait for the backend');
+    await stage.consume(batch);
+    t.equal(passed, 1, 'at the limit, batches still go on');
+    state.setTraceRemaps([{ from: 'c', to: 'd' }]);
+    t.equal(state.backlog(), 3);
+    await t.rejects(stage.consume(batch), {
+      code: 'CT_COLLECTOR_CONTROLPLANE_WRITE',
+      statusCode: 503,
+      retryAfterSeconds: 3,
+    });
+    t.equal(passed, 1, 'the refused batch never reached stitching');
+    store.failWrites = false;
+    await state.flush();
+    t.equal(state.backlog(), 0, 'the backend took every queued row');
+    t.equal(state.traceRemap('c'), 'd');
+    await stage.consume(batch);
+    t.equal(passed, 2, 'batches go on again');
+  },
+);
 
 t.test('shared: what another collector wrote is in the view when the batch goes on', async (t) => {
   // no wake-ups, no polling: only the stage brings the other state's writes
