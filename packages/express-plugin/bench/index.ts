@@ -42,16 +42,15 @@ const warmup = Number(
 const serverPath = fileURLToPath(new URL('./server.ts', import.meta.url));
 const cpuProfDir = process.env.BENCH_CPU_PROF;
 const allVariants = ['bare', 'als', 'crosstrace', 'otel'] as const;
-type Variant = string;
-const variants: readonly Variant[] = process.env.BENCH_SUBJECTS
-  ? process.env.BENCH_SUBJECTS.split(',')
-  : allVariants.filter((v) => v !== 'als' || process.env.BENCH_FLOOR !== '0');
+type Variant = (typeof allVariants)[number];
+const variants: readonly Variant[] = allVariants.filter(
+  (v) => v !== 'als' || process.env.BENCH_FLOOR !== '0',
+);
 
 interface Subject {
   child: ChildProcess;
   port: number;
   output: () => string;
-  name: string;
 }
 
 async function start(variant: Variant): Promise<Subject> {
@@ -82,7 +81,7 @@ async function start(variant: Variant): Promise<Subject> {
     });
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
   });
-  return { child, port, output: () => out, name: variant };
+  return { child, port, output: () => out };
 }
 
 /** Stops the subject and returns how many spans it exported. */
@@ -134,12 +133,10 @@ async function measure(subject: Subject): Promise<Window> {
   const sleep = (s: number) => new Promise((resolve) => setTimeout(resolve, s * 1000));
   await sleep(warmup);
   const cpuBefore = await cpuMicros(subject);
-  const threadBefore = lastThread;
   const answeredBefore = answered;
   const startedAt = process.hrtime.bigint();
   await sleep(duration);
   const cpuAfter = await cpuMicros(subject);
-  threadSamples.push([subject.name, (lastThread - threadBefore) / (answered - answeredBefore)]);
   const requests = answered - answeredBefore;
   const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const result = await done;
@@ -150,25 +147,19 @@ async function measure(subject: Subject): Promise<Window> {
 }
 
 /** The server's CPU time so far (user + system, µs), asked for with SIGUSR2 (see server.ts). */
-let lastThread = 0;
 async function cpuMicros(subject: Subject): Promise<number> {
   const seen = subject.output().length;
   subject.child.kill('SIGUSR2');
   for (;;) {
-    const m = /\nCPU (\d+)\n/.exec(subject.output().slice(seen));
-    if (m) {
-      const t = /TCPU (\d+)\n/.exec(subject.output().slice(seen));
-      if (t) lastThread = Number(t[1]);
-      return Number(m[1]);
-    }
+    const m = /CPU (\d+)\n/.exec(subject.output().slice(seen));
+    if (m) return Number(m[1]);
     if (subject.child.exitCode !== null) throw new Error('the server exited before reporting its CPU time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
-const threadSamples: [string, number][] = [];
-const samples: Record<Variant, number[]> = Object.fromEntries(['bare', 'als', 'crosstrace', 'otel', ...variants].map((v) => [v, []]));
-const cpuSamples: Record<Variant, number[]> = Object.fromEntries(['bare', 'als', 'crosstrace', 'otel', ...variants].map((v) => [v, []]));
+const samples: Record<Variant, number[]> = { bare: [], als: [], crosstrace: [], otel: [] };
+const cpuSamples: Record<Variant, number[]> = { bare: [], als: [], crosstrace: [], otel: [] };
 for (let round = 0; round < rounds; round++) {
   for (const variant of variants) {
     const subject = await start(variant);
@@ -186,7 +177,7 @@ for (let round = 0; round < rounds; round++) {
     process.stdout.write(
       `round ${round + 1} ${variant}: ${Math.round(rps)} req/s, ${cpuPerRequest.toFixed(1)} µs CPU/request, ${spans} spans exported\n`,
     );
-    if ((variant === 'crosstrace' || variant === 'otel') && spans <= 0 && !process.env.BENCH_SUBJECTS) {
+    if ((variant === 'crosstrace' || variant === 'otel') && spans <= 0) {
       throw new Error(`${variant}: no spans exported, the subject did not trace`);
     }
     samples[variant].push(rps);
@@ -194,16 +185,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-if (process.env.BENCH_SUBJECTS) {
-  for (const variant of variants) {
-    const c = cpuSamples[variant].slice().sort((a, b) => a - b);
-    const r = samples[variant].slice().sort((a, b) => a - b);
-    const th = threadSamples.filter(([n]) => n === variant).map(([, x]) => x);
-    process.stdout.write(`  main thread ${median(th).toFixed(1)} [${th.map((x) => x.toFixed(1)).join(' ')}]`);
-    process.stdout.write(`  ${variant.padEnd(16)} ${median(r).toFixed(0).padStart(6)} req/s  ${median(c).toFixed(1).padStart(6)} µs CPU/req  [${c.map((x) => x.toFixed(1)).join(' ')}]\n`);
-  }
-  process.exit(0);
-}
 /** The issue's targets for crosstrace, against bare Express, the AsyncLocalStorage floor and OTel. */
 const TARGET_VS_BARE = 0.85;
 const TARGET_VS_OTEL = 2.5;
@@ -275,7 +256,7 @@ rows.push({
   unit: 'µs/req',
   higherIsBetter: false,
 });
-if (!process.env.BENCH_SUBJECTS) report(rows);
+report(rows);
 
 /** `median (min–max)` of one subject's rounds: how far apart its rounds were on this machine. */
 function spread(values: number[], digits: number): string {

@@ -5,8 +5,6 @@ import { type CrosstraceOptions, createConfig } from './options.js';
 import { requestTraceOf, startRequestTrace } from './request-trace.js';
 import { subscribeRouterErrors } from './router-errors.js';
 
-const SKIP_KEEP = (process.env.CT_SKIP ?? '').includes('keep');
-const SKIP_WITH = (process.env.CT_SKIP ?? '').includes('with');
 /** A Connect/Express-style middleware. */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -40,9 +38,8 @@ export function crosstrace(options?: CrosstraceOptions): Middleware {
       next();
       return;
     }
-    if (!SKIP_KEEP) errorLayer?.keepLast(req);
-    if (SKIP_WITH) next();
-    else context.with(rt.context, next);
+    errorLayer?.keepLast(req);
+    context.with(rt.context, next);
   };
 }
 

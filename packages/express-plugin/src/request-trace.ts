@@ -27,12 +27,6 @@ interface TracedRequest extends IncomingMessage {
   originalUrl?: string;
 }
 
-const CT_SKIP = process.env.CT_SKIP ?? '';
-const SKIP_ATTRS = CT_SKIP.includes('attrs');
-const SKIP_EXTRACT = CT_SKIP.includes('extract');
-const SKIP_STORE = CT_SKIP.includes('store');
-const SKIP_CTX = CT_SKIP.includes('ctx');
-const SKIP_FINISH = CT_SKIP.includes('finish');
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -97,7 +91,7 @@ export class RequestTrace implements RequestScope, RequestState {
     this.res = res;
     this.method = method;
     this.span = span;
-    this.context = SKIP_CTX ? parent : new RequestContext(parent, span, this);
+    this.context = new RequestContext(parent, span, this);
   }
 
   /**
@@ -147,7 +141,6 @@ export class RequestTrace implements RequestScope, RequestState {
   }
 
   private finishSpan(aborted: boolean): void {
-    if (SKIP_FINISH) { this.span.end(); return; }
     const { span, req, res, config } = this;
     const route = routeTemplate(req);
     // semconv: an unknown method is named `HTTP`
@@ -278,7 +271,7 @@ function start(
 
   const headers = req.headers;
   const requestId = headerValue(headers[config.requestIdHeader]);
-  let parent = SKIP_EXTRACT ? ROOT_CONTEXT : extract(config.resolved, ROOT_CONTEXT, headers, defaultTextMapGetter);
+  let parent = extract(config.resolved, ROOT_CONTEXT, headers, defaultTextMapGetter);
   if (config.joinRequestId && requestId !== undefined && trace.getSpanContext(parent) === undefined) {
     const ingress = contextFromRequestId(requestId);
     if (ingress !== undefined) {
@@ -310,12 +303,6 @@ function start(
   // Literal keys (the values of LAYER_ATTRIBUTE and the semconv constants) here and below: V8 builds
   // this object from a boilerplate and adds the optional ones with monomorphic stores; keys read
   // from the semconv module would be keyed stores through the megamorphic cache on every request.
-  if (SKIP_ATTRS) {
-    const span = config.resolved.tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
-    const rt = new RequestTrace(config, req, res, method, span, parent, requestId);
-    if (!SKIP_STORE) rt.watchEnd(storeRequestState(req, rt, socket));
-    return rt;
-  }
   const attributes: Attributes = {
     'crosstrace.layer': Layer.App,
     'http.request.method': method,
@@ -360,7 +347,7 @@ function start(
   );
   if (config.traceResponse) setTraceResponse(res, span);
   const rt = new RequestTrace(config, req, res, method, span, parent, requestId);
-  if (!SKIP_STORE) rt.watchEnd(storeRequestState(req, rt, socket));
+  rt.watchEnd(storeRequestState(req, rt, socket));
   return rt;
 }
 
