@@ -20,6 +20,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 const MAX_REQUEST_ID_LENGTH = 256;
+const INGRESS_PREFIX = 'crosstrace/ingress/';
 
 // `crypto.hash()` (Node >= 20.12) hashes in one native call, about 3x faster than a Hash object
 // per id; the bridge derives two or more ids per log line. Same digest either way.
@@ -73,6 +74,12 @@ function nonZeroSpanId(hex16: string): string {
  * // ctx.traceId === '0b8bc3a2e0a4f1a6a2e9d4c51f7b3e21'
  */
 export function contextFromRequestId(requestId: unknown): RequestIdContext | undefined {
+  // The usual id (ingress-nginx's `$req_id`: 32 lowercase hex digits) is already normalised and is
+  // the trace id itself: one digest, no intermediate strings but its input.
+  if (typeof requestId === 'string' && isHex32(requestId) && requestId !== ZERO_TRACE) {
+    const spanId = nonZeroSpanId(sha256Hex(`${INGRESS_PREFIX}${requestId}`).slice(0, 16));
+    return { traceId: requestId, spanId, requestId, direct: true };
+  }
   const d = derive(requestId);
   if (d === undefined) return undefined;
   const spanId = nonZeroSpanId(d.ingress.slice(0, 16));
@@ -264,7 +271,6 @@ function copyDigest(d: string, from: number, n: number, out: Uint8Array, at: num
   if (any === 0 && n === 8) out[at + 7] = 1;
 }
 
-const INGRESS_PREFIX = 'crosstrace/ingress/';
 // `crosstrace/ingress/` + 32 hex digits, refilled per id: hashing bytes skips the string
 // concatenation and the UTF-8 conversion a string input costs.
 const ingressInput = new TextEncoder().encode(`${INGRESS_PREFIX}${'0'.repeat(32)}`);
