@@ -305,6 +305,8 @@ function cmpStr(a: string, b: string): number {
 interface PodLink {
   attributes: KeyValue[];
   link: SpanLink;
+  /** `[link]`: the links of an attempt that has none of its own */
+  links: SpanLink[];
   /** the index lists of its app root spans: by name, then by each IP */
   lists: string[];
 }
@@ -382,17 +384,19 @@ class Stitcher implements StitchingProcessor {
     let p = this.#podLinks.get(pod);
     if (p === undefined) {
       const ref = podLifecycleRef(pod);
+      const podLink = link(ref.traceId, ref.spanId, {
+        [LINK_TYPE]: 'pod-lifecycle',
+        'k8s.pod.name': pod.name,
+        'k8s.namespace.name': pod.namespace,
+      });
       p = {
         lists: [`n:${pod.name}`, ...pod.ips.map((ip) => `i:${ip}`)],
         attributes: fromPlain({
           'crosstrace.k8s.pod.name': pod.name,
           'crosstrace.k8s.pod.namespace': pod.namespace,
         }),
-        link: link(ref.traceId, ref.spanId, {
-          [LINK_TYPE]: 'pod-lifecycle',
-          'k8s.pod.name': pod.name,
-          'k8s.namespace.name': pod.namespace,
-        }),
+        link: podLink,
+        links: Object.freeze([podLink]) as SpanLink[],
       };
       this.#podLinks.set(pod, p);
     }
@@ -468,9 +472,20 @@ class Stitcher implements StitchingProcessor {
     // value bounds the start of the trace's other spans (a request-id root's descendants start
     // after it), so that the index can tell that nothing is stored under the old id.
     const moveFrom = new Map<string, bigint | undefined>();
+    // the spans of a trace often come together: one remap look-up for them
+    let lastTrace = '';
+    let lastRemap: string | undefined;
     const spans = batch.spans.map((s0, i) => {
       const target = targets[i];
-      const s = this.#joinExact(s0, target);
+      let s: Span;
+      if (target !== undefined) s = this.#joinExact(s0, target);
+      else {
+        if (s0.traceId !== lastTrace) {
+          lastTrace = s0.traceId;
+          lastRemap = this.#cp.traceRemap(lastTrace);
+        }
+        s = lastRemap === undefined ? s0 : { ...s0, traceId: lastRemap };
+      }
       if (target !== undefined) {
         const bound = target.kind === 'request-id' ? s0.startTimeUnixNano - this.#maxAttempt : undefined;
         const prev = moveFrom.get(s0.traceId);
@@ -589,9 +604,9 @@ class Stitcher implements StitchingProcessor {
       // of two batches racing, the later check sees the other's spans
       const moves: [string, string][] = [];
       moveFrom.forEach((bound, from) => {
+        if (bound !== undefined && !this.#index.mayHaveTrace(from, bound)) return;
         const to = this.#cp.traceRemap(from);
         if (to === undefined || to === from) return;
-        if (bound !== undefined && !this.#index.mayHaveTrace(from, bound)) return;
         moves.push([from, to]);
       });
       for (const [from, to] of moves) await this.#moveTrace(from, to);
@@ -713,7 +728,7 @@ class Stitcher implements StitchingProcessor {
     if (pod) {
       const p = this.#podLink(pod);
       attributes = attributes.concat(p.attributes);
-      links = links.concat(p.link);
+      links = links.length === 0 ? p.links : links.concat(p.link);
     }
     const diagnoses: readonly Diagnosis[] = attemptFailed(a)
       ? diagnoseAttempt(
