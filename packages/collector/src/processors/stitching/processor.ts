@@ -421,21 +421,22 @@ class Stitcher implements StitchingProcessor {
    */
   #hold(spans: readonly Span[], lists?: readonly (string[] | undefined)[]): () => void {
     const pinned: HeldSpan[] = [];
-    let lastTrace = '';
+    // the spans of one trace often come together: one note for each run of them, its latest start
+    let lastTrace: string | undefined;
     let lastStart = 0n;
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i];
-      // the spans of one trace often come together: one look-up for them
-      if (s.traceId !== lastTrace || s.startTimeUnixNano > lastStart) {
-        this.#index.noteTrace(s.traceId, s.startTimeUnixNano);
+      if (s.traceId !== lastTrace) {
+        if (lastTrace !== undefined) this.#index.noteTrace(lastTrace, lastStart);
         lastTrace = s.traceId;
         lastStart = s.startTimeUnixNano;
-      }
+      } else if (s.startTimeUnixNano > lastStart) lastStart = s.startTimeUnixNano;
       const l = lists === undefined ? indexListsOf(s) : lists[i];
       if (l === undefined) continue;
       const h = this.#index.put(s, l, true);
       if (h !== undefined) pinned.push(h);
     }
+    if (lastTrace !== undefined) this.#index.noteTrace(lastTrace, lastStart);
     return () => this.#index.unpin(pinned);
   }
 
