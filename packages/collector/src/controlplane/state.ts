@@ -20,6 +20,7 @@ import type {
   ControlPlaneWrite,
   DiagnosisSet,
   ObservationRow,
+  RemapRow,
   StoredDiagnosis,
 } from './store.js';
 import { NANOS_PER_MS } from './time.js';
@@ -201,8 +202,8 @@ class ControlPlaneStateImpl implements ControlPlaneState {
    */
   readonly #audit = new Map<string, AuditEntry>();
   readonly #diagnoses = new Map<string, StoredDiagnosis[]>();
-  readonly #remaps = new Map<string, string>();
-  readonly #remapTimes = new Map<string, bigint>();
+  /** trace remaps by the trace they move (`from`), with their date */
+  readonly #remaps = new Map<string, RemapRow>();
   #ipIndex: Map<string, PodRecord[]> | undefined;
   readonly #store: ControlPlaneStore | undefined;
   readonly #closeStore: boolean;
@@ -535,7 +536,9 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   }
 
   diagnosesOf(traceId: string, spanId: string): StoredDiagnosis[] {
-    return [...(this.#diagnoses.get(`${traceId}|${spanId}`) ?? [])];
+    if (this.#diagnoses.size === 0) return [];
+    const list = this.#diagnoses.get(`${traceId}|${spanId}`);
+    return list === undefined ? [] : [...list];
   }
 
   setTraceRemap(fromTraceId: string, toTraceId: string, atNanos?: bigint): void {
@@ -543,21 +546,24 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   }
 
   setTraceRemaps(remaps: readonly { from: string; to: string; atNanos?: bigint }[]): void {
-    const fresh: { from: string; to: string; at: bigint }[] = [];
+    const rows: RemapRow[] = [];
     for (const r of remaps) {
       const at = r.atNanos ?? BigInt(Date.now()) * NANOS_PER_MS;
-      const prev = this.#remapTimes.get(r.from);
-      if (this.#remaps.get(r.from) === r.to && prev !== undefined && prev >= at) continue;
-      this.#remaps.set(r.from, r.to);
-      this.#remapTimes.set(r.from, prev !== undefined && prev > at ? prev : at);
-      fresh.push({ from: r.from, to: r.to, at: this.#remapTimes.get(r.from)! });
+      const prev = this.#remaps.get(r.from);
+      if (prev !== undefined && prev.to === r.to && prev.atNanos >= at) continue;
+      const row: RemapRow = {
+        from: r.from,
+        to: r.to,
+        atNanos: prev !== undefined && prev.atNanos > at ? prev.atNanos : at,
+      };
+      this.#remaps.set(r.from, row);
+      rows.push(row);
     }
-    if (fresh.length > 0)
-      this.#write({ op: 'remaps', rows: fresh.map((r) => ({ from: r.from, to: r.to, atNanos: r.at })) });
+    if (rows.length > 0) this.#write({ op: 'remaps', rows });
   }
 
   traceRemap(fromTraceId: string): string | undefined {
-    return this.#remaps.get(fromTraceId);
+    return this.#remaps.get(fromTraceId)?.to;
   }
 
   size(): { observations: number; diagnoses: number; remaps: number } {
@@ -698,9 +704,8 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       if (kept.length === 0) this.#diagnoses.delete(k);
       else if (kept.length < list.length) this.#diagnoses.set(k, kept);
     }
-    for (const [from, at] of this.#remapTimes) {
-      if (at >= before) continue;
-      this.#remapTimes.delete(from);
+    for (const [from, row] of this.#remaps) {
+      if (row.atNanos >= before) continue;
       this.#remaps.delete(from);
       result.remaps++;
     }
@@ -842,8 +847,7 @@ class ControlPlaneStateImpl implements ControlPlaneState {
       if (!unwritten.has(`d|${set.traceId}|${set.spanId}`)) this.#setDiagnosesInMemory(set);
     for (const r of changes.remaps) {
       if (unwritten.has(`r|${r.from}`)) continue;
-      this.#remaps.set(r.from, r.to);
-      this.#remapTimes.set(r.from, r.atNanos);
+      this.#remaps.set(r.from, r);
     }
     if (changes.cursor > this.#cursor) this.#cursor = changes.cursor;
   }
