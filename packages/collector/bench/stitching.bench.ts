@@ -31,6 +31,17 @@ const BATCH = 512;
 const MS = 1_000_000n;
 const T0 = BigInt(Date.parse('2026-01-10T12:00:00Z')) * MS;
 
+/** The pipeline's storage writer, with the same limits for the stitched rounds and the store-alone ones. */
+function storageWriter(store: SpanStore) {
+  return createStorageWriter({
+    store,
+    maxQueueSpans: 200_000,
+    maxQueueBytes: 256 * 1024 * 1024,
+    maxBatchSpans: 20_000,
+    retryAfterSeconds: 1,
+  });
+}
+
 function podName(i: number): string {
   return `web-5d567cc74c-p${'bcdfghjklmnpqrstvwxz'[i % 20]}${'bcdfg'[Math.floor(i / 20) % 5]}zz`;
 }
@@ -208,13 +219,7 @@ async function stitched(
   const store = await open();
   const controlPlane = createControlPlaneState();
   // the pipeline's storage writer carries the batches and the processor's rewrites, as in the collector
-  const next = createStorageWriter({
-    store,
-    maxQueueSpans: 200_000,
-    maxQueueBytes: 256 * 1024 * 1024,
-    maxBatchSpans: 20_000,
-    retryAfterSeconds: 1,
-  });
+  const next = storageWriter(store);
   const stitching = createStitchingProcessor({
     next:
       written === undefined
@@ -255,13 +260,7 @@ async function viaWriter(
   open: () => Promise<SpanStore>,
 ): Promise<Rate> {
   const store = await open();
-  const next = createStorageWriter({
-    store,
-    maxQueueSpans: 200_000,
-    maxQueueBytes: 256 * 1024 * 1024,
-    maxBatchSpans: 20_000,
-    retryAfterSeconds: 1,
-  });
+  const next = storageWriter(store);
   const rate = await measure(count, async () => {
     for (let i = 0; i < spans.length; i += BATCH)
       await next.consume({ spans: spans.slice(i, i + BATCH), receiver: 'bench' });

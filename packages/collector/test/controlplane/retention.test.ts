@@ -8,25 +8,16 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import type { ControlPlaneState, Observation, StoredDiagnosis } from '../../src/controlplane/index.js';
 import { createControlPlaneState, formatNanos, parseK8sTime } from '../../src/controlplane/index.js';
+import { podObject } from '../helpers/pod-object.js';
 
 const ns = (iso: string) => parseK8sTime(iso)!;
 const iso = (n: bigint) => formatNanos(n);
 const H = 3_600_000_000_000n;
 
-function pod(name: string, uid: string, ip: string, rv: number, extra: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: 'shop',
-      uid,
-      resourceVersion: String(rv),
-      creationTimestamp: '2026-01-10T10:00:00Z',
-    },
-    status: { podIP: ip, startTime: '2026-01-10T10:00:01Z', ...extra },
-  };
-}
+const pod = podObject.bind(undefined, {
+  createdAt: '2026-01-10T10:00:00Z',
+  startedAt: '2026-01-10T10:00:01Z',
+});
 
 /** A day of churn: a pod deleted early, a live pod with many updates, Events and audit events. */
 function churn(): { obs: Observation[]; audit: Record<string, unknown>[] } {

@@ -23,6 +23,7 @@ import { affectedGroups, buildLifecycleSpans } from '../../src/controlplane/life
 import { parseK8sText } from '../../src/receivers/k8s-objects/parse.js';
 import { openPostgresControlPlaneStore } from '../../src/storage/index.js';
 import { flakyControlPlaneStore } from '../helpers/flaky-control-plane-store.js';
+import { podObject } from '../helpers/pod-object.js';
 import { startPostgres } from '../helpers/postgres.js';
 
 const ns = (iso: string) => parseK8sTime(iso)!;
@@ -37,20 +38,10 @@ interface Backend {
   reset(): Promise<void>;
 }
 
-function pod(name: string, uid: string, ip: string, rv: number, extra: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: 'shop',
-      uid,
-      resourceVersion: String(rv),
-      creationTimestamp: '2026-01-10T12:00:00Z',
-    },
-    status: { podIP: ip, startTime: '2026-01-10T12:00:01Z', ...extra },
-  };
-}
+const pod = podObject.bind(undefined, {
+  createdAt: '2026-01-10T12:00:00Z',
+  startedAt: '2026-01-10T12:00:01Z',
+});
 
 /** An IP reused: `old` deleted at 12:01, `new` started at 12:02. */
 const reuse: Observation[] = [
