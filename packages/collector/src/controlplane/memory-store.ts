@@ -88,9 +88,10 @@ export class MemoryControlPlaneStore implements ControlPlaneStore {
     return this.#since(cursor);
   }
 
-  async auditRows(auditId: string): Promise<ObservationRow[]> {
+  async auditRows(auditIds: readonly string[]): Promise<ObservationRow[]> {
+    const wanted = new Set(auditIds);
     return [...this.#observations.values()]
-      .filter((r) => r.kind === 'audit' && r.objectKey === auditId)
+      .filter((r) => r.kind === 'audit' && wanted.has(r.objectKey))
       .sort((a, b) => (a.seq < b.seq ? -1 : 1))
       .map(strip);
   }

@@ -166,15 +166,17 @@ export class SqliteControlPlaneStore implements ControlPlaneStore {
     return noChanges(cursor);
   }
 
-  async auditRows(auditId: string): Promise<ObservationRow[]> {
-    return (this.#auditRows.all(auditId) as (RawObservation & { id: string; at_ns: number | null })[]).map(
-      (r) => ({
-        id: r.id,
-        observation: rowObservation(r),
-        kind: 'audit',
-        objectKey: auditId,
-        atNanos: r.at_ns === null ? undefined : BigInt(r.at_ns),
-      }),
+  async auditRows(auditIds: readonly string[]): Promise<ObservationRow[]> {
+    return auditIds.flatMap((auditId) =>
+      (this.#auditRows.all(auditId) as (RawObservation & { id: string; at_ns: number | null })[]).map(
+        (r): ObservationRow => ({
+          id: r.id,
+          observation: rowObservation(r),
+          kind: 'audit',
+          objectKey: auditId,
+          atNanos: r.at_ns === null ? undefined : BigInt(r.at_ns),
+        }),
+      ),
     );
   }
 

@@ -584,18 +584,17 @@ class ControlPlaneStateImpl implements ControlPlaneState {
   async loadAuditStages(auditIds: readonly string[]): Promise<void> {
     const store = this.#store;
     if (store === undefined) return;
-    for (const id of new Set(auditIds)) {
-      if (this.#audit.has(id)) continue;
-      let rows: ObservationRow[];
-      try {
-        rows = await store.auditRows(id);
-      } catch (cause) {
-        throw backendError('cannot read audit events back from the control-plane backend', cause);
-      }
-      // merged: stages may have come while reading
-      const entry = this.#auditEntry(id);
-      for (const r of rows) this.#addAuditRow(entry, r);
+    const missing = [...new Set(auditIds)].filter((id) => !this.#audit.has(id));
+    if (missing.length === 0) return;
+    let rows: ObservationRow[];
+    try {
+      rows = await store.auditRows(missing);
+    } catch (cause) {
+      throw backendError('cannot read audit events back from the control-plane backend', cause);
     }
+    // merged: stages may have come while reading
+    for (const id of missing) this.#auditEntry(id);
+    for (const r of rows) this.#addAuditRow(this.#auditEntry(r.objectKey), r);
   }
 
   #addAuditRow(entry: AuditEntry, r: ObservationRow): void {

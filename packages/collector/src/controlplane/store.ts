@@ -86,8 +86,8 @@ export interface ControlPlaneStore {
   write(batch: readonly ControlPlaneWrite[]): Promise<void>;
   /** What was written (by anyone) after `cursor`, in write order. */
   changesSince(cursor: bigint): Promise<ControlPlaneChanges>;
-  /** Audit events of one audit id, in write order. */
-  auditRows(auditId: string): Promise<ObservationRow[]>;
+  /** Audit events of these audit ids (`objectKey` is the audit id), each id's in write order. */
+  auditRows(auditIds: readonly string[]): Promise<ObservationRow[]>;
   /** Calls `wake` when another writer may have written (a hint; absent: poll). */
   subscribe?(wake: () => void): () => void;
   close(): Promise<void>;

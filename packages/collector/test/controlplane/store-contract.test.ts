@@ -247,6 +247,31 @@ function contract(b: Backend): void {
       'a stage read back is recognised when re-sent',
     );
   });
+
+  t.test(
+    `${b.name}: the stages of several audit ids are read back together, each to its own id`,
+    async (t) => {
+      const a = await open();
+      a.addAuditEvents([
+        auditStage('audit-3', 'RequestReceived', '2026-01-10T12:00:40Z'),
+        auditStage('audit-4', 'RequestReceived', '2026-01-10T12:00:41Z'),
+        auditStage('audit-3', 'ResponseStarted', '2026-01-10T12:00:42Z'),
+      ]);
+      await a.close();
+      const c = await open();
+      t.teardown(() => c.close());
+      await c.loadAuditStages(['audit-3', 'audit-4', 'audit-3', 'audit-none']);
+      t.same(
+        c.auditStages('audit-3').map((s) => s.stage),
+        ['RequestReceived', 'ResponseStarted'],
+      );
+      t.same(
+        c.auditStages('audit-4').map((s) => s.stage),
+        ['RequestReceived'],
+      );
+      t.same(c.auditStages('audit-none'), [], 'an id the backend never held reads back empty');
+    },
+  );
 }
 
 function sharedContract(b: Backend): void {

@@ -25,7 +25,7 @@ export function flakyControlPlaneStore(opts: { shared?: boolean } = {}): FlakyCo
       if (flaky.failReads) throw new Error('connection terminated');
       return inner.changesSince(cursor);
     },
-    auditRows: (id) => inner.auditRows(id),
+    auditRows: (ids) => inner.auditRows(ids),
     close: () => inner.close(),
   };
   return flaky;

@@ -208,11 +208,12 @@ export class PostgresControlPlaneStore implements ControlPlaneStore {
     }
   }
 
-  async auditRows(auditId: string): Promise<ObservationRow[]> {
+  async auditRows(auditIds: readonly string[]): Promise<ObservationRow[]> {
+    if (auditIds.length === 0) return [];
     const r = await this.#pool.query<ObservationDbRow>(
       `SELECT seq, id, kind, obj_key, type, arrival_ns, at_ns, body FROM ct_cp_observations
-        WHERE kind = 'audit' AND obj_key = $1 ORDER BY seq`,
-      [auditId],
+        WHERE kind = 'audit' AND obj_key = ANY($1::text[]) ORDER BY seq`,
+      [auditIds],
     );
     return r.rows.map(toRow);
   }
