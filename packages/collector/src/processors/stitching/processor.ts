@@ -190,6 +190,13 @@ function link(
   };
 }
 
+/** `l` frozen with its attributes and their values. */
+function deepFreeze(l: SpanLink): SpanLink {
+  for (const kv of l.attributes) Object.freeze(Object.freeze(kv).value);
+  Object.freeze(l.attributes);
+  return Object.freeze(l);
+}
+
 /** Attributes of the heuristic links (shared, never mutated). */
 const FOLLOWS_FROM = sharedAttribute('opentracing.ref_type', 'follows_from');
 const HEURISTIC_APP = sharedAttribute(LINK_TYPE, 'heuristic-app');
@@ -396,7 +403,8 @@ class Stitcher implements StitchingProcessor {
           'crosstrace.k8s.pod.namespace': pod.namespace,
         }),
         link: podLink,
-        links: Object.freeze([podLink]) as SpanLink[],
+        // deeply frozen: shared by the spans, and the store encodes a frozen link list once
+        links: Object.freeze([deepFreeze(podLink)]) as SpanLink[],
       };
       this.#podLinks.set(pod, p);
     }

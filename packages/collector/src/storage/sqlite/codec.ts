@@ -54,10 +54,43 @@ export function decodeAttributes(e: unknown): KeyValue[] {
   return out;
 }
 
+function encodeLink(l: SpanLink): Enc {
+  return [l.traceId, l.spanId, l.traceState, encodeAttributes(l.attributes), l.droppedAttributesCount, l.flags];
+}
+
+/**
+ * The JSON of link lists shared by many spans (the stitching processor gives every attempt to a
+ * pod the same frozen list): encoded once. Only deeply frozen lists are cached, so an entry never
+ * goes stale.
+ */
+const sharedLinksJson = new WeakMap<readonly SpanLink[], string>();
+
+function isDeeplyFrozen(links: readonly SpanLink[]): boolean {
+  if (!Object.isFrozen(links)) return false;
+  for (const l of links) {
+    if (!Object.isFrozen(l) || !Object.isFrozen(l.attributes)) return false;
+    for (const kv of l.attributes) if (!Object.isFrozen(kv) || !Object.isFrozen(kv.value)) return false;
+  }
+  return true;
+}
+
+/** The JSON of a shared (deeply frozen) link list, from the cache; undefined for any other list. */
+function sharedLinks(links: readonly SpanLink[]): string | undefined {
+  if (links.length === 0 || !Object.isFrozen(links)) return undefined;
+  let json = sharedLinksJson.get(links);
+  if (json === undefined) {
+    if (!isDeeplyFrozen(links)) return undefined;
+    json = JSON.stringify(links.map(encodeLink));
+    sharedLinksJson.set(links, json);
+  }
+  return json;
+}
+
 /**
  * The span body: everything but ids, names, kind, times, layer and resource (columns). Nested
  * arrays, then one JSON.stringify: measured faster than writing the JSON text by hand
- * (1.3 vs 1.8 µs/span), V8's serializer beats string concatenation.
+ * (1.3 vs 1.8 µs/span), V8's serializer beats string concatenation. A shared link list is spliced
+ * in as its cached JSON (the same text).
  */
 export function encodeSpanBody(s: Span): string {
   const events: Enc[] = s.events.map((ev) => [
@@ -66,15 +99,7 @@ export function encodeSpanBody(s: Span): string {
     encodeAttributes(ev.attributes),
     ev.droppedAttributesCount,
   ]);
-  const links: Enc[] = s.links.map((l) => [
-    l.traceId,
-    l.spanId,
-    l.traceState,
-    encodeAttributes(l.attributes),
-    l.droppedAttributesCount,
-    l.flags,
-  ]);
-  return JSON.stringify([
+  const head: Enc[] = [
     s.parentSpanId,
     s.traceState,
     s.flags,
@@ -82,12 +107,16 @@ export function encodeSpanBody(s: Span): string {
     s.droppedAttributesCount,
     events,
     s.droppedEventsCount,
-    links,
-    s.droppedLinksCount,
-    s.status.code,
-    s.status.message,
-    s.name,
-  ]);
+  ];
+  const tail: Enc[] = [s.droppedLinksCount, s.status.code, s.status.message, s.name];
+  const links = sharedLinks(s.links);
+  if (links !== undefined) {
+    const h = JSON.stringify(head);
+    const t = JSON.stringify(tail);
+    return `${h.slice(0, -1)},${links},${t.slice(1)}`;
+  }
+  head.push(s.links.map(encodeLink), ...tail);
+  return JSON.stringify(head);
 }
 
 /** The columns a row holds outside the body, already decoded. */

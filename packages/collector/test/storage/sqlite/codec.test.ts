@@ -80,3 +80,26 @@ t.test('a body decodes back to the span', async (t) => {
     t.same(back, s);
   }
 });
+
+t.test('a shared (deeply frozen) link list gives the same body as an unfrozen copy, each time', async (t) => {
+  const s = variants()[1];
+  const link = s.links[0];
+  for (const kv of link.attributes) Object.freeze(Object.freeze(kv).value);
+  Object.freeze(link.attributes);
+  const shared = Object.freeze([Object.freeze(link)]);
+  const copy = structuredClone(s.links);
+  const expected = encodeSpanBody({ ...s, links: copy });
+  t.equal(encodeSpanBody({ ...s, links: shared }), expected);
+  t.equal(encodeSpanBody({ ...s, links: shared }), expected, 'from the cache');
+  t.equal(
+    encodeSpanBody({ ...s, attributes: [], links: shared }),
+    encodeSpanBody({ ...s, attributes: [], links: copy }),
+    'the rest of the span still counts',
+  );
+  // a frozen list of links that are not frozen is encoded each time: a change shows
+  const loose = structuredClone(s.links);
+  const frozenList = Object.freeze([loose[0]]);
+  encodeSpanBody({ ...s, links: frozenList });
+  loose[0].spanId = '1111111111111111';
+  t.match(encodeSpanBody({ ...s, links: frozenList }), /1111111111111111/);
+});
