@@ -467,14 +467,18 @@ class Stitcher implements StitchingProcessor {
   }
 
   async consume(batch: SpanBatch): Promise<void> {
+    const input = batch.spans;
+    const n = input.length;
     // remaps first, so that children listed before their root in the same batch follow it
-    const targets = batch.spans.map((s) => this.#findTargetTrace(s));
-    const remaps: { from: string; to: string; atNanos: bigint }[] = [];
-    for (let i = 0; i < batch.spans.length; i++) {
-      const r = this.#remapOf(batch.spans[i], targets[i]);
-      if (r !== undefined) remaps.push(r);
+    const targets: (JoinTarget | undefined)[] = new Array(n);
+    let remaps: { from: string; to: string; atNanos: bigint }[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const target = this.#findTargetTrace(input[i]);
+      targets[i] = target;
+      const r = this.#remapOf(input[i], target);
+      if (r !== undefined) (remaps ??= []).push(r);
     }
-    if (remaps.length > 0) this.#cp.setTraceRemaps(remaps);
+    if (remaps !== undefined) this.#cp.setTraceRemaps(remaps);
     // Traces whose stored spans may sit under an id that is (now) remapped: the old trace of every
     // span that creates a remap (its trace's spans may have come in earlier batches), and every
     // trace written here under its own id (a batch running beside this one may remap it). The
@@ -484,39 +488,38 @@ class Stitcher implements StitchingProcessor {
     // the spans of a trace often come together: one remap look-up for them
     let lastTrace = '';
     let lastRemap: string | undefined;
-    const spans = batch.spans.map((s0, i) => {
+    // each span on its joined trace; attempts also get their pod link and diagnoses; attempts and
+    // app roots without X-Request-ID are held in the index and seed the heuristic joins
+    const spans: Span[] = new Array(n);
+    const out: Span[] = new Array(n);
+    const lists: (string[] | undefined)[] = new Array(n);
+    const pods: (PodRecord | undefined)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s0 = input[i];
       const target = targets[i];
       let s: Span;
-      if (target !== undefined) s = this.#joinExact(s0, target);
-      else {
+      if (target !== undefined) {
+        s = this.#joinExact(s0, target);
+        const bound = target.kind === 'request-id' ? s0.startTimeUnixNano - this.#maxAttempt : undefined;
+        const prev = moveFrom.get(s0.traceId);
+        // the loosest bound of the trace's creating spans (none when one has none)
+        if (prev !== undefined)
+          moveFrom.set(s0.traceId, bound === undefined ? undefined : earlierOf(prev, bound));
+        else if (!moveFrom.has(s0.traceId)) moveFrom.set(s0.traceId, bound);
+      } else {
         if (s0.traceId !== lastTrace) {
           lastTrace = s0.traceId;
           lastRemap = this.#cp.traceRemap(lastTrace);
         }
         s = lastRemap === undefined ? s0 : { ...s0, traceId: lastRemap };
-      }
-      if (target !== undefined) {
-        const bound = target.kind === 'request-id' ? s0.startTimeUnixNano - this.#maxAttempt : undefined;
-        const prev = moveFrom.get(s0.traceId);
-        // the loosest bound of the trace's creating spans (none when one has none)
-        if (!moveFrom.has(s0.traceId)) moveFrom.set(s0.traceId, bound);
-        else if (prev !== undefined)
-          moveFrom.set(s0.traceId, bound === undefined ? undefined : earlierOf(prev, bound));
-      } else if (
-        s.traceId === s0.traceId &&
-        (i === 0 || batch.spans[i - 1].traceId !== s0.traceId || targets[i - 1] !== undefined)
-      )
         // (the spans of a trace often come together: one look-up for them)
-        moveFrom.set(s0.traceId, undefined);
-      return s;
-    });
-    // attempts get their pod link and diagnoses; attempts and app roots without X-Request-ID are
-    // held in the index and seed the heuristic joins
-    const out: Span[] = new Array(spans.length);
-    const lists: (string[] | undefined)[] = new Array(spans.length);
-    const pods: (PodRecord | undefined)[] = new Array(spans.length);
-    for (let i = 0; i < spans.length; i++) {
-      const s = spans[i];
+        if (
+          s.traceId === s0.traceId &&
+          (i === 0 || input[i - 1].traceId !== s0.traceId || targets[i - 1] !== undefined)
+        )
+          moveFrom.set(s0.traceId, undefined);
+      }
+      spans[i] = s;
       const addr = attemptAddress(s);
       if (addr !== '') {
         const pod = this.#cp.podAt(addr, s.startTimeUnixNano);
@@ -525,7 +528,11 @@ class Stitcher implements StitchingProcessor {
         pods[i] = pod;
       } else {
         out[i] = s;
-        lists[i] = isAppRoot(s) && requestIdOf(s) === undefined ? appLists(s) : undefined;
+        // a span joined by its X-Request-ID is never a heuristic seed
+        lists[i] =
+          target?.kind !== 'request-id' && isAppRoot(s) && requestIdOf(s) === undefined
+            ? appLists(s)
+            : undefined;
       }
     }
     // late control-plane data: re-stitch the attempts to the touched pods' addresses while they

@@ -193,11 +193,13 @@ export class RecentSpans {
    */
   put(span: Span, lists: readonly string[], pinned = false): HeldSpan | undefined {
     if (!pinned && !this.enabled) return undefined;
-    let held = this.#find(span.traceId, span.spanId);
+    // one look-up of the span id: its chain gives both the held version and the new chain head
+    const first = this.#spans.get(span.spanId);
+    let held = first;
+    while (held !== undefined && held.traceId !== span.traceId) held = held.other;
     const start = span.startTimeUnixNano;
     const moved = held === undefined || held.span.startTimeUnixNano !== start;
     if (held === undefined) {
-      const first = this.#spans.get(span.spanId);
       held = { traceId: span.traceId, spanId: span.spanId, span, other: first, pins: 0, live: true, seen: 0 };
       this.#spans.set(span.spanId, held);
       this.#count++;
