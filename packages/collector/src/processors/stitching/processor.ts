@@ -471,14 +471,14 @@ class Stitcher implements StitchingProcessor {
     const n = input.length;
     // remaps first, so that children listed before their root in the same batch follow it
     const targets: (JoinTarget | undefined)[] = new Array(n);
-    let remaps: { from: string; to: string; atNanos: bigint }[] | undefined;
+    const remaps: { from: string; to: string; atNanos: bigint }[] = [];
     for (let i = 0; i < n; i++) {
       const target = this.#findTargetTrace(input[i]);
       targets[i] = target;
       const r = this.#remapOf(input[i], target);
-      if (r !== undefined) (remaps ??= []).push(r);
+      if (r !== undefined) remaps.push(r);
     }
-    if (remaps !== undefined) this.#cp.setTraceRemaps(remaps);
+    if (remaps.length > 0) this.#cp.setTraceRemaps(remaps);
     // Traces whose stored spans may sit under an id that is (now) remapped: the old trace of every
     // span that creates a remap (its trace's spans may have come in earlier batches), and every
     // trace written here under its own id (a batch running beside this one may remap it). The

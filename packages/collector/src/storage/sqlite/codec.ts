@@ -55,7 +55,14 @@ export function decodeAttributes(e: unknown): KeyValue[] {
 }
 
 function encodeLink(l: SpanLink): Enc {
-  return [l.traceId, l.spanId, l.traceState, encodeAttributes(l.attributes), l.droppedAttributesCount, l.flags];
+  return [
+    l.traceId,
+    l.spanId,
+    l.traceState,
+    encodeAttributes(l.attributes),
+    l.droppedAttributesCount,
+    l.flags,
+  ];
 }
 
 /**
