@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { AnyValue, Span } from '../../../src/model/span.js';
+import type { AnyValue, Span, SpanLink } from '../../../src/model/span.js';
 import { decodeSpan, encodeSpanBody } from '../../../src/storage/sqlite/codec.js';
 import { makeSpan } from '../../helpers/store-spans.js';
 
@@ -86,7 +86,7 @@ t.test('a shared (deeply frozen) link list gives the same body as an unfrozen co
   const link = s.links[0];
   for (const kv of link.attributes) Object.freeze(Object.freeze(kv).value);
   Object.freeze(link.attributes);
-  const shared = Object.freeze([Object.freeze(link)]);
+  const shared = Object.freeze([Object.freeze(link)]) as SpanLink[];
   const copy = structuredClone(s.links);
   const expected = encodeSpanBody({ ...s, links: copy });
   t.equal(encodeSpanBody({ ...s, links: shared }), expected);
@@ -98,7 +98,7 @@ t.test('a shared (deeply frozen) link list gives the same body as an unfrozen co
   );
   // a frozen list of links that are not frozen is encoded each time: a change shows
   const loose = structuredClone(s.links);
-  const frozenList = Object.freeze([loose[0]]);
+  const frozenList = Object.freeze([loose[0]]) as SpanLink[];
   encodeSpanBody({ ...s, links: frozenList });
   loose[0].spanId = '1111111111111111';
   t.match(encodeSpanBody({ ...s, links: frozenList }), /1111111111111111/);
