@@ -1,5 +1,5 @@
 // One benchmark subject in its own process: `bare`, `als` (bare + one AsyncLocalStorage.run per
-// request), `crosstrace` or `otel`. The OTel instrumentations patch modules as they are required,
+// request), `crosstrace`, `noop` (crosstrace() on the OTel API's no-op tracer) or `otel`. The OTel instrumentations patch modules as they are required,
 // so express (and http) are required only after they are registered. Prints `PORT <n>` when
 // listening and, on SIGTERM, `SPANS <n>`: how many spans reached the exporter, so the runner can
 // check the traced variants really traced.
@@ -54,6 +54,10 @@ if (variant === 'otel') {
   });
   middleware = crosstrace({ tracer }) as typeof middleware;
   flush = () => tracer.forceFlush();
+} else if (variant === 'noop') {
+  // the plugin's own work: crosstrace() with no tracer registered, so the OTel API's no-op tracer
+  const { crosstrace } = await import('../src/index.js');
+  middleware = crosstrace() as typeof middleware;
 } else if (variant === 'als') {
   // the floor: what entering an AsyncLocalStorage context per request costs with no tracing at all
   const storage = new AsyncLocalStorage<unknown>();
