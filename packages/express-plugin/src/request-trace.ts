@@ -1,6 +1,7 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { contextFromRequestId, Layer } from '@crosstrace/tracer';
+import { ADOPT_ATTRIBUTES } from '@crosstrace/tracer/api';
 import {
   type Attributes,
   type Context,
@@ -8,6 +9,7 @@ import {
   ROOT_CONTEXT,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   TraceFlags,
   trace,
@@ -340,9 +342,11 @@ function start(
     if (extra) Object.assign(attributes, extra);
   }
 
+  // The attributes object is handed over: a crosstrace tracer keeps it as the span's attributes
+  // instead of copying it (it is not touched here again); other tracers copy it.
   const span = config.resolved.tracer.startSpan(
     method === '_OTHER' ? 'HTTP' : method,
-    { kind: SpanKind.SERVER, attributes },
+    { kind: SpanKind.SERVER, attributes, [ADOPT_ATTRIBUTES]: true } as SpanOptions,
     parent,
   );
   if (config.traceResponse) setTraceResponse(res, span);

@@ -11,6 +11,7 @@ export {
   REQUEST_ID_ATTRIBUTE,
 } from '@crosstrace/contract';
 
+export { ADOPT_ATTRIBUTES } from './adopt-attributes.js';
 export { REF_TYPE_ATTRIBUTE, RefType, TRACER_NAME, TRACER_VERSION } from './constants.js';
 export { contextWithSpan, contextWithValue, SPAN_KEY } from './context.js';
 export { NonRecordingSpan } from './non-recording-span.js';

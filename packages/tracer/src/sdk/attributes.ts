@@ -1,3 +1,4 @@
+import { LAYER_ATTRIBUTE } from '@crosstrace/contract';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 
 function isPrimitive(value: unknown): value is string | number | boolean {
@@ -81,4 +82,35 @@ export function copyLimitedAttributes(
     count++;
   }
   return dropped;
+}
+
+/** True for a value a span stores as it is: a primitive, or an array of primitives and nulls, strings within `lengthLimit`. */
+function isStoredAsIs(value: unknown, lengthLimit: number): boolean {
+  if (typeof value === 'string') return value.length <= lengthLimit;
+  if (typeof value === 'number' || typeof value === 'boolean') return true;
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const v: unknown = value[i];
+    if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') continue;
+    if (typeof v !== 'string' || v.length > lengthLimit) return false;
+  }
+  return true;
+}
+
+/**
+ * How many attributes `source` holds when a span can keep the object itself as its attribute bag
+ * and end up with exactly what copying it would give; otherwise -1. That is when its prototype is
+ * `Object.prototype`, it has the layer attribute, at most `countLimit` attributes, none of the
+ * OpenTracing tags that set the status or kind (`error`, `span.kind`), and every value is stored as
+ * it is (see {@link isStoredAsIs}).
+ */
+export function adoptableCount(source: Attributes, countLimit: number, lengthLimit: number): number {
+  if (Object.getPrototypeOf(source) !== Object.prototype || source[LAYER_ATTRIBUTE] === undefined) return -1;
+  let count = 0;
+  // for-in over a plain object: its own enumerable keys, read through the enum cache
+  for (const key in source) {
+    if (key === 'error' || key === 'span.kind' || !isStoredAsIs(source[key], lengthLimit)) return -1;
+    count++;
+  }
+  return count <= countLimit ? count : -1;
 }

@@ -8,10 +8,16 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
+import { ADOPT_ATTRIBUTES } from '../api/adopt-attributes.js';
 import { reportOnce } from '../diagnostics.js';
 import { ErrorCode } from '../errors.js';
 import { createSpan, nonRecordingSpan, type SpanFactory, usableParent } from './span-factory.js';
 import { nowMillis, toMillis } from './time.js';
+
+/** `SpanOptions` with the caller's attributes handed over. */
+interface AdoptingOptions extends SpanOptions {
+  [ADOPT_ATTRIBUTES]?: boolean;
+}
 
 /**
  * The `@opentelemetry/api` `Tracer` handed out by the provider: spans it starts are the same
@@ -57,6 +63,11 @@ export class CrosstraceOtelTracer implements ApiTracer {
       spanName = String(spanName);
     }
     const start = o.startTime === undefined ? nowMillis() : (toMillis(o.startTime) ?? nowMillis());
+    const attributes = o.attributes;
+    const handedOver =
+      attributes !== null &&
+      typeof attributes === 'object' &&
+      (o as AdoptingOptions)[ADOPT_ATTRIBUTES] === true;
     const span = createSpan(
       this.factory,
       this.scope,
@@ -65,8 +76,9 @@ export class CrosstraceOtelTracer implements ApiTracer {
       typeof o.kind === 'number' ? o.kind : SpanKind.INTERNAL,
       start,
       undefined,
+      handedOver ? attributes : undefined,
     );
-    if (o.attributes !== undefined) span.setAttributes(o.attributes);
+    if (attributes !== undefined && span.attributes !== attributes) span.setAttributes(attributes);
     if (o.links !== undefined) span.addLinks(o.links);
     if (this.onStart !== undefined && span.isRecording()) this.onStart(span, parentCtx);
     return span;

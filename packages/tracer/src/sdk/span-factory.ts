@@ -1,7 +1,13 @@
-import { isSpanContextValid, type SpanContext as OtelSpanContext, type SpanKind } from '@opentelemetry/api';
+import {
+  type Attributes,
+  isSpanContextValid,
+  type SpanContext as OtelSpanContext,
+  type SpanKind,
+} from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { TraceFlag } from '../api/trace-flags.js';
 import type { CrosstraceSampler } from '../sampling/sampler.js';
+import { adoptableCount } from './attributes.js';
 import { nextWordPair, randomSpanId, randomTraceId, randomWords } from './ids.js';
 import { CrosstraceSpan, type SpanOwner, type SpanReference } from './span.js';
 import { CrosstraceSpanContext } from './span-context.js';
@@ -22,7 +28,9 @@ export function usableParent(ctx: OtelSpanContext | undefined): boolean {
  * Creates a span: same trace as `parent` (or a new one), a fresh span id, the sampler's decision in
  * the flags. The `random-trace-id` flag (Trace Context Level 2) is set on a trace id generated here
  * (all 16 bytes come from `crypto`) and carried over unchanged from a parent. The hot path of both
- * APIs; allocates the context, the span and its attribute object.
+ * APIs; allocates the context, the span and its attribute object. `adopt` is an attribute object
+ * handed over by the caller (see `ADOPT_ATTRIBUTES`): a recording span keeps it when it is within
+ * the limits as it is, and the span's `attributes` is then that object; otherwise the caller copies.
  */
 export function createSpan(
   owner: SpanFactory,
@@ -32,6 +40,7 @@ export function createSpan(
   kind: SpanKind,
   startMillis: number,
   refs: readonly SpanReference[] | undefined,
+  adopt?: Attributes,
 ): CrosstraceSpan {
   let traceId: string;
   let random: number;
@@ -61,6 +70,13 @@ export function createSpan(
     hi,
     hi === 0 && lo === 0 ? 1 : lo,
   );
+  if (adopt !== undefined && sampled) {
+    const limits = owner.limits;
+    const count = adoptableCount(adopt, limits.attributeCountLimit, limits.attributeValueLengthLimit);
+    if (count >= 0) {
+      return new CrosstraceSpan(owner, scope, name, ctx, parent, kind, startMillis, refs, true, adopt, count);
+    }
+  }
   return new CrosstraceSpan(owner, scope, name, ctx, parent, kind, startMillis, refs, sampled);
 }
 

@@ -108,6 +108,8 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
     startMillis: number,
     refs: readonly SpanReference[] | undefined,
     recording: boolean,
+    adopted?: Attributes,
+    adoptedCount = 0,
   ) {
     super();
     this._owner = owner;
@@ -120,9 +122,15 @@ export class CrosstraceSpan extends OtSpan implements ApiSpan, ReadableSpan {
     this.endMillis = startMillis;
     this._refs = refs;
     this._recording = recording;
-    // Built by a constructor, so V8's slack tracking sizes these objects for the tags usually set
-    // later: they stay in-object, no separate property store per span.
-    this.attributes = new SpanAttributes();
+    if (adopted === undefined) {
+      // Built by a constructor, so V8's slack tracking sizes these objects for the tags usually set
+      // later: they stay in-object, no separate property store per span.
+      this.attributes = new SpanAttributes();
+    } else {
+      // the caller's attributes, handed over (see ADOPT_ATTRIBUTES) and checked by the factory
+      this.attributes = adopted;
+      this._attributeWrites = adoptedCount;
+    }
   }
 
   // ------------------------------------------------------------------ ReadableSpan
