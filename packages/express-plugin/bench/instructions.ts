@@ -47,7 +47,10 @@ async function count(subject: string): Promise<{ total: number; main: number; pi
     '--separate-threads=yes',
     `--callgrind-out-file=${out}`,
     process.execPath,
-    ...(process.env.BENCH_IR_PERF_MAP ? ['--perf-basic-prof'] : []),
+    // --perf-basic-prof also writes V8's log: into the output folder, not the working directory
+    ...(process.env.BENCH_IR_PERF_MAP
+      ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(outDir, `${subject}-v8.log`)}`]
+      : []),
     '--conditions=crosstrace-source',
     '--import',
     'tsx',
