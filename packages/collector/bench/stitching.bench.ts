@@ -6,6 +6,8 @@
 // heuristic: a pod-timeline lookup and store searches per span). CROSSTRACE_BENCH_STITCH_REQUESTS
 // sets the number of requests (default 3000; 3 spans each). CROSSTRACE_BENCH_STITCH_BREAKDOWN=1 also
 // prints where the difference goes (a diagnostic, on stderr; not part of the rows).
+// CROSSTRACE_BENCH_STITCH_ROUNDS and CROSSTRACE_BENCH_STITCH_WARMUP set the measured rounds and the
+// untimed ones before them (default 9 and 1).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +27,10 @@ import { randomHex, rng } from './random.js';
 
 const PKG = '@crosstrace/collector';
 const PODS = 20;
-/** Alternating rounds of ours and the peer; the median of each is reported. */
-const ROUNDS = 5;
+/** Measured rounds of ours and the peer (which goes first alternates); the median of each is reported. */
+const ROUNDS = Number(process.env.CROSSTRACE_BENCH_STITCH_ROUNDS ?? 9);
+/** Untimed rounds of each before the measured ones. */
+const WARMUP_ROUNDS = Number(process.env.CROSSTRACE_BENCH_STITCH_WARMUP ?? 1);
 const BATCH = 512;
 const MS = 1_000_000n;
 const T0 = BigInt(Date.parse('2026-01-10T12:00:00Z')) * MS;
@@ -321,9 +325,21 @@ export default async function run(): Promise<void> {
           await breakdown(`${label} (${storeName} store)`, t, open);
         const ours: Rate[] = [];
         const peer: Rate[] = [];
+        // untimed rounds of each first: both sides' code (the store's is shared) is compiled before
+        // either is measured
+        for (let i = 0; i < WARMUP_ROUNDS; i++) {
+          await stitched(t, open);
+          await direct(t, open);
+        }
+        // alternating which goes first, so that neither always runs after the other's garbage
         for (let round = 0; round < ROUNDS; round++) {
-          ours.push(await stitched(t, open));
-          peer.push(await direct(t, open));
+          if (round % 2 === 0) {
+            ours.push(await stitched(t, open));
+            peer.push(await direct(t, open));
+          } else {
+            peer.push(await direct(t, open));
+            ours.push(await stitched(t, open));
+          }
         }
         for (const [unit, pick] of [
           ['spans/s', (r: Rate) => r.wall],
@@ -337,7 +353,7 @@ export default async function run(): Promise<void> {
             peerName: 'same spans, store only',
             unit,
             higherIsBetter: true,
-            note: `${requests} requests, ${PODS} pods, median of ${ROUNDS}`,
+            note: `${requests} requests, ${PODS} pods, median of ${ROUNDS} after ${WARMUP_ROUNDS} untimed`,
           });
       }
   } finally {
