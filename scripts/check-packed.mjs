@@ -93,8 +93,10 @@ try {
   // From pnpm's store, as the workspace install left it: no network when nothing changed. Install
   // scripts are skipped: the collector's native SQLite binding is not needed to import it or to
   // answer --version, and building it takes minutes.
+  // A registry that stops answering must not hold the test run until CI's own limit: 5 minutes.
   run('pnpm', ['install', '--prefer-offline', '--ignore-scripts', '--config.confirmModulesPurge=false'], {
     cwd: project,
+    timeout: 300_000,
   });
   pass(`installed ${packages.length} tarballs into an empty project`);
 
