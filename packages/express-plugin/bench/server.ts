@@ -1,8 +1,8 @@
 // One benchmark subject in its own process: `bare`, `als` (bare + one AsyncLocalStorage.run per
-// request), `crosstrace`, `noop` (crosstrace() on the OTel API's no-op tracer) or `otel`. The OTel instrumentations patch modules as they are required,
-// so express (and http) are required only after they are registered. Prints `PORT <n>` when
-// listening and, on SIGTERM, `SPANS <n>`: how many spans reached the exporter, so the runner can
-// check the traced variants really traced.
+// request), `crosstrace`, `noop` (crosstrace() on the OTel API's no-op tracer) or `otel`. The OTel
+// instrumentations patch modules as they are required, so express (and http) are required only
+// after they are registered. Prints `PORT <n>` when listening and, on SIGTERM, `SPANS <n>`: how
+// many spans reached the exporter, so the runner can check the traced variants really traced.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
