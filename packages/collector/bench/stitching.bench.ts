@@ -7,12 +7,19 @@
 // sets the number of requests (default 3000; 3 spans each). CROSSTRACE_BENCH_STITCH_BREAKDOWN=1 also
 // prints where the difference goes (a diagnostic, on stderr; not part of the rows).
 // CROSSTRACE_BENCH_STITCH_ROUNDS and CROSSTRACE_BENCH_STITCH_WARMUP set the measured rounds and the
-// untimed ones before them (default 9 and 1).
+// untimed ones before them (default 9 and 1). The spans are those the nginx-log-bridge and the
+// express-plugin produce; CROSSTRACE_BENCH_STITCH_SPANS=minimal gives them only what a join needs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ingressSpanIds } from '@crosstrace/contract';
+import {
+  createParser,
+  encodeTraceRequest,
+  INGRESS_NGINX_FORMAT,
+  SpanBuilder,
+} from '@crosstrace/nginx-log-bridge';
 import { type BenchRow, report } from '../../../scripts/bench/record.js';
 import { createControlPlaneState } from '../src/controlplane/index.js';
 import { fromPlain } from '../src/model/attributes.js';
@@ -21,6 +28,7 @@ import { SpanKind } from '../src/model/span.js';
 import { createStorageWriter } from '../src/pipeline/index.js';
 import { createStitchingProcessor } from '../src/processors/stitching/index.js';
 import { ingestK8sText } from '../src/receivers/k8s/index.js';
+import { decodeTracesProtobuf } from '../src/receivers/otlp/decode-protobuf.js';
 import type { SpanStore } from '../src/storage/index.js';
 import { createMemoryStore, openSqliteStore } from '../src/storage/index.js';
 import { randomHex, rng } from './random.js';
@@ -136,20 +144,116 @@ function span(
   };
 }
 
-function traffic(requests: number, withRequestId: boolean): { ingress: Span[]; app: Span[] } {
-  const r = rng(withRequestId ? 11 : 12);
+type Traffic = { ingress: Span[]; app: Span[] };
+
+/**
+ * ingress-nginx's default `log-format-upstream` with `$msec` (the bridge's README: for exact
+ * times) and the upstream connect and header times added, as the HotROD demo's ingress logs.
+ */
+const INGRESS_LOG_FORMAT = `${INGRESS_NGINX_FORMAT} $msec $upstream_connect_time $upstream_header_time`;
+const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** nginx's `$time_local` of `ms` (UTC). */
+function timeLocal(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+/** The spans of one request, whichever shape the run uses. */
+interface RequestSpec {
+  i: number;
+  pod: number;
+  ip: string;
+  reqId: string;
+  /** ms since the epoch */
+  startMs: number;
+  /** the app's own trace and span id (before the join) */
+  appTraceId: string;
+  appSpanId: string;
+}
+
+/**
+ * The traffic the collector receives from its own producers: ingress spans made by the
+ * nginx-log-bridge from ingress-nginx access-log lines (encoded to OTLP by the bridge and decoded by
+ * the collector's receiver), and app server spans with the attributes the express-plugin records
+ * (semantic conventions, the X-Request-ID header captured when `withRequestId`).
+ */
+function producedTraffic(
+  requests: readonly RequestSpec[],
+  withRequestId: boolean,
+  podRes: Resource[],
+): Traffic {
+  const parser = createParser({ logFormat: INGRESS_LOG_FORMAT });
+  const builder = new SpanBuilder();
+  const options = {
+    serviceName: 'ingress-nginx',
+    resourceAttributes: { 'k8s.namespace.name': 'ingress-nginx' },
+  };
+  const readable = [];
+  for (const q of requests) {
+    const endMs = q.startMs + 31;
+    const line =
+      `203.0.113.${q.i % 250} - - [${timeLocal(endMs)}] "GET /api/items?id=${q.i} HTTP/1.1" 200 1840 "-" ` +
+      `"${USER_AGENT}" 512 0.031 [shop-web-8080] [] ${q.ip}:8080 1840 0.030 200 ${q.reqId} ` +
+      `${(endMs / 1000).toFixed(3)} 0.001 0.028`;
+    const r = parser.parse(line);
+    if (!r.ok) throw new Error(`stitching bench: the bridge refused its own line (${r.reason}): ${line}`);
+    readable.push(...builder.spans(r.record, options));
+  }
+  const decoded = decodeTracesProtobuf(encodeTraceRequest(readable));
+  if (!decoded.ok || decoded.spans.length !== 2 * requests.length)
+    throw new Error(
+      `stitching bench: the bridge's spans did not decode (${decoded.ok ? decoded.rejectedReason : decoded.reason})`,
+    );
+  const app = requests.map((q) => {
+    const attributes: Record<string, string | number> = {
+      'http.request.method': 'GET',
+      'url.path': '/api/items',
+      'url.query': `id=${q.i}`,
+      'url.scheme': 'http',
+      'http.route': '/api/items',
+      'http.response.status_code': 200,
+      'server.address': 'shop.example.com',
+      'server.port': 8080,
+      'client.address': '203.0.113.7',
+      'network.peer.address': '10.244.1.5',
+      'network.peer.port': 40_000 + (q.i % 20_000),
+      'network.protocol.version': '1.1',
+      'user_agent.original': USER_AGENT,
+    };
+    if (withRequestId) attributes['http.request.header.x-request-id'] = q.reqId;
+    const start = BigInt(q.startMs) * MS;
+    return span({
+      traceId: q.appTraceId,
+      spanId: q.appSpanId,
+      name: 'GET /api/items',
+      kind: SpanKind.Server,
+      startTimeUnixNano: start + 1_600_000n,
+      endTimeUnixNano: start + 29_800_000n,
+      attributes: fromPlain(attributes),
+      resource: podRes[q.pod],
+      serviceName: 'web',
+      layer: 'app',
+      scope: { name: '@crosstrace/express-plugin', version: '0.1.0', attributes: [] },
+    });
+  });
+  return { ingress: decoded.spans, app };
+}
+
+/** The fewest attributes a join needs: the worst case for the ratio (stitching adds the same, the rows are small). */
+function minimalTraffic(
+  requests: readonly RequestSpec[],
+  withRequestId: boolean,
+  podRes: Resource[],
+): Traffic {
   const ingressRes = resource('ingress-nginx', 'ingress');
-  const podRes = Array.from({ length: PODS }, (_, i) =>
-    resource('web', 'app', { 'k8s.pod.name': podName(i), 'k8s.namespace.name': 'shop' }),
-  );
   const ingress: Span[] = [];
   const app: Span[] = [];
-  for (let i = 0; i < requests; i++) {
-    const pod = Math.floor(r() * PODS);
-    const ip = `10.244.${Math.floor(pod / 200)}.${(pod % 200) + 10}`;
-    const reqId = randomHex(r, 32);
-    const ids = ingressSpanIds(reqId, 1)!;
-    const start = T0 + BigInt(i) * 2n * MS;
+  for (const q of requests) {
+    const ids = ingressSpanIds(q.reqId, 1)!;
+    const start = BigInt(q.startMs) * MS;
     const end = start + 30n * MS;
     ingress.push(
       span({
@@ -172,7 +276,7 @@ function traffic(requests: number, withRequestId: boolean): { ingress: Span[]; a
         startTimeUnixNano: start + 100_000n,
         endTimeUnixNano: end,
         attributes: fromPlain({
-          'server.address': ip,
+          'server.address': q.ip,
           'server.port': 8080,
           'http.response.status_code': 200,
         }),
@@ -183,20 +287,66 @@ function traffic(requests: number, withRequestId: boolean): { ingress: Span[]; a
     );
     app.push(
       span({
-        traceId: randomHex(r, 32),
-        spanId: randomHex(r, 16),
+        traceId: q.appTraceId,
+        spanId: q.appSpanId,
         name: 'GET /api/items',
         kind: SpanKind.Server,
         startTimeUnixNano: start + 600_000n,
         endTimeUnixNano: end - 200_000n,
-        attributes: withRequestId ? fromPlain({ 'http.request.header.x-request-id': reqId }) : [],
-        resource: podRes[pod],
+        attributes: withRequestId ? fromPlain({ 'http.request.header.x-request-id': q.reqId }) : [],
+        resource: podRes[q.pod],
         serviceName: 'web',
         layer: 'app',
       }),
     );
   }
   return { ingress, app };
+}
+
+/** Which spans the run uses (`CROSSTRACE_BENCH_STITCH_SPANS`): `produced` (default) or `minimal`. */
+const SPANS = process.env.CROSSTRACE_BENCH_STITCH_SPANS ?? 'produced';
+
+function traffic(requests: number, withRequestId: boolean): Traffic {
+  const r = rng(withRequestId ? 11 : 12);
+  const podRes = Array.from({ length: PODS }, (_, i) =>
+    resource('web', 'app', { 'k8s.pod.name': podName(i), 'k8s.namespace.name': 'shop' }),
+  );
+  const t0 = Number(T0 / MS);
+  const specs: RequestSpec[] = [];
+  for (let i = 0; i < requests; i++) {
+    const pod = Math.floor(r() * PODS);
+    const ip = `10.244.${Math.floor(pod / 200)}.${(pod % 200) + 10}`;
+    const reqId = randomHex(r, 32);
+    specs.push({
+      i,
+      pod,
+      ip,
+      reqId,
+      startMs: t0 + 2 * i,
+      appTraceId: randomHex(r, 32),
+      appSpanId: randomHex(r, 16),
+    });
+  }
+  if (SPANS === 'minimal') return minimalTraffic(specs, withRequestId, podRes);
+  if (SPANS !== 'produced')
+    throw new Error(`CROSSTRACE_BENCH_STITCH_SPANS: produced or minimal, not ${SPANS}`);
+  return producedTraffic(specs, withRequestId, podRes);
+}
+
+/**
+ * How many of the app's spans a stitched run joined to their ingress attempt: moved into an
+ * ingress trace (X-Request-ID) or linked from an attempt (heuristic). The bench refuses to time a
+ * run that joins less than all of them.
+ */
+function joinedAppSpans(t: Traffic, written: readonly Span[]): number {
+  const ingressTraces = new Set(t.ingress.map((s) => s.traceId));
+  const linked = new Set<string>();
+  const moved = new Set<string>();
+  for (const s of written) {
+    for (const l of s.links) if (s.layer === 'ingress') linked.add(`${l.traceId}/${l.spanId}`);
+    if (s.layer === 'app' && ingressTraces.has(s.traceId)) moved.add(s.spanId);
+  }
+  return t.app.filter((a) => moved.has(a.spanId) || linked.has(`${a.traceId}/${a.spanId}`)).length;
 }
 
 /** Spans per second of wall time, and per CPU-second of the whole process (every thread). */
@@ -325,6 +475,11 @@ export default async function run(): Promise<void> {
           await breakdown(`${label} (${storeName} store)`, t, open);
         const ours: Rate[] = [];
         const peer: Rate[] = [];
+        const written: Span[] = [];
+        await stitched(t, open, written);
+        const joined = joinedAppSpans(t, written);
+        if (joined !== t.app.length)
+          throw new Error(`stitching bench: ${label} joined ${joined} of ${t.app.length} app spans`);
         // untimed rounds of each first: both sides' code (the store's is shared) is compiled before
         // either is measured
         for (let i = 0; i < WARMUP_ROUNDS; i++) {
