@@ -144,7 +144,12 @@ function span(
   };
 }
 
-type Traffic = { ingress: Span[]; app: Span[] };
+interface Traffic {
+  ingress: Span[];
+  app: Span[];
+  /** each app span's partner (by app span id): its request's ingress trace and upstream attempt */
+  partners: Map<string, { traceId: string; attemptSpanId: string }>;
+}
 
 /**
  * ingress-nginx's default `log-format-upstream` with `$msec` (the bridge's README: for exact
@@ -239,7 +244,17 @@ function producedTraffic(
       scope: { name: '@crosstrace/express-plugin', version: '0.1.0', attributes: [] },
     });
   });
-  return { ingress: decoded.spans, app };
+  return { ingress: decoded.spans, app, partners: partnersOf(requests) };
+}
+
+/** The ingress trace and attempt of each request's app span (the bridge's X-Request-ID derivation). */
+function partnersOf(requests: readonly RequestSpec[]): Traffic['partners'] {
+  const partners: Traffic['partners'] = new Map();
+  for (const q of requests) {
+    const ids = ingressSpanIds(q.reqId, 1)!;
+    partners.set(q.appSpanId, { traceId: ids.traceId, attemptSpanId: ids.attemptSpanIds[0] });
+  }
+  return partners;
 }
 
 /** The fewest attributes a join needs: the worst case for the ratio (stitching adds the same, the rows are small). */
@@ -300,7 +315,7 @@ function minimalTraffic(
       }),
     );
   }
-  return { ingress, app };
+  return { ingress, app, partners: partnersOf(requests) };
 }
 
 /** Which spans the run uses (`CROSSTRACE_BENCH_STITCH_SPANS`): `produced` (default) or `minimal`. */
@@ -334,19 +349,25 @@ function traffic(requests: number, withRequestId: boolean): Traffic {
 }
 
 /**
- * How many of the app's spans a stitched run joined to their ingress attempt: moved into an
- * ingress trace (X-Request-ID) or linked from an attempt (heuristic). The bench refuses to time a
- * run that joins less than all of them.
+ * How many of the app's spans a stitched run joined to their own request's upstream attempt: moved
+ * into its ingress trace under the attempt (X-Request-ID), or linked from that attempt (heuristic).
+ * The bench refuses to time a run that joins less than all of them.
  */
 function joinedAppSpans(t: Traffic, written: readonly Span[]): number {
-  const ingressTraces = new Set(t.ingress.map((s) => s.traceId));
-  const linked = new Set<string>();
-  const moved = new Set<string>();
+  const joined = new Set<string>();
   for (const s of written) {
-    for (const l of s.links) if (s.layer === 'ingress') linked.add(`${l.traceId}/${l.spanId}`);
-    if (s.layer === 'app' && ingressTraces.has(s.traceId)) moved.add(s.spanId);
+    if (s.layer === 'app') {
+      const p = t.partners.get(s.spanId);
+      if (p !== undefined && s.traceId === p.traceId && s.parentSpanId === p.attemptSpanId)
+        joined.add(s.spanId);
+      continue;
+    }
+    for (const l of s.links) {
+      const p = t.partners.get(l.spanId);
+      if (p !== undefined && s.traceId === p.traceId && s.spanId === p.attemptSpanId) joined.add(l.spanId);
+    }
   }
-  return t.app.filter((a) => moved.has(a.spanId) || linked.has(`${a.traceId}/${a.spanId}`)).length;
+  return t.app.filter((a) => joined.has(a.spanId)).length;
 }
 
 /** Spans per second of wall time, and per CPU-second of the whole process (every thread). */
