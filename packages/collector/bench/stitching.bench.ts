@@ -189,7 +189,7 @@ function producedTraffic(
   requests: readonly RequestSpec[],
   withRequestId: boolean,
   podRes: Resource[],
-): Traffic {
+): Omit<Traffic, 'partners'> {
   const parser = createParser({ logFormat: INGRESS_LOG_FORMAT });
   const builder = new SpanBuilder();
   const options = {
@@ -244,7 +244,7 @@ function producedTraffic(
       scope: { name: '@crosstrace/express-plugin', version: '0.1.0', attributes: [] },
     });
   });
-  return { ingress: decoded.spans, app, partners: partnersOf(requests) };
+  return { ingress: decoded.spans, app };
 }
 
 /** The ingress trace and attempt of each request's app span (the bridge's X-Request-ID derivation). */
@@ -262,7 +262,7 @@ function minimalTraffic(
   requests: readonly RequestSpec[],
   withRequestId: boolean,
   podRes: Resource[],
-): Traffic {
+): Omit<Traffic, 'partners'> {
   const ingressRes = resource('ingress-nginx', 'ingress');
   const ingress: Span[] = [];
   const app: Span[] = [];
@@ -315,7 +315,7 @@ function minimalTraffic(
       }),
     );
   }
-  return { ingress, app, partners: partnersOf(requests) };
+  return { ingress, app };
 }
 
 /** Which spans the run uses (`CROSSTRACE_BENCH_STITCH_SPANS`): `produced` (default) or `minimal`. */
@@ -342,10 +342,10 @@ function traffic(requests: number, withRequestId: boolean): Traffic {
       appSpanId: randomHex(r, 16),
     });
   }
-  if (SPANS === 'minimal') return minimalTraffic(specs, withRequestId, podRes);
-  if (SPANS !== 'produced')
+  if (SPANS !== 'produced' && SPANS !== 'minimal')
     throw new Error(`CROSSTRACE_BENCH_STITCH_SPANS: produced or minimal, not ${SPANS}`);
-  return producedTraffic(specs, withRequestId, podRes);
+  const spans = (SPANS === 'minimal' ? minimalTraffic : producedTraffic)(specs, withRequestId, podRes);
+  return { ...spans, partners: partnersOf(specs) };
 }
 
 /**
