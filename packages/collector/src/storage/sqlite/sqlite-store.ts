@@ -308,8 +308,8 @@ class WorkerWriter implements WriterClient {
     const self = import.meta.url;
     if (!self.endsWith('.ts'))
       return new WorkerWriter(await spawn(new URL('./writer-worker.js', self), opts));
-    // Source form (tests, tsx): tsx does not carry into worker threads, and tap's ts-node loader
-    // takes seconds to start in each one; the worker registers tsx itself, without other loaders.
+    // Source form (tests, tsx): a loader given with --import does not carry into worker threads;
+    // the worker registers tsx itself, without other loaders.
     const entry = new URL('./writer-worker.ts', self);
     const api = import.meta.resolve('tsx/esm/api');
     const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
