@@ -29,7 +29,7 @@ function take(bytes: number): number {
   return at;
 }
 
-function hex8(p: Buffer, at: number): string {
+function hex8(p: Uint8Array, at: number): string {
   const b0 = p[at];
   const b1 = p[at + 1];
   const b2 = p[at + 2];
@@ -58,7 +58,7 @@ function hex8(p: Buffer, at: number): string {
   );
 }
 
-function hex16(p: Buffer, at: number): string {
+function hex16(p: Uint8Array, at: number): string {
   const b0 = p[at];
   const b1 = p[at + 1];
   const b2 = p[at + 2];
@@ -111,16 +111,26 @@ function hex16(p: Buffer, at: number): string {
   );
 }
 
+/** The trace id the 16 bytes at `at` spell in lowercase hex; all zeros (invalid) become `0…01`. */
+export function traceIdFromBytes(bytes: Uint8Array, at: number): string {
+  const id = hex16(bytes, at);
+  return id === ZERO_TRACE_ID ? `${ZERO_TRACE_ID.slice(0, -1)}1` : id;
+}
+
+/** The span id the 8 bytes at `at` spell in lowercase hex; all zeros (invalid) become `0…01`. */
+export function spanIdFromBytes(bytes: Uint8Array, at: number): string {
+  const id = hex8(bytes, at);
+  return id === ZERO_SPAN_ID ? `${ZERO_SPAN_ID.slice(0, -1)}1` : id;
+}
+
 /** A random, valid W3C trace id (32 lowercase hex digits). */
 export function randomTraceId(): string {
-  const id = hex16(pool, take(16));
-  return id === ZERO_TRACE_ID ? `${ZERO_TRACE_ID.slice(0, -1)}1` : id;
+  return traceIdFromBytes(pool, take(16));
 }
 
 /** A random, valid W3C span id (16 lowercase hex digits). */
 export function randomSpanId(): string {
-  const id = hex8(pool, take(8));
-  return id === ZERO_SPAN_ID ? `${ZERO_SPAN_ID.slice(0, -1)}1` : id;
+  return spanIdFromBytes(pool, take(8));
 }
 
 // 32-bit words for span ids, drawn from their own pool; the id becomes hex lazily
