@@ -11,6 +11,7 @@ import {
   openControlPlaneState,
 } from './controlplane/index.js';
 import { LeaderElector } from './coordination/index.js';
+import { CollectorErrorCode, createError } from './errors.js';
 import {
   exportingStore,
   forwardK8sText,
@@ -29,6 +30,7 @@ import { createStitchingProcessor, type StitchingProcessor } from './processors/
 import { registerCrosstraceRoutes } from './query/crosstrace/index.js';
 import { registerQueryRoutes } from './query/index.js';
 import { type K8sWatchHandle, registerK8sRoutes, startK8sWatch } from './receivers/k8s/index.js';
+import { loadDefaultKubeConfig } from './receivers/k8s-objects/kube-client.js';
 import { createOtlpGrpcServer, type GrpcServerHandle } from './receivers/otlp-grpc/index.js';
 import { otlpHttpReceiver, sendOtlpError } from './receivers/otlp-http/index.js';
 import {
@@ -199,6 +201,23 @@ function createApp(
 }
 
 /**
+ * Reads the Kubernetes client configuration when the collector is built, so that a collector told
+ * to watch fails at start, naming the file, rather than retrying a watch that cannot work.
+ */
+async function kubeConfigForWatch(): Promise<import('@kubernetes/client-node').KubeConfig> {
+  try {
+    return await loadDefaultKubeConfig();
+  } catch (err) {
+    const where = process.env.KUBECONFIG ?? 'the in-cluster service account or ~/.kube/config';
+    throw createError(
+      CollectorErrorCode.Config,
+      `--k8s-watch: cannot read the Kubernetes client configuration (${where}): ${err instanceof Error ? err.message : String(err)}`,
+      { statusCode: 400, cause: err },
+    );
+  }
+}
+
+/**
  * Builds a collector: the OTLP/HTTP and query Fastify apps, the OTLP/gRPC server, the pipeline and
  * the store; nothing listens until `listen()`.
  *
@@ -213,11 +232,13 @@ export async function build(options: BuildOptions = {}): Promise<Collector> {
     store: givenStore,
     processors,
     controlPlane: givenControlPlane,
-    kubeConfig,
+    kubeConfig: givenKubeConfig,
     resolveGateways,
     ...partial
   } = options;
   const config = resolveConfig(partial);
+  const kubeConfig =
+    config.k8sWatch && givenKubeConfig === undefined ? await kubeConfigForWatch() : givenKubeConfig;
   const tls = loadTlsMaterial(config);
   const retentionMs = config.retention === undefined ? undefined : parseDuration(config.retention);
   // what is kept beside the spans follows their retention (age and size): told after each run

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { build } from '../src/index.js';
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 // `--k8s-watch` wires the in-cluster watch into a built collector: objects from a mock API server
 // (real watch wire format) reach the control-plane state, and close() stops the watch.
 t.test('k8sWatch: true watches the cluster named by $KUBECONFIG and stops on close', async (t) => {
@@ -75,4 +77,26 @@ t.test('k8sWatch defaults to off', async (t) => {
   const collector = await build({ storage: 'memory', otlpGrpcPort: -1, logLevel: 'silent' });
   t.equal(collector.config.k8sWatch, false);
   await collector.close();
+});
+
+t.test('k8sWatch: true with an unreadable $KUBECONFIG fails at build, naming the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-kubeconfig-'));
+  const kubeconfig = join(dir, 'config');
+  writeFileSync(kubeconfig, 'clusters: [unclosed\n');
+  const before = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = kubeconfig;
+  t.teardown(() => {
+    if (before === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = before;
+  });
+  await t.rejects(
+    build({ storage: 'memory', k8sWatch: true, otlpGrpcPort: -1, logLevel: 'silent' }),
+    {
+      code: 'CT_COLLECTOR_CONFIG',
+      message: new RegExp(
+        `^--k8s-watch: cannot read the Kubernetes client configuration \\(${escapeRegExp(kubeconfig)}\\): `,
+      ),
+    },
+    'a configuration error from build(), before anything listens',
+  );
 });

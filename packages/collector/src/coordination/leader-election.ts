@@ -3,10 +3,15 @@
 // takes the Lease only when its record has not changed for a whole lease duration as this process
 // observed it (no trust in other nodes' clocks); every write carries the resourceVersion read, so
 // two candidates cannot both win; a leader that cannot renew within the renew deadline steps down.
-import { CoordinationV1Api, KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
+import type { CoordinationV1Api, KubeConfig, V1Lease } from '@kubernetes/client-node';
+import {
+  type KubeClientModule,
+  loadDefaultKubeConfig,
+  loadKubeClient,
+} from '../receivers/k8s-objects/kube-client.js';
 
 export interface LeaderElectionOptions {
-  /** default: `loadFromDefault()` (the pod's service account in cluster) */
+  /** default: `loadFromDefault()` (the pod's service account in cluster), read by the first step */
   kubeConfig?: KubeConfig;
   namespace: string;
   /** Lease name */
@@ -40,7 +45,9 @@ function statusOf(err: unknown): number | undefined {
 export class LeaderElector {
   readonly #o: Required<Omit<LeaderElectionOptions, 'kubeConfig' | 'onError'>> &
     Pick<LeaderElectionOptions, 'onError'>;
-  readonly #api: CoordinationV1Api;
+  readonly #kubeConfig: KubeConfig | undefined;
+  /** the client library and the Lease API, loaded by the first step */
+  #client: { k8s: KubeClientModule; api: CoordinationV1Api } | undefined;
   #leading = false;
   #stopped = true;
   #timer: NodeJS.Timeout | undefined;
@@ -56,12 +63,7 @@ export class LeaderElector {
       renewDeadlineMs: options.renewDeadlineMs ?? 10_000,
       retryPeriodMs: options.retryPeriodMs ?? 2_000,
     };
-    let kc = options.kubeConfig;
-    if (kc === undefined) {
-      kc = new KubeConfig();
-      kc.loadFromDefault();
-    }
-    this.#api = kc.makeApiClient(CoordinationV1Api);
+    this.#kubeConfig = options.kubeConfig;
   }
 
   get isLeader(): boolean {
@@ -88,14 +90,15 @@ export class LeaderElector {
     if (this.#leading) {
       await this.#setLeading(false);
       try {
-        const lease = await this.#api.readNamespacedLease({
+        const { api } = await this.#loadClient();
+        const lease = await api.readNamespacedLease({
           name: this.#o.name,
           namespace: this.#o.namespace,
         });
         if (lease.spec?.holderIdentity === this.#o.identity) {
           lease.spec.holderIdentity = undefined;
           lease.spec.leaseDurationSeconds = 1;
-          await this.#api.replaceNamespacedLease({
+          await api.replaceNamespacedLease({
             name: this.#o.name,
             namespace: this.#o.namespace,
             body: lease,
@@ -105,6 +108,15 @@ export class LeaderElector {
         this.#report(err);
       }
     }
+  }
+
+  async #loadClient(): Promise<{ k8s: KubeClientModule; api: CoordinationV1Api }> {
+    if (this.#client === undefined) {
+      const k8s = await loadKubeClient();
+      const kc = this.#kubeConfig ?? (await loadDefaultKubeConfig());
+      this.#client = { k8s, api: kc.makeApiClient(k8s.CoordinationV1Api) };
+    }
+    return this.#client;
   }
 
   #report(err: unknown): void {
@@ -143,7 +155,7 @@ export class LeaderElector {
     }
   }
 
-  #spec(prev: V1Lease['spec'], now: number): NonNullable<V1Lease['spec']> {
+  #spec({ V1MicroTime }: KubeClientModule, prev: V1Lease['spec'], now: number): NonNullable<V1Lease['spec']> {
     const mine = prev?.holderIdentity === this.#o.identity;
     return {
       ...prev,
@@ -157,19 +169,20 @@ export class LeaderElector {
 
   async #tryAcquireOrRenew(now: number): Promise<boolean> {
     const { name, namespace } = this.#o;
+    const { k8s, api } = await this.#loadClient();
     let lease: V1Lease;
     try {
-      lease = await this.#api.readNamespacedLease({ name, namespace });
+      lease = await api.readNamespacedLease({ name, namespace });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
       try {
-        await this.#api.createNamespacedLease({
+        await api.createNamespacedLease({
           namespace,
           body: {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
             metadata: { name, namespace },
-            spec: this.#spec(undefined, now),
+            spec: this.#spec(k8s, undefined, now),
           },
         });
         this.#observed = { holder: this.#o.identity, renew: String(now), at: now };
@@ -185,9 +198,9 @@ export class LeaderElector {
       this.#observed = { holder, renew, at: now };
     const duration = (lease.spec?.leaseDurationSeconds ?? Math.ceil(this.#o.leaseDurationMs / 1000)) * 1000;
     if (holder !== '' && holder !== this.#o.identity && this.#observed.at + duration > now) return false;
-    lease.spec = this.#spec(lease.spec, now);
+    lease.spec = this.#spec(k8s, lease.spec, now);
     try {
-      await this.#api.replaceNamespacedLease({ name, namespace, body: lease });
+      await api.replaceNamespacedLease({ name, namespace, body: lease });
     } catch (err) {
       if (statusOf(err) === 409) return false; // changed since read: someone else renewed or took it
       throw err;

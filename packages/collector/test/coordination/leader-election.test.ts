@@ -1,7 +1,10 @@
 // Leader election against a mock API server that keeps Leases as kube-apiserver does
 // (coordination.k8s.io/v1 JSON, resourceVersion checked on update: 409 on a stale write), and
 // collectors built with --k8s-watch --leader-election: one watch for N replicas.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import t from 'tap';
 import { LeaderElector } from '../../src/coordination/index.js';
@@ -227,3 +230,37 @@ t.test('collectors with --k8s-watch --leader-election: one of them watches', asy
   t.equal(collectors.filter((c) => c.elector?.isLeader).length, 1);
   t.equal(api.watches.length, 6, 'six collections watched once, not once per replica');
 });
+
+t.test(
+  'without a kubeConfig, an unreadable default configuration is reported and retried, never thrown',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-kubeconfig-'));
+    const kubeconfig = join(dir, 'config');
+    writeFileSync(kubeconfig, 'clusters: [unclosed\n');
+    const before = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = kubeconfig;
+    t.teardown(() => {
+      if (before === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = before;
+    });
+    const errors: unknown[] = [];
+    let led = false;
+    const elector = new LeaderElector({
+      namespace: 'crosstrace',
+      name: 'crosstrace-k8s-watch',
+      identity: 'a',
+      ...fast,
+      onStartedLeading: () => {
+        led = true;
+      },
+      onStoppedLeading: () => {},
+      onError: (err) => errors.push(err),
+    });
+    elector.start();
+    await until(() => errors.length >= 2);
+    await elector.stop();
+    t.match(String(errors[0]), /indentation|unclosed|flow/i, 'the YAML error, through onError');
+    t.ok(errors.length >= 2, 'tried again at the next retry period');
+    t.notOk(led || elector.isLeader, 'never leading');
+  },
+);

@@ -1,9 +1,10 @@
-import { KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { TracesConsumer } from '../../consumer.js';
 import type { K8sObject, Observation, ObservationType } from '../../controlplane/k8s-types.js';
 import { isRecord } from '../../controlplane/k8s-types.js';
 import type { ControlPlaneState } from '../../controlplane/state.js';
 import { ingestObservations } from '../k8s/ingest.js';
+import { type KubeClientModule, loadDefaultKubeConfig, loadKubeClient } from './kube-client.js';
 
 /** The collections watched by default, with the kind their objects have. */
 export const DEFAULT_WATCH_PATHS: readonly string[] = [
@@ -80,8 +81,21 @@ function defaultsFor(path: string, eventsApi: boolean): { kind: string; apiVersi
  * await watch.stop();
  */
 export function startK8sWatch(opts: K8sWatchOptions): K8sWatchHandle {
-  const kc = opts.kubeConfig ?? loadDefault();
-  const watch = new Watch(kc);
+  // the client library loads with the first watch; a failure to load it or the default
+  // configuration is reported and retried like a failed watch
+  let client: Promise<InstanceType<KubeClientModule['Watch']>> | undefined;
+  const watchClient = () => {
+    if (client === undefined) {
+      client = (async () => {
+        const { Watch } = await loadKubeClient();
+        return new Watch(opts.kubeConfig ?? (await loadDefaultKubeConfig()));
+      })();
+      client.catch(() => {
+        client = undefined;
+      });
+    }
+    return client;
+  };
   const counts: K8sWatchCounts = { events: 0, flushedBatches: 0, restarts: 0, errors: 0, dropped: 0 };
   const report = (err: unknown) => {
     counts.errors++;
@@ -148,6 +162,7 @@ export function startK8sWatch(opts: K8sWatchOptions): K8sWatchHandle {
         finish = resolve;
       });
       try {
+        const watch = await watchClient();
         const controller = await watch.watch(
           path,
           resourceVersion === undefined
@@ -210,9 +225,3 @@ export function startK8sWatch(opts: K8sWatchOptions): K8sWatchHandle {
 }
 
 const STOP_GRACE_MS = 2000;
-
-function loadDefault(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc;
-}
