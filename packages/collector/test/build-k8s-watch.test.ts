@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { build } from '../src/index.js';
+import { kubeconfigFor, useKubeconfig } from './helpers/kubeconfig.js';
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -28,27 +26,8 @@ t.test('k8sWatch: true watches the cluster named by $KUBECONFIG and stops on clo
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
-  const dir = mkdtempSync(join(tmpdir(), 'ct-kubeconfig-'));
-  const kubeconfig = join(dir, 'config');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters: [{name: mock, cluster: {server: "http://127.0.0.1:' +
-        port +
-        '", insecure-skip-tls-verify: true}}]',
-      'users: [{name: u, user: {}}]',
-      'contexts: [{name: c, context: {cluster: mock, user: u}}]',
-      'current-context: c',
-      '',
-    ].join('\n'),
-  );
-  const before = process.env.KUBECONFIG;
-  process.env.KUBECONFIG = kubeconfig;
+  useKubeconfig(t, kubeconfigFor(`http://127.0.0.1:${port}`));
   t.teardown(() => {
-    if (before === undefined) delete process.env.KUBECONFIG;
-    else process.env.KUBECONFIG = before;
     for (const r of open) r.end();
     server.closeAllConnections();
     server.close();
@@ -80,15 +59,7 @@ t.test('k8sWatch defaults to off', async (t) => {
 });
 
 t.test('k8sWatch: true with an unreadable $KUBECONFIG fails at build, naming the file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ct-kubeconfig-'));
-  const kubeconfig = join(dir, 'config');
-  writeFileSync(kubeconfig, 'clusters: [unclosed\n');
-  const before = process.env.KUBECONFIG;
-  process.env.KUBECONFIG = kubeconfig;
-  t.teardown(() => {
-    if (before === undefined) delete process.env.KUBECONFIG;
-    else process.env.KUBECONFIG = before;
-  });
+  const kubeconfig = useKubeconfig(t, 'clusters: [unclosed\n');
   await t.rejects(
     build({ storage: 'memory', k8sWatch: true, otlpGrpcPort: -1, logLevel: 'silent' }),
     {

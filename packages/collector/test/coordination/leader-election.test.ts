@@ -1,14 +1,12 @@
 // Leader election against a mock API server that keeps Leases as kube-apiserver does
 // (coordination.k8s.io/v1 JSON, resourceVersion checked on update: 409 on a stale write), and
 // collectors built with --k8s-watch --leader-election: one watch for N replicas.
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import t from 'tap';
 import { LeaderElector } from '../../src/coordination/index.js';
 import { build } from '../../src/index.js';
+import { useKubeconfig } from '../helpers/kubeconfig.js';
 
 interface MockApi {
   kubeConfig: KubeConfig;
@@ -234,15 +232,7 @@ t.test('collectors with --k8s-watch --leader-election: one of them watches', asy
 t.test(
   'without a kubeConfig, an unreadable default configuration is reported and retried, never thrown',
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-kubeconfig-'));
-    const kubeconfig = join(dir, 'config');
-    writeFileSync(kubeconfig, 'clusters: [unclosed\n');
-    const before = process.env.KUBECONFIG;
-    process.env.KUBECONFIG = kubeconfig;
-    t.teardown(() => {
-      if (before === undefined) delete process.env.KUBECONFIG;
-      else process.env.KUBECONFIG = before;
-    });
+    useKubeconfig(t, 'clusters: [unclosed\n');
     const errors: unknown[] = [];
     let led = false;
     const elector = new LeaderElector({

@@ -53,15 +53,22 @@ export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=crosstrace-source', '--import', 'tsx', 'src/cli.ts', ...args],
-    {
-      cwd: packageDir,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  return runNode(['src/cli.ts', ...args], env);
+}
+
+/**
+ * Runs `node --conditions=crosstrace-source --import tsx …args` in the package folder to
+ * completion; resolves with its exit code and output.
+ */
+export function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--conditions=crosstrace-source', '--import', 'tsx', ...args], {
+    cwd: packageDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => {

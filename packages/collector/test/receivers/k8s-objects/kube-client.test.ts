@@ -1,17 +1,15 @@
 // @kubernetes/client-node costs about 1.2 s of CPU to import: a collector loads it only when it
 // talks to the API server. Each case runs in a fresh node whose resolve hook reports the library.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { runNode } from '../../helpers/cli.js';
+import { kubeconfigFor, writeKubeconfig } from '../../helpers/kubeconfig.js';
 
-const packageDir = fileURLToPath(new URL('../../..', import.meta.url));
 const MARK = 'RESOLVED @kubernetes/client-node';
-
-const dir = mkdtempSync(join(tmpdir(), 'ct-kube-client-'));
-const hook = join(dir, 'hook.mjs');
+const hook = join(mkdtempSync(join(tmpdir(), 'ct-kube-client-')), 'hook.mjs');
 writeFileSync(
   hook,
   `import { registerHooks } from 'node:module';
@@ -24,66 +22,44 @@ registerHooks({
 `,
 );
 // a cluster nobody serves: the watch fails to connect and retries, which is enough here
-const kubeconfig = join(dir, 'config');
-writeFileSync(
-  kubeconfig,
-  [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters: [{name: none, cluster: {server: "http://127.0.0.1:9"}}]',
-    'users: [{name: u, user: {}}]',
-    'contexts: [{name: c, context: {cluster: none, user: u}}]',
-    'current-context: c',
-    '',
-  ].join('\n'),
-);
-
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=crosstrace-source', '--import', 'tsx', '--import', hook, ...args],
-    { cwd: packageDir, env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c) => {
-    out += c;
-  });
-  child.stderr.on('data', (c) => {
-    err += c;
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
-}
+const env = { KUBECONFIG: writeKubeconfig(kubeconfigFor('http://127.0.0.1:9')) };
+const entry = fileURLToPath(new URL('../../../src/index.ts', import.meta.url));
 
 const exitMessage = (r: { code: number | null; err: string }) =>
   r.code === 0 ? 'exits 0' : `exits 0, not ${r.code}: ${r.err}`;
 
-const buildAndClose = (options: string) => [
-  '--input-type=module',
-  '--eval',
-  `const { build } = await import(${JSON.stringify(join(packageDir, 'src/index.ts'))});
+const buildAndClose = (options: string) =>
+  runNode(
+    [
+      '--import',
+      hook,
+      '--input-type=module',
+      '--eval',
+      `const { build } = await import(${JSON.stringify(entry)});
 const c = await build({ storage: 'memory', otlpHttpPort: 0, otlpGrpcPort: 0, queryPort: 0, logLevel: 'silent', ${options} });
 await c.listen();
 await c.close();
 console.log('closed');`,
-];
+    ],
+    env,
+  );
 
 t.test('a collector that does not watch never loads the client library', async (t) => {
-  const r = await run(buildAndClose(''));
+  const r = await buildAndClose('');
   t.equal(r.code, 0, exitMessage(r));
   t.match(r.out, /closed/);
   t.notMatch(r.err, MARK, 'not loaded');
 });
 
 t.test('the CLI does not load it for --version', async (t) => {
-  const r = await run(['src/cli.ts', '--version']);
+  const r = await runNode(['--import', hook, 'src/cli.ts', '--version'], env);
   t.equal(r.code, 0, exitMessage(r));
   t.match(r.out, /^\d+\.\d+\.\d+/);
   t.notMatch(r.err, MARK, 'not loaded');
 });
 
 t.test('k8sWatch: true loads it, and the hook sees it', async (t) => {
-  const r = await run(buildAndClose('k8sWatch: true'));
+  const r = await buildAndClose('k8sWatch: true');
   t.equal(r.code, 0, exitMessage(r));
   t.match(r.out, /closed/);
   t.match(r.err, MARK, 'loaded');
