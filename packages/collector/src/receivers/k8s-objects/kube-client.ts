@@ -5,8 +5,8 @@ export type KubeClientModule = typeof import('@kubernetes/client-node');
 
 /**
  * Loads `@kubernetes/client-node` when a collector first talks to the API server (the watch, leader
- * election): importing it costs about 1.2 s of CPU, which collectors that never call the API
- * server (agents, `--version`, `import`, tests) do not pay.
+ * election): importing it costs about 1.2 s of CPU, which a collector without `--k8s-watch`,
+ * `--version` and `import` do not pay.
  */
 export function loadKubeClient(): Promise<KubeClientModule> {
   return import('@kubernetes/client-node');
