@@ -1,7 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+
+/** `node --conditions=crosstrace-source --import tsx …args` in the package folder, output piped. */
+function spawnSource(args: string[], env: NodeJS.ProcessEnv): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, ['--conditions=crosstrace-source', '--import', 'tsx', ...args], {
+    cwd: packageDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
 
 export interface CliProcess {
   child: ChildProcess;
@@ -12,15 +22,7 @@ export interface CliProcess {
 
 /** Runs the CLI from source (tsx) with `args`; resolves once it printed its three ports. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=crosstrace-source', '--import', 'tsx', 'src/cli.ts', ...args],
-    {
-      cwd: packageDir,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawnSource(['src/cli.ts', ...args], env);
   let out = '';
   let err = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -56,19 +58,12 @@ export function runCli(
   return runNode(['src/cli.ts', ...args], env);
 }
 
-/**
- * Runs `node --conditions=crosstrace-source --import tsx …args` in the package folder to
- * completion; resolves with its exit code and output.
- */
+/** Runs {@link spawnSource} to completion; resolves with its exit code and output. */
 export function runNode(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--conditions=crosstrace-source', '--import', 'tsx', ...args], {
-    cwd: packageDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnSource(args, env);
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => {
